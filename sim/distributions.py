@@ -1,0 +1,274 @@
+"""Probability distributions a scenario can name wherever a time or count is drawn.
+
+Each distribution is a frozen pydantic model with a ``dist`` tag (the YAML key
+that selects it), a :meth:`sample` method that draws from a numpy
+``Generator`` and a :attr:`mean` property, so tests can compare sample means
+with the stated mean. Units are those of the field that holds the
+distribution (``_min`` for minutes, ``_hours`` for hours).
+
+YAML examples::
+
+    {dist: fixed, value: 5}
+    {dist: uniform, low: 30, high: 70}
+    {dist: exponential, mean: 90}
+    {dist: lognormal, mean: 90, sd: 40}
+    {dist: triangular, low: 10, mode: 20, high: 60}
+    {dist: choice, values: [2, 3, 6], p: [0.6, 0.3, 0.1]}
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Dist(BaseModel):
+    """Common base: frozen, unknown keys refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Return ``size`` independent draws as a float array."""
+        raise NotImplementedError
+
+    @property
+    def mean(self) -> float:
+        """Expected value of one draw."""
+        raise NotImplementedError
+
+    @property
+    def minimum(self) -> float:
+        """Smallest value a draw can take."""
+        raise NotImplementedError
+
+    @property
+    def maximum(self) -> float:
+        """Largest value a draw can take (``inf`` when unbounded)."""
+        raise NotImplementedError
+
+
+class Fixed(_Dist):
+    """Always the same value."""
+
+    dist: Literal["fixed"]
+    value: float = Field(ge=0)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Return ``size`` copies of ``value`` (consumes no random numbers)."""
+        return np.full(size, float(self.value))
+
+    @property
+    def mean(self) -> float:
+        """The value itself."""
+        return float(self.value)
+
+    @property
+    def minimum(self) -> float:
+        """The value itself."""
+        return float(self.value)
+
+    @property
+    def maximum(self) -> float:
+        """The value itself."""
+        return float(self.value)
+
+
+class Uniform(_Dist):
+    """Uniform on ``[low, high]``."""
+
+    dist: Literal["uniform"]
+    low: float = Field(ge=0)
+    high: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.high < self.low:
+            raise ValueError(f"high ({self.high}) must be >= low ({self.low})")
+        return self
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Return ``size`` uniform draws."""
+        return rng.uniform(self.low, self.high, size)
+
+    @property
+    def mean(self) -> float:
+        """Midpoint of the interval."""
+        return (self.low + self.high) / 2
+
+    @property
+    def minimum(self) -> float:
+        """Lower bound."""
+        return float(self.low)
+
+    @property
+    def maximum(self) -> float:
+        """Upper bound."""
+        return float(self.high)
+
+
+class Exponential(_Dist):
+    """Exponential with the given mean."""
+
+    dist: Literal["exponential"]
+    mean_: float = Field(alias="mean", gt=0)
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Return ``size`` exponential draws."""
+        return rng.exponential(self.mean_, size)
+
+    @property
+    def mean(self) -> float:
+        """The stated mean."""
+        return float(self.mean_)
+
+    @property
+    def minimum(self) -> float:
+        """Zero."""
+        return 0.0
+
+    @property
+    def maximum(self) -> float:
+        """Unbounded."""
+        return math.inf
+
+
+class Lognormal(_Dist):
+    """Lognormal given by the mean and standard deviation of the draws themselves."""
+
+    dist: Literal["lognormal"]
+    mean_: float = Field(alias="mean", gt=0)
+    sd: float = Field(gt=0)
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    def _log_params(self) -> tuple[float, float]:
+        sigma2 = math.log1p((self.sd / self.mean_) ** 2)
+        return math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Return ``size`` lognormal draws with the stated mean and sd."""
+        mu, sigma = self._log_params()
+        return rng.lognormal(mu, sigma, size)
+
+    @property
+    def mean(self) -> float:
+        """The stated mean."""
+        return float(self.mean_)
+
+    @property
+    def minimum(self) -> float:
+        """Zero (never reached)."""
+        return 0.0
+
+    @property
+    def maximum(self) -> float:
+        """Unbounded."""
+        return math.inf
+
+
+class Triangular(_Dist):
+    """Triangular on ``[low, high]`` with peak at ``mode``."""
+
+    dist: Literal["triangular"]
+    low: float = Field(ge=0)
+    mode: float = Field(ge=0)
+    high: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not (self.low <= self.mode <= self.high) or self.low == self.high:
+            raise ValueError(
+                f"need low <= mode <= high and low < high, got "
+                f"low={self.low}, mode={self.mode}, high={self.high}"
+            )
+        return self
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Return ``size`` triangular draws."""
+        return rng.triangular(self.low, self.mode, self.high, size)
+
+    @property
+    def mean(self) -> float:
+        """(low + mode + high) / 3."""
+        return (self.low + self.mode + self.high) / 3
+
+    @property
+    def minimum(self) -> float:
+        """Lower bound."""
+        return float(self.low)
+
+    @property
+    def maximum(self) -> float:
+        """Upper bound."""
+        return float(self.high)
+
+
+class Choice(_Dist):
+    """Empirical distribution: one of ``values`` with probabilities ``p`` (equal if omitted)."""
+
+    dist: Literal["choice"]
+    values: list[float] = Field(min_length=1)
+    p: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _probabilities(self) -> Choice:
+        if any(v < 0 for v in self.values):
+            raise ValueError("values must be >= 0")
+        if self.p is None:
+            return self
+        if len(self.p) != len(self.values):
+            raise ValueError(f"p has {len(self.p)} entries but values has {len(self.values)}")
+        if any(not 0 <= q <= 1 for q in self.p):
+            raise ValueError("every p must lie in [0, 1]")
+        if not math.isclose(sum(self.p), 1.0, abs_tol=1e-9):
+            raise ValueError(f"p must sum to 1, sums to {sum(self.p):g}")
+        return self
+
+    def _probs(self) -> np.ndarray:
+        if self.p is None:
+            return np.full(len(self.values), 1 / len(self.values))
+        return np.asarray(self.p, dtype=float)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Return ``size`` draws from ``values``."""
+        return rng.choice(np.asarray(self.values, dtype=float), size=size, p=self._probs())
+
+    @property
+    def mean(self) -> float:
+        """Probability-weighted mean of ``values``."""
+        return float(np.dot(self._probs(), self.values))
+
+    @property
+    def minimum(self) -> float:
+        """Smallest value with positive probability."""
+        return float(min(v for v, q in zip(self.values, self._probs()) if q > 0))
+
+    @property
+    def maximum(self) -> float:
+        """Largest value with positive probability."""
+        return float(max(v for v, q in zip(self.values, self._probs()) if q > 0))
+
+
+Distribution = Annotated[
+    Union[Fixed, Uniform, Exponential, Lognormal, Triangular, Choice],
+    Field(discriminator="dist"),
+]
+"""Any distribution, selected in YAML by its ``dist`` key."""
+
+#: Distributions whose draws are whole numbers when their parameters are (officer counts).
+CountDistribution = Annotated[Union[Fixed, Choice], Field(discriminator="dist")]
+
+
+def fixed(value: float) -> Fixed:
+    """Build a :class:`Fixed` distribution (a convenience for code and tests)."""
+    return Fixed(dist="fixed", value=value)
+
+
+def is_zero(dist: _Dist) -> bool:
+    """Return True when every draw of ``dist`` is exactly zero."""
+    return dist.maximum == 0.0

@@ -1,0 +1,166 @@
+"""Metrics of one replication, and their confidence intervals across replications.
+
+A replication's metrics are computed from its record tables, overall and per
+township. Across replications each metric gets a mean and a Student-t 95%
+confidence interval; the paired difference isolated - pooled is computed per
+replication first (the models saw the same incidents), then given its own
+interval, which is much narrower than the two separate ones.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+ALL = "all"
+DIFFERENCE = "isolated - pooled"
+
+#: Metric name -> (unit, one-line meaning); the order is the report order.
+METRICS: dict[str, tuple[str, str]] = {
+    "calls": ("count", "incidents called after warm-up"),
+    "response_mean_min": ("min", "mean time from call to first officer on scene"),
+    "response_median_min": ("min", "median first-response time"),
+    "response_p90_min": ("min", "90th percentile first-response time"),
+    "response_p95_min": ("min", "95th percentile first-response time"),
+    "within_target_share": ("share", "calls with first response within the target minutes"),
+    "unanswered_share": ("share", "calls nobody reached before the horizon"),
+    "full_strength_mean_min": ("min", "mean time from call to all required officers on scene"),
+    "full_strength_median_min": ("min", "median time to full strength"),
+    "full_strength_p90_min": ("min", "90th percentile time to full strength"),
+    "full_strength_p95_min": ("min", "95th percentile time to full strength"),
+    "short_handed_share": ("share", "cleared calls that never reached full strength"),
+    "reinforced_share": ("share", "calls helped by other stations, the case team or the county"),
+    "reinforcement_mean_min": ("min", "mean time from call to the last reinforcement on scene"),
+    "county_requests_per_30d": ("count", "county reinforcement requests per 30 days"),
+    "utilisation": ("share", "field officers' time travelling to, on scene or investigating"),
+    "patrol_share": ("share", "field officers' time on patrol"),
+    "investigation_turnaround_mean_hours": ("hours", "mean time from case creation to completion"),
+    "investigations_open_share": ("share", "investigations not completed by the horizon"),
+}
+
+
+def _q(values: np.ndarray, q: float) -> float:
+    return float(np.percentile(values, q)) if len(values) else math.nan
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if len(values) else math.nan
+
+
+def incident_metrics(inc: pd.DataFrame, target_min: float, observed_days: float) -> dict[str, float]:
+    """Return response, full-strength and county metrics of one set of incident rows."""
+    n = len(inc)
+    resp = inc["response_min"].to_numpy()
+    answered = resp[~np.isnan(resp)]
+    full = inc["full_strength_delay_min"].to_numpy()
+    full = full[~np.isnan(full)]
+    cleared = ~np.isnan(inc["cleared_min"].to_numpy())
+    reinforced = (inc["n_other"] + inc["n_case"] + inc["n_county"]).to_numpy() > 0
+    rf = (inc["reinforcement_arrived_min"] - inc["call_min"]).to_numpy()[reinforced]
+    rf = rf[~np.isnan(rf)]
+    short = cleared & np.isnan(inc["full_strength_min"].to_numpy())
+    return {
+        "calls": float(n),
+        "response_mean_min": _mean(answered),
+        "response_median_min": _q(answered, 50),
+        "response_p90_min": _q(answered, 90),
+        "response_p95_min": _q(answered, 95),
+        "within_target_share": float((answered <= target_min).sum() / n) if n else math.nan,
+        "unanswered_share": float(1 - len(answered) / n) if n else math.nan,
+        "full_strength_mean_min": _mean(full),
+        "full_strength_median_min": _q(full, 50),
+        "full_strength_p90_min": _q(full, 90),
+        "full_strength_p95_min": _q(full, 95),
+        "short_handed_share": float(short.sum() / cleared.sum()) if cleared.any() else math.nan,
+        "reinforced_share": float(reinforced.mean()) if n else math.nan,
+        "reinforcement_mean_min": _mean(rf),
+        "county_requests_per_30d": float(
+            (~np.isnan(inc["county_requested_min"].to_numpy())).sum() * 30.0 / observed_days
+        ),
+    }
+
+
+def officer_metrics(off: pd.DataFrame) -> dict[str, float]:
+    """Return utilisation and patrol share of a set of officer rows."""
+    observed = off["observed_min"].sum()
+    if observed <= 0:
+        return {"utilisation": math.nan, "patrol_share": math.nan}
+    return {
+        "utilisation": float(off["busy_min"].sum() / observed),
+        "patrol_share": float(off["patrol_min"].sum() / observed),
+    }
+
+
+def investigation_metrics(inv: pd.DataFrame) -> dict[str, float]:
+    """Return mean turnaround (hours) of completed investigations and the share still open."""
+    if inv.empty:
+        return {"investigation_turnaround_mean_hours": math.nan, "investigations_open_share": math.nan}
+    done = inv["turnaround_hours"].dropna()
+    return {
+        "investigation_turnaround_mean_hours": float(done.mean()) if len(done) else math.nan,
+        "investigations_open_share": float(1 - len(done) / len(inv)),
+    }
+
+
+def replication_metrics(
+    inc: pd.DataFrame, off: pd.DataFrame, inv: pd.DataFrame,
+    townships: list[str], target_min: float, observed_days: float,
+) -> list[dict]:
+    """Return one row per scope (``all`` and each township) of one model in one replication."""
+    rows = []
+    for scope in [ALL, *townships]:
+        if scope == ALL:
+            i, o, v = inc, off, inv
+        else:
+            i = inc[inc["township"] == scope]
+            o = off[off["station"] == scope]
+            v = inv[inv["township"] == scope]
+        row = {"township": scope}
+        row.update(incident_metrics(i, target_min, observed_days))
+        row.update(officer_metrics(o))
+        row.update(investigation_metrics(v))
+        rows.append(row)
+    return rows
+
+
+def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Return (mean, low, high) of a Student-t interval; NaN bounds with fewer than 2 values."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    n = len(values)
+    if n == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(values.mean())
+    if n < 2:
+        return mean, math.nan, math.nan
+    sd = float(values.std(ddof=1))
+    if sd == 0.0:
+        return mean, mean, mean
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
+    return mean, mean - half, mean + half
+
+
+def summarise(per_rep: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Summarise a per-replication table into means and intervals per model and township.
+
+    ``per_rep`` has columns ``replication``, ``model``, ``township`` and one
+    column per metric. The result has one row per (township, metric, model)
+    with ``mean``, ``ci_low``, ``ci_high`` and ``n``, where model is
+    ``isolated``, ``pooled`` or the paired ``isolated - pooled``.
+    """
+    rows = []
+    metrics = [m for m in METRICS if m in per_rep.columns]
+    for scope, block in per_rep.groupby("township", sort=False, observed=True):
+        wide = {m: block[block["model"] == m].set_index("replication") for m in ("isolated", "pooled")}
+        for metric in metrics:
+            series = {m: wide[m][metric] for m in wide}
+            paired = (series["isolated"] - series["pooled"]).dropna()
+            for label, values in (*series.items(), (DIFFERENCE, paired)):
+                mean, low, high = t_interval(values.to_numpy(), level)
+                rows.append({"township": scope, "metric": metric, "model": label,
+                             "mean": mean, "ci_low": low, "ci_high": high,
+                             "n": int(values.notna().sum())})
+    return pd.DataFrame(rows)

@@ -1,0 +1,97 @@
+"""What an operating model decides: who the officers are and which dispatch groups exist.
+
+An operating model is a function from a loaded scenario to a :class:`Layout`.
+The engine (:mod:`sim.engine`) runs any layout the same way, so isolated and
+pooled differ only here: which officers may be sent to a call (the group),
+how a call is received (a command room or the station desk), and how long a
+shortfall waits before the county is asked. A third model is one new module
+that returns a Layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..distributions import Distribution
+
+COMMUNITY = "community"
+CASE_TEAM = "case_team"
+
+
+@dataclass(frozen=True)
+class OfficerPlan:
+    """One field officer.
+
+    Attributes
+    ----------
+    station
+        Index (in ``scenario.stations``) of the station the officer belongs to.
+    role
+        :data:`COMMUNITY` or :data:`CASE_TEAM`.
+    group
+        Index of the dispatch group that may send this officer.
+    base_place
+        Place number where the officer waits when not on patrol.
+    patrol_places, patrol_cum_weights
+        Villages the officer patrols and their cumulative draw weights (empty: never patrols).
+    """
+
+    station: int
+    role: str
+    group: int
+    base_place: int
+    patrol_places: tuple[int, ...]
+    patrol_cum_weights: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class GroupPlan:
+    """A dispatch group: a lone station, or a pool of stations under one command room.
+
+    Attributes
+    ----------
+    name
+        Station id or pool id.
+    stations
+        Station indices whose calls this group answers.
+    handling
+        Call-handling time (minutes) before dispatch.
+    room_staff
+        Command-room call-takers (a finite resource), or None for a station desk
+        (handling is then a delay with no queue for a call-taker).
+    county_after_min
+        Minutes a shortfall must last before the county is asked.
+    case_assist_priority_max
+        Case-team officers may be sent to calls of this priority or more urgent
+        (0: never).
+    investigations_by_case_team
+        True: investigations go to the case team; False: to any field officer of the group.
+    """
+
+    name: str
+    stations: tuple[int, ...]
+    handling: Distribution
+    room_staff: int | None
+    county_after_min: float
+    case_assist_priority_max: int
+    investigations_by_case_team: bool
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The officers and dispatch groups of one operating model on one scenario."""
+
+    model: str
+    officers: tuple[OfficerPlan, ...]
+    groups: tuple[GroupPlan, ...]
+    room_officers: tuple[int, ...]
+
+    def group_of_station(self) -> np.ndarray:
+        """Return, for each station index, the index of the group answering its calls."""
+        n = max(s for g in self.groups for s in g.stations) + 1
+        out = np.full(n, -1, dtype=np.int64)
+        for gi, g in enumerate(self.groups):
+            out[list(g.stations)] = gi
+        return out

@@ -1,0 +1,377 @@
+"""The scenario schema: what an analyst writes in ``scenarios/*.yaml``.
+
+Every block is a frozen pydantic model that refuses unknown keys, so a typo
+such as ``oficers`` is an error instead of a silent default. Field names carry
+their units (``_min`` minutes, ``_hours`` hours, ``_per_day``, ``_days``,
+``_km``, ``_kmh``). Checks that need several blocks at once (a pool host that
+is a member, a case team no larger than its station) live in
+:func:`check_cross_references`; checks that need the road graph live in
+:mod:`sim.network`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .distributions import CountDistribution, Distribution, Fixed, Uniform, fixed
+
+
+class _Block(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=True)
+
+
+class NodeSpec(_Block):
+    """A place on the road graph: a station, a village (with demand) or a junction."""
+
+    id: str = Field(min_length=1)
+    kind: Literal["station", "village", "junction"] = "village"
+    township: str | None = None
+    weight: float = Field(default=1.0, ge=0)
+    x: float | None = None
+    y: float | None = None
+
+    @model_validator(mode="after")
+    def _village_has_township(self) -> NodeSpec:
+        if self.kind == "village" and not self.township:
+            raise ValueError(f"village {self.id!r} needs a township")
+        return self
+
+
+class EdgeSpec(_Block):
+    """A two-way road between two nodes, given in minutes or in km (with a speed)."""
+
+    from_: str = Field(alias="from", min_length=1)
+    to: str = Field(min_length=1)
+    minutes: float | None = Field(default=None, ge=0)
+    km: float | None = Field(default=None, ge=0)
+    speed_kmh: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_length(self) -> EdgeSpec:
+        if (self.minutes is None) == (self.km is None):
+            raise ValueError("give exactly one of minutes or km")
+        return self
+
+
+class NetworkSpec(_Block):
+    """The road graph: inline, or a GraphML file, or CSV edge/node lists next to the scenario."""
+
+    nodes: list[NodeSpec] | None = None
+    edges: list[EdgeSpec] | None = None
+    graphml: str | None = None
+    edges_csv: str | None = None
+    nodes_csv: str | None = None
+    default_speed_kmh: float = Field(default=40.0, gt=0)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> NetworkSpec:
+        inline = self.nodes is not None or self.edges is not None
+        sources = [inline, self.graphml is not None, self.edges_csv is not None]
+        if sum(sources) != 1:
+            raise ValueError("give exactly one of nodes+edges, graphml, or edges_csv+nodes_csv")
+        if inline and (self.nodes is None or self.edges is None):
+            raise ValueError("an inline network needs both nodes and edges")
+        if (self.edges_csv is None) != (self.nodes_csv is None):
+            raise ValueError("edges_csv and nodes_csv go together")
+        return self
+
+
+class StationSpec(_Block):
+    """A township police station: its graph node and its officers on the roll."""
+
+    id: str = Field(min_length=1)
+    node: str = Field(min_length=1)
+    officers: int = Field(ge=1)
+
+
+class PatrolSpec(_Block):
+    """Where free officers are: on patrol in their own area, or at their station.
+
+    ``share`` is the probability that a free period is spent on patrol (the
+    field report: community teams spend 80%+ of their time patrolling);
+    ``position`` says how the patrol village is drawn.
+    """
+
+    share: float = Field(default=0.8, ge=0, le=1)
+    position: Literal["demand_weighted", "uniform"] = "demand_weighted"
+
+
+class CountySpec(_Block):
+    """The county bureau's reinforcement.
+
+    ``requests``: ``partial_shortfall`` asks the county only for the part of a
+    call beyond what the station (or pool) has sent; ``any_shortfall`` also
+    asks when nobody at all was free.
+    """
+
+    enabled: bool = True
+    reinforcement_delay_min: Distribution = Uniform(dist="uniform", low=30, high=70)
+    requests: Literal["partial_shortfall", "any_shortfall"] = "partial_shortfall"
+
+
+class IsolatedSpec(_Block):
+    """The isolated (before-reform) model: each station alone."""
+
+    handling_min: Distribution = fixed(0)
+    county_after_min: float = Field(default=0.0, ge=0)
+
+
+class CommandRoomSpec(_Block):
+    """The joint station's command room: ``staff`` call-takers, some drawn from member stations."""
+
+    staff: int = Field(ge=1)
+    drawn_from: dict[str, int]
+    handling_min: Distribution = fixed(0)
+
+    @field_validator("drawn_from")
+    @classmethod
+    def _non_negative(cls, value: dict[str, int]) -> dict[str, int]:
+        if any(n < 0 for n in value.values()):
+            raise ValueError("officer counts must be >= 0")
+        return value
+
+    @model_validator(mode="after")
+    def _not_more_than_staff(self) -> CommandRoomSpec:
+        if sum(self.drawn_from.values()) > self.staff:
+            raise ValueError(
+                f"drawn_from totals {sum(self.drawn_from.values())} but staff is {self.staff}"
+            )
+        return self
+
+
+class CaseTeamSpec(_Block):
+    """The case-handling team at the host: investigates, and may help at emergencies."""
+
+    from_stations: dict[str, int]
+    assists_emergencies: bool = True
+    assist_priority_max: int = Field(default=1, ge=1)
+
+    @field_validator("from_stations")
+    @classmethod
+    def _non_negative(cls, value: dict[str, int]) -> dict[str, int]:
+        if any(n < 0 for n in value.values()):
+            raise ValueError("officer counts must be >= 0")
+        return value
+
+
+class PoolSpec(_Block):
+    """One joint station: its host, its member stations, command room and case team."""
+
+    id: str | None = None
+    host: str = Field(min_length=1)
+    members: list[str] | None = None
+    command_room: CommandRoomSpec
+    case_team: CaseTeamSpec | None = None
+    county_after_min: float = Field(default=15.0, ge=0)
+
+    @property
+    def pool_id(self) -> str:
+        """The pool's name (its host when no id is given)."""
+        return self.id or self.host
+
+
+class InvestigationSpec(_Block):
+    """Follow-up work an incident may create: probability and work time in hours."""
+
+    p: float = Field(ge=0, le=1)
+    work_hours: Distribution
+
+
+class IncidentTypeSpec(_Block):
+    """One kind of call: how often, how urgent, how many officers, how long on scene."""
+
+    id: str = Field(min_length=1)
+    rate_per_day: float = Field(gt=0)
+    hourly_profile: list[float] | None = None
+    priority: int = Field(default=2, ge=1)
+    officers_required: int | CountDistribution = 1
+    on_scene_min: Distribution
+    investigation: InvestigationSpec | None = None
+
+    @field_validator("hourly_profile")
+    @classmethod
+    def _profile(cls, value: list[float] | None) -> list[float] | None:
+        if value is None:
+            return value
+        if len(value) != 24:
+            raise ValueError(f"needs 24 hourly values, got {len(value)}")
+        if any(v < 0 for v in value) or sum(value) <= 0:
+            raise ValueError("values must be >= 0 and not all zero")
+        return value
+
+    @field_validator("officers_required")
+    @classmethod
+    def _whole_officers(cls, value: int | Fixed) -> int | Fixed:
+        values = [value] if isinstance(value, int) else _count_values(value)
+        if any(v < 1 or v != int(v) for v in values):
+            raise ValueError("officer counts must be whole numbers >= 1")
+        return value
+
+    @property
+    def max_officers(self) -> int:
+        """The largest number of officers one incident of this type can need."""
+        if isinstance(self.officers_required, int):
+            return self.officers_required
+        return int(self.officers_required.maximum)
+
+
+def _count_values(dist: object) -> list[float]:
+    if isinstance(dist, Fixed):
+        return [dist.value]
+    return list(dist.values)  # type: ignore[attr-defined]
+
+
+class ShiftSpec(_Block):
+    """Officers on duty by hour of day, as a share of each station's roll (1 = everyone)."""
+
+    on_duty_share_by_hour: list[float]
+
+    @field_validator("on_duty_share_by_hour")
+    @classmethod
+    def _shares(cls, value: list[float]) -> list[float]:
+        if len(value) != 24:
+            raise ValueError(f"needs 24 hourly values, got {len(value)}")
+        if any(not 0 < v <= 1 for v in value):
+            raise ValueError("every share must lie in (0, 1]")
+        return value
+
+
+class Scenario(_Block):
+    """A whole scenario: run settings, road network, stations and both operating models."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    seed: int = Field(ge=0)
+    horizon_days: float = Field(gt=0)
+    warmup_days: float = Field(default=0.0, ge=0)
+    replications: int = Field(default=10, ge=1)
+    target_response_min: float = Field(default=20.0, gt=0)
+    demand_scale: float = Field(default=1.0, gt=0)
+    network: NetworkSpec
+    stations: list[StationSpec] = Field(min_length=1)
+    patrol: PatrolSpec = PatrolSpec()
+    county: CountySpec = CountySpec()
+    isolated: IsolatedSpec = IsolatedSpec()
+    pooled: PoolSpec | list[PoolSpec]
+    incident_types: list[IncidentTypeSpec] = Field(min_length=1)
+    shifts: ShiftSpec | None = None
+
+    @model_validator(mode="after")
+    def _warmup_inside_horizon(self) -> Scenario:
+        if self.warmup_days >= self.horizon_days:
+            raise ValueError(
+                f"warmup_days ({self.warmup_days}) must be shorter than "
+                f"horizon_days ({self.horizon_days})"
+            )
+        return self
+
+    @property
+    def pools(self) -> list[PoolSpec]:
+        """The joint stations as a list (a single ``pooled`` block pools every station)."""
+        if isinstance(self.pooled, PoolSpec):
+            return [self.pooled]
+        return list(self.pooled)
+
+    def pool_members(self, pool: PoolSpec) -> list[str]:
+        """Station ids of ``pool``'s members (every station when ``members`` is omitted)."""
+        if pool.members is not None:
+            return list(pool.members)
+        return [s.id for s in self.stations]
+
+
+class CrossReferenceError(ValueError):
+    """A scenario block refers to something another block does not define."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _unique(ids: list[str], field: str) -> None:
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            raise CrossReferenceError(field, f"duplicate id {i!r}")
+        seen.add(i)
+
+
+def check_cross_references(sc: Scenario) -> None:
+    """Raise :class:`CrossReferenceError` when blocks of ``sc`` disagree with each other.
+
+    Checks duplicate ids, pool membership and host, officers drawn from
+    stations (no station gives more than it has), and that every incident can
+    reach full strength when the county is switched off.
+    """
+    _unique([s.id for s in sc.stations], "stations")
+    _unique([t.id for t in sc.incident_types], "incident_types")
+    officers = {s.id: s.officers for s in sc.stations}
+    pools = sc.pools
+    _unique([p.pool_id for p in pools], "pooled")
+    pooled_field = "pooled" if isinstance(sc.pooled, PoolSpec) else "pooled[{}]"
+    taken: dict[str, str] = {}
+    field_strength: dict[str, int] = {}
+    for i, pool in enumerate(pools):
+        where = pooled_field.format(i)
+        members = sc.pool_members(pool)
+        _unique(members, f"{where}.members")
+        for m in members:
+            if m not in officers:
+                raise CrossReferenceError(f"{where}.members", f"{m!r} is not a station")
+            if m in taken:
+                raise CrossReferenceError(
+                    f"{where}.members", f"station {m!r} is already in pool {taken[m]!r}"
+                )
+            taken[m] = pool.pool_id
+        if pool.host not in members:
+            raise CrossReferenceError(
+                f"{where}.host", f"host {pool.host!r} is not a member station {members}"
+            )
+        drawn = dict(pool.command_room.drawn_from)
+        drawn_field = f"{where}.command_room.drawn_from"
+        _check_drawn(drawn, members, drawn_field)
+        if pool.case_team is not None:
+            case_field = f"{where}.case_team.from_stations"
+            _check_drawn(pool.case_team.from_stations, members, case_field)
+            for st, n in pool.case_team.from_stations.items():
+                drawn[st] = drawn.get(st, 0) + n
+        for st, n in drawn.items():
+            if n > officers[st]:
+                raise CrossReferenceError(
+                    f"{where}.case_team.from_stations" if pool.case_team else drawn_field,
+                    f"station {st!r} has {officers[st]} officers but gives {n} "
+                    "to the command room and case team",
+                )
+        case_n = sum(pool.case_team.from_stations.values()) if pool.case_team else 0
+        field_strength[pool.pool_id] = sum(officers[m] for m in members) - sum(
+            pool.command_room.drawn_from.values()
+        )
+        if pool.case_team is None or not pool.case_team.assists_emergencies:
+            field_strength[pool.pool_id] -= case_n
+    if not sc.county.enabled:
+        _check_full_strength_reachable(sc, officers, field_strength)
+
+
+def _check_drawn(drawn: dict[str, int], members: list[str], field: str) -> None:
+    for st in drawn:
+        if st not in members:
+            raise CrossReferenceError(field, f"{st!r} is not a member station {members}")
+
+
+def _check_full_strength_reachable(
+    sc: Scenario, officers: dict[str, int], pool_strength: dict[str, int]
+) -> None:
+    need = max(t.max_officers for t in sc.incident_types)
+    worst = min(
+        [(n, f"station {s!r}") for s, n in officers.items()]
+        + [(n, f"pool {p!r}") for p, n in pool_strength.items()]
+    )
+    if need > worst[0]:
+        idx = max(range(len(sc.incident_types)), key=lambda i: sc.incident_types[i].max_officers)
+        raise CrossReferenceError(
+            f"incident_types[{idx}].officers_required",
+            f"an incident can need {need} officers but {worst[1]} has only {worst[0]} "
+            "and the county is switched off (county.enabled: false)",
+        )
