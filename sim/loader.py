@@ -59,18 +59,26 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     return data, tree
 
 
-def load_scenario(path: str | Path, allow_outside_paths: bool = False) -> LoadedScenario:
+def load_scenario(
+    path: str | Path,
+    overrides: dict[str, Any] | None = None,
+    allow_outside_paths: bool = False,
+) -> LoadedScenario:
     """Load, validate and build the scenario in ``path``.
 
     Parameters
     ----------
     path
         The scenario YAML file.
+    overrides
+        Top-level fields to replace before validation (e.g. ``{"seed": 7}`` from the CLI).
     allow_outside_paths
         Allow network files outside the scenario's folder (refused by default).
     """
     path = Path(path)
     data, tree = read_yaml(path)
+    if overrides and isinstance(data, dict):
+        data = {**data, **overrides}
     return scenario_from_dict(data, path, tree, allow_outside_paths)
 
 

@@ -1,0 +1,5 @@
+"""Allow ``python -m sim``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,194 @@
+"""The ``policesim`` command line (also ``python -m sim``).
+
+Every command turns bad input into one message naming the file and the
+field, on stderr, with exit status 2 and no traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from .errors import ScenarioError
+from .loader import load_scenario
+from .metrics import ALL, DIFFERENCE, METRICS
+from .run_folder import prepare_folder, run_scenario, write_run
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Simulate isolated township police stations against pooled joint stations.",
+)
+err = Console(stderr=True)
+out = Console()
+
+#: Metrics shown in the comparison table printed after a run.
+TABLE_METRICS = (
+    "calls", "response_mean_min", "response_median_min", "response_p90_min",
+    "within_target_share", "full_strength_mean_min", "full_strength_p90_min",
+    "reinforced_share", "reinforcement_mean_min", "county_requests_per_30d",
+    "utilisation", "patrol_share", "investigation_turnaround_mean_hours",
+)
+#: Metrics that ``run --json`` guarantees (more are included).
+JSON_METRICS = tuple(METRICS)
+
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.")]
+
+
+def _fail(exc: ScenarioError) -> None:
+    err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def check(
+    scenario: ScenarioArg,
+    allow_outside_paths: Annotated[bool, typer.Option(help="Allow network files outside the scenario's folder.")] = False,
+) -> None:
+    """Validate a scenario file without running it."""
+    try:
+        loaded = load_scenario(scenario, allow_outside_paths=allow_outside_paths)
+    except ScenarioError as exc:
+        _fail(exc)
+    sc = loaded.scenario
+    out.print(
+        f"{scenario}: OK: {sc.name!r}, {len(sc.stations)} stations, {len(sc.pools)} joint station(s), "
+        f"{len(loaded.network.villages)} villages, {len(sc.incident_types)} incident types"
+    )
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg,
+    reps: Annotated[Optional[int], typer.Option(min=1, help="Replications (default: the scenario's).")] = None,
+    seed: Annotated[Optional[int], typer.Option(min=0, help="Override the scenario's seed.")] = None,
+    days: Annotated[Optional[float], typer.Option(help="Override horizon_days.")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Results folder (default: results/NAME-TIME).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes for replications.")] = 1,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing results folder.")] = False,
+    allow_outside_paths: Annotated[bool, typer.Option(help="Allow network files outside the scenario's folder.")] = False,
+) -> None:
+    """Run a scenario under both models with paired replications and write a results folder."""
+    overrides: dict[str, Any] = {}
+    if seed is not None:
+        overrides["seed"] = seed
+    if days is not None:
+        overrides["horizon_days"] = days
+    if reps is not None:
+        overrides["replications"] = reps
+    try:
+        loaded = load_scenario(scenario, overrides, allow_outside_paths)
+        folder = out_dir or Path("results") / f"{_slug(scenario.stem)}-{datetime.now():%Y%m%d-%H%M%S}"
+        prepare_folder(folder, force)
+    except ScenarioError as exc:
+        _fail(exc)
+    n = loaded.scenario.replications
+    with _progress(n, f"{loaded.scenario.name}: replications") as advance:
+        result = run_scenario(loaded, n, workers=workers, on_done=lambda _r: advance())
+    write_run(folder, loaded, result)
+    if as_json:
+        sys.stdout.write(json.dumps(summary_json(result.summary, loaded.scenario.name, n), indent=2) + "\n")
+    else:
+        out.print(comparison_table(result.summary, f"{loaded.scenario.name}: {n} paired replications"))
+        out.print(f"results written to {folder}")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "run"
+
+
+class _progress:
+    """A rich progress bar on a terminal; otherwise nothing (quiet in logs and tests)."""
+
+    def __init__(self, total: int, label: str) -> None:
+        self.total, self.label = total, label
+        self.bar: Progress | None = None
+
+    def __enter__(self):
+        if err.is_terminal and self.total > 1:
+            self.bar = Progress(
+                "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                TimeRemainingColumn(), console=err, transient=True,
+            )
+            self.bar.start()
+            task = self.bar.add_task(self.label, total=self.total)
+            return lambda: self.bar.advance(task)
+        return lambda: None
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _fmt(value: float, metric: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    unit = METRICS[metric][0]
+    if unit == "share":
+        return f"{100 * value:.1f}%"
+    if metric == "calls":
+        return f"{value:.0f}"
+    return f"{value:.2f}"
+
+
+def _cell(row: pd.Series, metric: str) -> str:
+    mean = _fmt(row["mean"], metric)
+    if math.isnan(row["ci_low"]):
+        return mean
+    return f"{mean} [{_fmt(row['ci_low'], metric)}, {_fmt(row['ci_high'], metric)}]"
+
+
+def comparison_table(summary: pd.DataFrame, title: str, township: str = ALL) -> Table:
+    """Return a rich table: each metric's mean [95% CI] per model and the paired difference."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("metric (overall)" if township == ALL else f"metric ({township})")
+    for label in ("isolated", "pooled", f"{DIFFERENCE} (paired)"):
+        table.add_column(label, justify="right")
+    block = summary[summary["township"] == township].set_index(["metric", "model"])
+    for metric in TABLE_METRICS:
+        if (metric, "isolated") not in block.index:
+            continue
+        cells = [_cell(block.loc[(metric, m)], metric) for m in ("isolated", "pooled", DIFFERENCE)]
+        table.add_row(metric, *cells)
+    return table
+
+
+def summary_json(summary: pd.DataFrame, name: str, replications: int) -> dict[str, Any]:
+    """Return the summary as nested dicts: models -> metric -> mean/ci_low/ci_high (NaN as null)."""
+
+    def clean(v: float) -> float | None:
+        return None if v is None or math.isnan(v) else float(v)
+
+    def block(rows: pd.DataFrame) -> dict[str, dict[str, dict[str, float | None]]]:
+        outd: dict[str, dict[str, dict[str, float | None]]] = {}
+        for r in rows.itertuples():
+            outd.setdefault(r.model, {})[r.metric] = {
+                "mean": clean(r.mean), "ci_low": clean(r.ci_low), "ci_high": clean(r.ci_high)}
+        return outd
+
+    overall = summary[summary["township"] == ALL]
+    towns = {t: block(g) for t, g in summary[summary["township"] != ALL].groupby("township", sort=False)}
+    return {"scenario": name, "replications": replications, "confidence": 0.95,
+            "models": block(overall), "townships": towns}
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except ScenarioError as exc:  # raised outside a command's own handling
+        err.print(f"error: {exc}", highlight=False, markup=False)
+        sys.exit(2)
