@@ -12,7 +12,7 @@ import re
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -36,10 +36,19 @@ out = Console()
 
 #: Metrics shown in the comparison table printed after a run.
 TABLE_METRICS = (
-    "calls", "response_mean_min", "response_median_min", "response_p90_min",
-    "within_target_share", "full_strength_mean_min", "full_strength_p90_min",
-    "reinforced_share", "reinforcement_mean_min", "county_requests_per_30d",
-    "utilisation", "patrol_share", "investigation_turnaround_mean_hours",
+    "calls",
+    "response_mean_min",
+    "response_median_min",
+    "response_p90_min",
+    "within_target_share",
+    "full_strength_mean_min",
+    "full_strength_p90_min",
+    "reinforced_share",
+    "reinforcement_mean_min",
+    "county_requests_per_30d",
+    "utilisation",
+    "patrol_share",
+    "investigation_turnaround_mean_hours",
 )
 #: Metrics that ``run --json`` guarantees (more are included).
 JSON_METRICS = tuple(METRICS)
@@ -55,7 +64,9 @@ def _fail(exc: ScenarioError) -> None:
 @app.command()
 def check(
     scenario: ScenarioArg,
-    allow_outside_paths: Annotated[bool, typer.Option(help="Allow network files outside the scenario's folder.")] = False,
+    allow_outside_paths: Annotated[
+        bool, typer.Option(help="Allow network files outside the scenario's folder.")
+    ] = False,
 ) -> None:
     """Validate a scenario file without running it."""
     try:
@@ -64,7 +75,8 @@ def check(
         _fail(exc)
     sc = loaded.scenario
     out.print(
-        f"{scenario}: OK: {sc.name!r}, {len(sc.stations)} stations, {len(sc.pools)} joint station(s), "
+        f"{scenario}: OK: {sc.name!r}, {len(sc.stations)} stations, "
+        f"{len(sc.pools)} joint station(s), "
         f"{len(loaded.network.villages)} villages, {len(sc.incident_types)} incident types"
     )
 
@@ -72,14 +84,24 @@ def check(
 @app.command()
 def run(
     scenario: ScenarioArg,
-    reps: Annotated[Optional[int], typer.Option(min=1, help="Replications (default: the scenario's).")] = None,
-    seed: Annotated[Optional[int], typer.Option(min=0, help="Override the scenario's seed.")] = None,
-    days: Annotated[Optional[float], typer.Option(help="Override horizon_days.")] = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Results folder (default: results/NAME-TIME).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+    reps: Annotated[
+        int | None, typer.Option(min=1, help="Replications (default: the scenario's).")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="Override the scenario's seed.")
+    ] = None,
+    days: Annotated[float | None, typer.Option(help="Override horizon_days.")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Results folder (default: results/NAME-TIME).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON on stdout.")
+    ] = False,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes for replications.")] = 1,
     force: Annotated[bool, typer.Option(help="Overwrite an existing results folder.")] = False,
-    allow_outside_paths: Annotated[bool, typer.Option(help="Allow network files outside the scenario's folder.")] = False,
+    allow_outside_paths: Annotated[
+        bool, typer.Option(help="Allow network files outside the scenario's folder.")
+    ] = False,
 ) -> None:
     """Run a scenario under both models with paired replications and write a results folder."""
     overrides: dict[str, Any] = {}
@@ -91,7 +113,9 @@ def run(
         overrides["replications"] = reps
     try:
         loaded = load_scenario(scenario, overrides, allow_outside_paths)
-        folder = out_dir or Path("results") / f"{_slug(scenario.stem)}-{datetime.now():%Y%m%d-%H%M%S}"
+        folder = (
+            out_dir or Path("results") / f"{_slug(scenario.stem)}-{datetime.now():%Y%m%d-%H%M%S}"
+        )
         prepare_folder(folder, force)
     except ScenarioError as exc:
         _fail(exc)
@@ -100,9 +124,13 @@ def run(
         result = run_scenario(loaded, n, workers=workers, on_done=lambda _r: advance())
     write_run(folder, loaded, result)
     if as_json:
-        sys.stdout.write(json.dumps(summary_json(result.summary, loaded.scenario.name, n), indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps(summary_json(result.summary, loaded.scenario.name, n), indent=2) + "\n"
+        )
     else:
-        out.print(comparison_table(result.summary, f"{loaded.scenario.name}: {n} paired replications"))
+        out.print(
+            comparison_table(result.summary, f"{loaded.scenario.name}: {n} paired replications")
+        )
         out.print(f"results written to {folder}")
 
 
@@ -120,8 +148,12 @@ class _progress:
     def __enter__(self):
         if err.is_terminal and self.total > 1:
             self.bar = Progress(
-                "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                TimeRemainingColumn(), console=err, transient=True,
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
             )
             self.bar.start()
             task = self.bar.add_task(self.label, total=self.total)
@@ -176,13 +208,23 @@ def summary_json(summary: pd.DataFrame, name: str, replications: int) -> dict[st
         outd: dict[str, dict[str, dict[str, float | None]]] = {}
         for r in rows.itertuples():
             outd.setdefault(r.model, {})[r.metric] = {
-                "mean": clean(r.mean), "ci_low": clean(r.ci_low), "ci_high": clean(r.ci_high)}
+                "mean": clean(r.mean),
+                "ci_low": clean(r.ci_low),
+                "ci_high": clean(r.ci_high),
+            }
         return outd
 
     overall = summary[summary["township"] == ALL]
-    towns = {t: block(g) for t, g in summary[summary["township"] != ALL].groupby("township", sort=False)}
-    return {"scenario": name, "replications": replications, "confidence": 0.95,
-            "models": block(overall), "townships": towns}
+    towns = {
+        t: block(g) for t, g in summary[summary["township"] != ALL].groupby("township", sort=False)
+    }
+    return {
+        "scenario": name,
+        "replications": replications,
+        "confidence": 0.95,
+        "models": block(overall),
+        "townships": towns,
+    }
 
 
 def main() -> None:

@@ -44,8 +44,8 @@ from .scenario import Scenario
 from .seeds import rng
 
 # Officer states (index into Officer.minutes).
-PATROL, STATION, RETURN, TRAVEL, SCENE, INVESTIGATION = range(6)
-STATE_NAMES = ("patrol", "station", "return", "travel", "scene", "investigation")
+PATROL, STATION, RETURN, TRAVEL, SCENE, INVESTIGATION, OFF_DUTY = range(7)
+STATE_NAMES = ("patrol", "station", "return", "travel", "scene", "investigation", "off_duty")
 
 # Who answered a call (index into Call.by).
 OWN, OTHER, CASE, COUNTY = range(4)
@@ -55,47 +55,83 @@ class Officer:
     """A field officer's mutable state during one run."""
 
     __slots__ = (
-        "id", "station", "case", "group", "base", "patrol_places", "patrol_cum",
-        "state", "since", "rest", "rest_state", "scene", "settle_at", "minutes", "call",
+        "id",
+        "station",
+        "case",
+        "group",
+        "base",
+        "patrol_places",
+        "patrol_cum",
+        "state",
+        "since",
+        "rest",
+        "rest_state",
+        "scene",
+        "settle_at",
+        "minutes",
+        "call",
+        "on_duty",
     )
 
-    def __init__(self, oid: int, station: int, case: bool, group: int, base: int,
-                 patrol_places: tuple[int, ...], patrol_cum: tuple[float, ...]) -> None:
+    def __init__(
+        self,
+        oid: int,
+        station: int,
+        case: bool,
+        group: int,
+        base: int,
+        patrol_places: tuple[int, ...],
+        patrol_cum: tuple[float, ...],
+    ) -> None:
         self.id = oid
         self.station = station
         self.case = case
         self.group = group
-        self.base = base            # local place number in the group
+        self.base = base  # local place number in the group
         self.patrol_places = patrol_places
         self.patrol_cum = patrol_cum
         self.state = STATION
         self.since = 0.0
-        self.rest = base            # where the officer settles when free
+        self.rest = base  # where the officer settles when free
         self.rest_state = STATION
-        self.scene = base           # where the officer was freed
-        self.settle_at = 0.0        # when it reaches ``rest``
-        self.minutes = [0.0] * 6
+        self.scene = base  # where the officer was freed
+        self.settle_at = 0.0  # when it reaches ``rest``
+        self.minutes = [0.0] * len(STATE_NAMES)
         self.call: Call | None = None
+        self.on_duty = True
 
 
 class Call:
     """A call's mutable state during one run."""
 
     __slots__ = (
-        "i", "place", "station", "priority", "need", "remaining", "assigned", "pending",
-        "arrived", "officers", "county_ok_at", "county_n", "clear_waiting", "cleared", "by",
+        "i",
+        "place",
+        "station",
+        "priority",
+        "need",
+        "remaining",
+        "assigned",
+        "pending",
+        "arrived",
+        "officers",
+        "county_ok_at",
+        "county_n",
+        "clear_waiting",
+        "cleared",
+        "by",
     )
 
     def __init__(self, i: int, place: int, station: int, priority: int, need: int) -> None:
         self.i = i
-        self.place = place          # local place number in the group
+        self.place = place  # local place number in the group
         self.station = station
         self.priority = priority
         self.need = need
-        self.remaining = need       # demand not yet met by anyone sent or asked
-        self.assigned = 0           # group officers sent
-        self.pending = 0            # units on their way (officers, plus 1 for the county)
-        self.arrived = 0            # officers on scene (county counted by head)
+        self.remaining = need  # demand not yet met by anyone sent or asked
+        self.assigned = 0  # group officers sent
+        self.pending = 0  # units on their way (officers, plus 1 for the county)
+        self.arrived = 0  # officers on scene (county counted by head)
         self.officers: list[Officer] = []
         self.county_ok_at = math.inf
         self.county_n = 0
@@ -107,8 +143,9 @@ class Call:
 class Group:
     """A dispatch group's state: free officers, call queue, investigations, travel table."""
 
-    def __init__(self, plan: GroupPlan, places: list[int], travel: np.ndarray,
-                 env: simpy.Environment) -> None:
+    def __init__(
+        self, plan: GroupPlan, places: list[int], travel: np.ndarray, env: simpy.Environment
+    ) -> None:
         self.plan = plan
         self.places = places
         self.local = {p: k for k, p in enumerate(places)}
@@ -124,8 +161,15 @@ class Group:
 class Engine:
     """Run one layout against one incident stream; :meth:`run` returns the records."""
 
-    def __init__(self, scenario: Scenario, travel: np.ndarray, layout: Layout,
-                 stream: IncidentStream, replication: int, model_number: int) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        travel: np.ndarray,
+        layout: Layout,
+        stream: IncidentStream,
+        replication: int,
+        model_number: int,
+    ) -> None:
         self.sc = scenario
         self.layout = layout
         self.stream = stream
@@ -135,9 +179,12 @@ class Engine:
         self.county_on = scenario.county.enabled
         self.county_partial = scenario.county.requests == "partial_shortfall"
         self.patrol_share = scenario.patrol.share
+        self.turnout = scenario.turnout_min
         self.group_of_station = layout.group_of_station().tolist()
-        self.groups = [Group(g, self._group_places(gi, g), travel, self.env)
-                       for gi, g in enumerate(layout.groups)]
+        self.groups = [
+            Group(g, self._group_places(gi, g), travel, self.env)
+            for gi, g in enumerate(layout.groups)
+        ]
         self.officers = self._make_officers()
         n = len(stream)
         self._uniforms = rng(scenario.seed, replication, "patrol", (model_number,))
@@ -159,12 +206,21 @@ class Engine:
         out = []
         for oid, p in enumerate(self.layout.officers):
             g = self.groups[p.group]
-            o = Officer(oid, p.station, p.role == CASE_TEAM, p.group, g.local[p.base_place],
-                        tuple(g.local[v] for v in p.patrol_places), p.patrol_cum_weights)
+            o = Officer(
+                oid,
+                p.station,
+                p.role == CASE_TEAM,
+                p.group,
+                g.local[p.base_place],
+                tuple(g.local[v] for v in p.patrol_places),
+                p.patrol_cum_weights,
+            )
             out.append(o)
         return out
 
-    def _draw_handling(self, replication: int, model_number: int, n: int) -> list[list[float] | None]:
+    def _draw_handling(
+        self, replication: int, model_number: int, n: int
+    ) -> list[list[float] | None]:
         """Per group, the call-handling minutes of every call (None when always zero)."""
         out: list[list[float] | None] = []
         for gi, g in enumerate(self.layout.groups):
@@ -186,6 +242,8 @@ class Engine:
         for o in self.officers:
             self._go_free(o, o.base)
         self.env.process(self._arrivals())
+        if self.sc.shifts is not None:
+            self.env.process(self._shift_changes())
         self.env.run(until=self.horizon)
         for o in self.officers:
             self._close(o, self.horizon)
@@ -244,9 +302,16 @@ class Engine:
             if len(pool) <= call.need:
                 chosen = sorted(pool, key=lambda o: o.id)
             elif call.need == 1:
-                chosen = [min(pool, key=lambda o: (row[o.rest if now >= o.settle_at else o.scene][dest], o.id))]
+                chosen = [
+                    min(
+                        pool,
+                        key=lambda o: (row[o.rest if now >= o.settle_at else o.scene][dest], o.id),
+                    )
+                ]
             else:
-                pool.sort(key=lambda o: (row[o.rest if now >= o.settle_at else o.scene][dest], o.id))
+                pool.sort(
+                    key=lambda o: (row[o.rest if now >= o.settle_at else o.scene][dest], o.id)
+                )
                 chosen = pool[: call.need]
             for o in chosen:
                 self._send(o, call, g, o.rest if now >= o.settle_at else o.scene, True)
@@ -278,9 +343,11 @@ class Engine:
         rec = self.rec
         if math.isnan(rec.dispatched[call.i]):
             rec.dispatched[call.i] = now
-        if (o.case or o.station != call.station) and math.isnan(rec.reinforcement_requested[call.i]):
+        if (o.case or o.station != call.station) and math.isnan(
+            rec.reinforcement_requested[call.i]
+        ):
             rec.reinforcement_requested[call.i] = now
-        minutes = g.tt[origin][call.place]
+        minutes = g.tt[origin][call.place] + self.turnout
         if minutes == 0.0:
             self._arrive(o, call)
         else:
@@ -288,9 +355,13 @@ class Engine:
 
     def _maybe_county(self, call: Call) -> None:
         """Ask the county for the whole remaining shortfall, if the rules allow it now."""
-        if (call.remaining <= 0 or call.cleared or call.county_n
-                or self.env.now < call.county_ok_at
-                or (self.county_partial and call.assigned == 0)):
+        if (
+            call.remaining <= 0
+            or call.cleared
+            or call.county_n
+            or self.env.now < call.county_ok_at
+            or (self.county_partial and call.assigned == 0)
+        ):
             return
         now = self.env.now
         rec = self.rec
@@ -364,6 +435,10 @@ class Engine:
     def _next_job(self, o: Officer, place: int) -> None:
         """Give freed officer ``o`` (at local ``place``) the next queued call or work."""
         g = self.groups[o.group]
+        if not o.on_duty:
+            o.state = OFF_DUTY
+            o.since = self.env.now
+            return
         q = g.calls
         while q and q[0][3].remaining <= 0:
             heapq.heappop(q)
@@ -422,6 +497,51 @@ class Engine:
             self._next_job(o, o.base)
 
         self._after(hours * 60.0, done)
+
+    # ----------------------------------------------------------------- shifts
+    def _duty_units(self) -> list[list[Officer]]:
+        """Officers grouped by (station, role) in officer-number order: the units of a shift."""
+        units: dict[tuple[int, bool], list[Officer]] = {}
+        for o in self.officers:
+            units.setdefault((o.station, o.case), []).append(o)
+        return list(units.values())
+
+    def _shift_changes(self):
+        """Apply the shift shares: the first ``max(1, round(share * n))`` of each unit on duty.
+
+        Acts only at hours whose share differs from the hour before.
+        """
+        shares = self.sc.shifts.on_duty_share_by_hour
+        units = self._duty_units()
+        on_now = [len(u) for u in units]
+        hour = 0
+        while True:
+            share = shares[hour % 24]
+            for k, unit in enumerate(units):
+                on = max(1, round(share * len(unit)))
+                lo, hi = sorted((on, on_now[k]))
+                for o in unit[lo:hi]:
+                    self._set_duty(o, on > on_now[k])
+                on_now[k] = on
+            step = 1
+            while step < 24 and shares[(hour + step) % 24] == share:
+                step += 1
+            hour += step
+            yield self.env.timeout(60.0 * step)
+
+    def _set_duty(self, o: Officer, on: bool) -> None:
+        if o.on_duty == on:
+            return
+        o.on_duty = on
+        now = self.env.now
+        if on and o.state == OFF_DUTY:
+            self._close(o, now)
+            self._next_job(o, o.base)
+        elif not on and o.state in (PATROL, STATION, RETURN):
+            self._close(o, now)
+            g = self.groups[o.group]
+            (g.free_case if o.case else g.free_community).discard(o)
+            o.state = OFF_DUTY
 
     # ------------------------------------------------------------ accounting
     def _close(self, o: Officer, now: float) -> None:

@@ -14,6 +14,7 @@ def erlang_c(servers: int, offered_load: float) -> float:
         Number of servers c (officers).
     offered_load
         a = lambda / mu in Erlangs; must be below ``servers`` for a stable queue.
+
     """
     if servers < 1:
         raise ValueError("servers must be >= 1")
@@ -36,8 +37,9 @@ def mmc_mean_wait(servers: int, arrival_rate: float, service_rate: float) -> flo
     return erlang_c(servers, a) / (servers * service_rate - arrival_rate)
 
 
-def mmc_wait_probability_beyond(servers: int, arrival_rate: float, service_rate: float,
-                                t: float) -> float:
+def mmc_wait_probability_beyond(
+    servers: int, arrival_rate: float, service_rate: float, t: float
+) -> float:
     """P(W_q > t) of an M/M/c queue: ``C(c, a) * exp(-(c*mu - lambda) * t)``."""
     a = arrival_rate / service_rate
     return erlang_c(servers, a) * math.exp(-(servers * service_rate - arrival_rate) * t)

@@ -35,6 +35,7 @@ class IncidentStream:
     on_scene_min, county_delay_min, investigation_hours
         ``township`` is the index of the village's station in ``scenario.stations``;
         ``investigation_hours`` is NaN when the incident creates no investigation.
+
     """
 
     call_min: np.ndarray
@@ -120,4 +121,3 @@ def draw_incidents(sc: Scenario, net: RoadNetwork, replication: int) -> Incident
         county_delay_min=sc.county.reinforcement_delay_min.sample(county_gen, n_all),
         investigation_hours=inv[order],
     )
-

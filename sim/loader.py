@@ -2,7 +2,8 @@
 
 The flow is: YAML text (``yaml.safe_load``: no object construction) -> dict ->
 :class:`~sim.scenario.Scenario` (pydantic) -> cross-reference checks -> road
-network. Every failure names the file, the field path (list items by their
+network. Top-level keys starting with ``x-`` are ignored (a home for YAML
+anchors, as in docker compose). Every failure names the file, the field path (list items by their
 ``id`` when they have one, e.g. ``stations.Taoxi.officers``) and the YAML line
 where the parser knows it.
 """
@@ -33,6 +34,7 @@ class LoadedScenario:
         Places and travel times.
     source
         The file it came from (or a label such as ``<dict>``).
+
     """
 
     scenario: Scenario
@@ -74,6 +76,7 @@ def load_scenario(
         Top-level fields to replace before validation (e.g. ``{"seed": 7}`` from the CLI).
     allow_outside_paths
         Allow network files outside the scenario's folder (refused by default).
+
     """
     path = Path(path)
     data, tree = read_yaml(path)
@@ -96,6 +99,7 @@ def scenario_from_dict(
     source_path = Path(str(source))
     if not isinstance(data, dict):
         raise ScenarioError(source, "", "the scenario must be a YAML mapping of fields")
+    data = {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -150,7 +154,7 @@ _UNION_TAGS = {"fixed", "uniform", "exponential", "lognormal", "triangular", "ch
 
 
 def _strip_union_tags(loc: list) -> list:
-    """Drop pydantic's union branch names (``PoolSpec``, ``list[...]``, ``int``, tags) from a path."""
+    """Drop pydantic's union branch names (``PoolSpec``, ``list[...]``, tags) from a path."""
     out = []
     for part in loc:
         if isinstance(part, str) and (

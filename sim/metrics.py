@@ -35,8 +35,11 @@ METRICS: dict[str, tuple[str, str]] = {
     "reinforced_share": ("share", "calls helped by other stations, the case team or the county"),
     "reinforcement_mean_min": ("min", "mean time from call to the last reinforcement on scene"),
     "county_requests_per_30d": ("count", "county reinforcement requests per 30 days"),
-    "utilisation": ("share", "field officers' time travelling to, on scene or investigating"),
-    "patrol_share": ("share", "field officers' time on patrol"),
+    "utilisation": (
+        "share",
+        "field officers' on-duty time travelling to, on scene or investigating",
+    ),
+    "patrol_share": ("share", "field officers' on-duty time on patrol"),
     "investigation_turnaround_mean_hours": ("hours", "mean time from case creation to completion"),
     "investigations_open_share": ("share", "investigations not completed by the horizon"),
 }
@@ -50,7 +53,9 @@ def _mean(values: np.ndarray) -> float:
     return float(values.mean()) if len(values) else math.nan
 
 
-def incident_metrics(inc: pd.DataFrame, target_min: float, observed_days: float) -> dict[str, float]:
+def incident_metrics(
+    inc: pd.DataFrame, target_min: float, observed_days: float
+) -> dict[str, float]:
     """Return response, full-strength and county metrics of one set of incident rows."""
     n = len(inc)
     resp = inc["response_min"].to_numpy()
@@ -84,20 +89,23 @@ def incident_metrics(inc: pd.DataFrame, target_min: float, observed_days: float)
 
 
 def officer_metrics(off: pd.DataFrame) -> dict[str, float]:
-    """Return utilisation and patrol share of a set of officer rows."""
-    observed = off["observed_min"].sum()
-    if observed <= 0:
+    """Return utilisation and patrol share of a set of officer rows, as shares of on-duty time."""
+    on_duty = off["on_duty_min"].sum()
+    if on_duty <= 0:
         return {"utilisation": math.nan, "patrol_share": math.nan}
     return {
-        "utilisation": float(off["busy_min"].sum() / observed),
-        "patrol_share": float(off["patrol_min"].sum() / observed),
+        "utilisation": float(off["busy_min"].sum() / on_duty),
+        "patrol_share": float(off["patrol_min"].sum() / on_duty),
     }
 
 
 def investigation_metrics(inv: pd.DataFrame) -> dict[str, float]:
     """Return mean turnaround (hours) of completed investigations and the share still open."""
     if inv.empty:
-        return {"investigation_turnaround_mean_hours": math.nan, "investigations_open_share": math.nan}
+        return {
+            "investigation_turnaround_mean_hours": math.nan,
+            "investigations_open_share": math.nan,
+        }
     done = inv["turnaround_hours"].dropna()
     return {
         "investigation_turnaround_mean_hours": float(done.mean()) if len(done) else math.nan,
@@ -106,8 +114,12 @@ def investigation_metrics(inv: pd.DataFrame) -> dict[str, float]:
 
 
 def replication_metrics(
-    inc: pd.DataFrame, off: pd.DataFrame, inv: pd.DataFrame,
-    townships: list[str], target_min: float, observed_days: float,
+    inc: pd.DataFrame,
+    off: pd.DataFrame,
+    inv: pd.DataFrame,
+    townships: list[str],
+    target_min: float,
+    observed_days: float,
 ) -> list[dict]:
     """Return one row per scope (``all`` and each township) of one model in one replication."""
     rows = []
@@ -154,13 +166,23 @@ def summarise(per_rep: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     rows = []
     metrics = [m for m in METRICS if m in per_rep.columns]
     for scope, block in per_rep.groupby("township", sort=False, observed=True):
-        wide = {m: block[block["model"] == m].set_index("replication") for m in ("isolated", "pooled")}
+        wide = {
+            m: block[block["model"] == m].set_index("replication") for m in ("isolated", "pooled")
+        }
         for metric in metrics:
             series = {m: wide[m][metric] for m in wide}
             paired = (series["isolated"] - series["pooled"]).dropna()
             for label, values in (*series.items(), (DIFFERENCE, paired)):
                 mean, low, high = t_interval(values.to_numpy(), level)
-                rows.append({"township": scope, "metric": metric, "model": label,
-                             "mean": mean, "ci_low": low, "ci_high": high,
-                             "n": int(values.notna().sum())})
+                rows.append(
+                    {
+                        "township": scope,
+                        "metric": metric,
+                        "model": label,
+                        "mean": mean,
+                        "ci_low": low,
+                        "ci_high": high,
+                        "n": int(values.notna().sum()),
+                    }
+                )
     return pd.DataFrame(rows)

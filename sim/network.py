@@ -50,6 +50,7 @@ class RoadNetwork:
         Station id (township) of each village, aligned with ``villages``.
     village_weight
         Demand weight of each village, aligned with ``villages``.
+
     """
 
     graph: nx.Graph

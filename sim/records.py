@@ -28,8 +28,15 @@ NAN = float("nan")
 
 #: Time columns of the incident table (minutes from the start of the run).
 TIME_FIELDS = (
-    "handled", "dispatched", "first_arrival", "full_strength", "cleared",
-    "county_requested", "county_arrived", "reinforcement_requested", "reinforcement_arrived",
+    "handled",
+    "dispatched",
+    "first_arrival",
+    "full_strength",
+    "cleared",
+    "county_requested",
+    "county_arrived",
+    "reinforcement_requested",
+    "reinforcement_arrived",
 )
 COUNT_FIELDS = ("by_own", "by_other", "by_case", "by_county")
 
@@ -66,26 +73,31 @@ class RunRecords:
         self.observed_min = horizon - warmup
 
 
-def incident_frame(rec: RunRecords, stream: IncidentStream, loaded: LoadedScenario,
-                   model: str, replication: int) -> pd.DataFrame:
+def incident_frame(
+    rec: RunRecords, stream: IncidentStream, loaded: LoadedScenario, model: str, replication: int
+) -> pd.DataFrame:
     """Return the incident table of one run (incidents called after warm-up only)."""
     sc, net = loaded.scenario, loaded.network
     keep = stream.call_min >= sc.warmup_days * 1440.0
     idx = np.flatnonzero(keep)
-    df = pd.DataFrame({
-        "replication": np.full(len(idx), replication, dtype=np.int64),
-        "model": pd.Categorical([model] * len(idx), categories=["isolated", "pooled"]),
-        "incident": idx,
-        "type": pd.Categorical.from_codes(stream.type_index[idx],
-                                          [t.id for t in sc.incident_types]),
-        "township": pd.Categorical.from_codes(stream.township[idx],
-                                              [s.id for s in sc.stations]),
-        "village": np.asarray(net.places, dtype=object)[stream.place[idx]],
-        "priority": stream.priority[idx],
-        "officers_required": stream.officers_required[idx],
-        "on_scene_min": stream.on_scene_min[idx],
-        "call_min": stream.call_min[idx],
-    })
+    df = pd.DataFrame(
+        {
+            "replication": np.full(len(idx), replication, dtype=np.int64),
+            "model": pd.Categorical([model] * len(idx), categories=["isolated", "pooled"]),
+            "incident": idx,
+            "type": pd.Categorical.from_codes(
+                stream.type_index[idx], [t.id for t in sc.incident_types]
+            ),
+            "township": pd.Categorical.from_codes(
+                stream.township[idx], [s.id for s in sc.stations]
+            ),
+            "village": np.asarray(net.places, dtype=object)[stream.place[idx]],
+            "priority": stream.priority[idx],
+            "officers_required": stream.officers_required[idx],
+            "on_scene_min": stream.on_scene_min[idx],
+            "call_min": stream.call_min[idx],
+        }
+    )
     for name in TIME_FIELDS:
         df[f"{name}_min"] = np.asarray(getattr(rec, name))[idx]
     for name in COUNT_FIELDS:
@@ -95,8 +107,9 @@ def incident_frame(rec: RunRecords, stream: IncidentStream, loaded: LoadedScenar
     return df
 
 
-def officer_frame(rec: RunRecords, loaded: LoadedScenario, layout: Layout,
-                  model: str, replication: int) -> pd.DataFrame:
+def officer_frame(
+    rec: RunRecords, loaded: LoadedScenario, layout: Layout, model: str, replication: int
+) -> pd.DataFrame:
     """Return the officer table of one run: minutes per state after warm-up."""
     from .engine import STATE_NAMES
 
@@ -107,16 +120,28 @@ def officer_frame(rec: RunRecords, loaded: LoadedScenario, layout: Layout,
     df.insert(0, "replication", replication)
     df["role"] = np.where(df.pop("case_team"), "case_team", "community")
     df["observed_min"] = rec.observed_min
+    df["on_duty_min"] = rec.observed_min - df["off_duty_min"]
     df["busy_min"] = df["travel_min"] + df["scene_min"] + df["investigation_min"]
     return df
 
 
-def investigation_frame(rec: RunRecords, stream: IncidentStream, loaded: LoadedScenario,
-                        model: str, replication: int) -> pd.DataFrame:
+def investigation_frame(
+    rec: RunRecords, stream: IncidentStream, loaded: LoadedScenario, model: str, replication: int
+) -> pd.DataFrame:
     """Return the investigation table of one run (created after warm-up)."""
     rows = [(i, *v) for i, v in sorted(rec.investigations.items())]
-    df = pd.DataFrame(rows, columns=["incident", "created_min", "started_min", "completed_min",
-                                     "work_hours", "officer", "by_case_team"])
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "incident",
+            "created_min",
+            "started_min",
+            "completed_min",
+            "work_hours",
+            "officer",
+            "by_case_team",
+        ],
+    )
     df = df[df["created_min"] >= loaded.scenario.warmup_days * 1440.0].reset_index(drop=True)
     df.insert(0, "model", model)
     df.insert(0, "replication", replication)

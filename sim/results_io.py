@@ -56,9 +56,11 @@ def atomic_text(path: Path, text: str) -> None:
 
 
 def prepare_folder(out: Path, force: bool) -> None:
-    """Create ``out`` and mark it incomplete; refuse an existing non-empty folder unless ``force``."""
+    """Create ``out`` marked incomplete; refuse a non-empty existing folder unless ``force``."""
     if out.exists() and any(out.iterdir()) and not force:
-        raise ScenarioError(out, "--out", "results folder exists and is not empty; pass --force to overwrite it")
+        raise ScenarioError(
+            out, "--out", "results folder exists and is not empty; pass --force to overwrite it"
+        )
     out.mkdir(parents=True, exist_ok=True)
     atomic_text(out / INCOMPLETE, "this run has not finished writing\n")
 
@@ -102,8 +104,13 @@ def versions() -> dict[str, str]:
     return out
 
 
-def write_manifest(out: Path, loaded: LoadedScenario, replications: list[int],
-                   digests: dict[int, str], extra: dict[str, Any] | None = None) -> None:
+def write_manifest(
+    out: Path,
+    loaded: LoadedScenario,
+    replications: list[int],
+    digests: dict[int, str],
+    extra: dict[str, Any] | None = None,
+) -> None:
     """Write ``manifest.json``: everything needed to repeat the run exactly."""
     sc = loaded.scenario
     manifest = {

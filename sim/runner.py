@@ -35,8 +35,9 @@ class ReplicationResult:
     backlog_at_end: dict[str, int] = field(default_factory=dict)
 
 
-def run_replication(loaded: LoadedScenario, replication: int,
-                    keep_records: bool = True) -> ReplicationResult:
+def run_replication(
+    loaded: LoadedScenario, replication: int, keep_records: bool = True
+) -> ReplicationResult:
     """Run every model on replication ``replication``'s incident stream.
 
     With ``keep_records=False`` the record tables are dropped after the metrics
@@ -65,11 +66,13 @@ def run_replication(loaded: LoadedScenario, replication: int,
             inv.append(v)
     empty = pd.DataFrame()
     return ReplicationResult(
-        replication, stream.digest(),
+        replication,
+        stream.digest(),
         pd.concat(inc, ignore_index=True) if inc else empty,
         pd.concat(off, ignore_index=True) if off else empty,
         pd.concat(inv, ignore_index=True) if inv else empty,
-        pd.concat(met, ignore_index=True), backlog,
+        pd.concat(met, ignore_index=True),
+        backlog,
     )
 
 

@@ -239,7 +239,12 @@ class ShiftSpec(_Block):
 
 
 class Scenario(_Block):
-    """A whole scenario: run settings, road network, stations and both operating models."""
+    """A whole scenario: run settings, road network, stations and both operating models.
+
+    ``demand_scale`` multiplies every incident type's rate (sweeps use it for
+    "what if calls grow 50%"); ``turnout_min`` is added to every officer's
+    journey to a scene (getting to the vehicle and under way).
+    """
 
     name: str = Field(min_length=1)
     description: str = ""
@@ -249,6 +254,7 @@ class Scenario(_Block):
     replications: int = Field(default=10, ge=1)
     target_response_min: float = Field(default=20.0, gt=0)
     demand_scale: float = Field(default=1.0, gt=0)
+    turnout_min: float = Field(default=0.0, ge=0)
     network: NetworkSpec
     stations: list[StationSpec] = Field(min_length=1)
     patrol: PatrolSpec = PatrolSpec()

@@ -23,7 +23,9 @@ PURPOSES: tuple[str, ...] = (
 )
 
 
-def stream_seed(seed: int, replication: int, purpose: str, extra: tuple[int, ...] = ()) -> np.random.SeedSequence:
+def stream_seed(
+    seed: int, replication: int, purpose: str, extra: tuple[int, ...] = ()
+) -> np.random.SeedSequence:
     """Return the SeedSequence for one purpose in one replication.
 
     ``extra`` adds more integers to the identity (a sweep adds its point's hash,
@@ -34,6 +36,8 @@ def stream_seed(seed: int, replication: int, purpose: str, extra: tuple[int, ...
     )
 
 
-def rng(seed: int, replication: int, purpose: str, extra: tuple[int, ...] = ()) -> np.random.Generator:
+def rng(
+    seed: int, replication: int, purpose: str, extra: tuple[int, ...] = ()
+) -> np.random.Generator:
     """Return a fresh PCG64 generator for one purpose in one replication."""
     return np.random.Generator(np.random.PCG64(stream_seed(seed, replication, purpose, extra)))

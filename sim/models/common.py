@@ -8,7 +8,9 @@ from ..loader import LoadedScenario
 from .layout import COMMUNITY, GroupPlan, OfficerPlan
 
 
-def patrol_area(loaded: LoadedScenario, station_id: str) -> tuple[tuple[int, ...], tuple[float, ...]]:
+def patrol_area(
+    loaded: LoadedScenario, station_id: str
+) -> tuple[tuple[int, ...], tuple[float, ...]]:
     """Return the villages a community officer of ``station_id`` patrols and cumulative weights.
 
     Weights follow ``patrol.position``: village demand, or equal. Empty when the
@@ -31,9 +33,7 @@ def community_officers(
     station = loaded.scenario.stations[station_index]
     places, cum = patrol_area(loaded, station.id)
     base = loaded.network.station_place[station.id]
-    return [
-        OfficerPlan(station_index, COMMUNITY, group, base, places, cum) for _ in range(count)
-    ]
+    return [OfficerPlan(station_index, COMMUNITY, group, base, places, cum) for _ in range(count)]
 
 
 def lone_station_group(loaded: LoadedScenario, station_index: int) -> GroupPlan:

@@ -36,6 +36,7 @@ class OfficerPlan:
         Place number where the officer waits when not on patrol.
     patrol_places, patrol_cum_weights
         Villages the officer patrols and their cumulative draw weights (empty: never patrols).
+
     """
 
     station: int
@@ -68,6 +69,7 @@ class GroupPlan:
         (0: never).
     investigations_by_case_team
         True: investigations go to the case team; False: to any field officer of the group.
+
     """
 
     name: str

@@ -35,7 +35,8 @@ def build_pooled(loaded: LoadedScenario) -> Layout:
                 room_staff=pool.command_room.staff,
                 county_after_min=pool.county_after_min,
                 case_assist_priority_max=assist,
-                investigations_by_case_team=case is not None and sum(case.from_stations.values()) > 0,
+                investigations_by_case_team=case is not None
+                and sum(case.from_stations.values()) > 0,
             )
         )
         host_place = net.station_place[pool.host]
@@ -44,7 +45,9 @@ def build_pooled(loaded: LoadedScenario) -> Layout:
             to_room = pool.command_room.drawn_from.get(sid, 0)
             to_case = case.from_stations.get(sid, 0) if case else 0
             room += [m] * to_room
-            officers += community_officers(loaded, m, sc.stations[m].officers - to_room - to_case, g)
+            officers += community_officers(
+                loaded, m, sc.stations[m].officers - to_room - to_case, g
+            )
             officers += [OfficerPlan(m, CASE_TEAM, g, host_place, (), ())] * to_case
     for i in range(len(sc.stations)):
         if i not in pooled_stations:

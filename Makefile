@@ -1,0 +1,31 @@
+# Two commands a fresh machine needs (see README):
+#   make demo   -- create .venv, install, run the Wubei scenario under both models
+#   make test   -- create .venv, install with test extras, lint and run every test
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/policesim run scenarios/wubei.yaml --out results/demo --force
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check sim tests benchmarks
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
