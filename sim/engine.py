@@ -47,8 +47,6 @@ from .seeds import rng
 PATROL, STATION, RETURN, TRAVEL, SCENE, INVESTIGATION, OFF_DUTY = range(7)
 STATE_NAMES = ("patrol", "station", "return", "travel", "scene", "investigation", "off_duty")
 
-# Who answered a call (index into Call.by).
-OWN, OTHER, CASE, COUNTY = range(4)
 
 
 class Officer:
@@ -119,7 +117,6 @@ class Call:
         "county_n",
         "clear_waiting",
         "cleared",
-        "by",
     )
 
     def __init__(self, i: int, place: int, station: int, priority: int, need: int) -> None:
@@ -137,7 +134,6 @@ class Call:
         self.county_n = 0
         self.clear_waiting = False
         self.cleared = False
-        self.by = [0, 0, 0, 0]
 
 
 class Group:
@@ -339,8 +335,13 @@ class Engine:
         call.assigned += 1
         call.pending += 1
         call.officers.append(o)
-        call.by[CASE if o.case else (OWN if o.station == call.station else OTHER)] += 1
         rec = self.rec
+        if o.case:
+            rec.by_case[call.i] += 1
+        elif o.station == call.station:
+            rec.by_own[call.i] += 1
+        else:
+            rec.by_other[call.i] += 1
         if math.isnan(rec.dispatched[call.i]):
             rec.dispatched[call.i] = now
         if (o.case or o.station != call.station) and math.isnan(
@@ -356,7 +357,8 @@ class Engine:
     def _maybe_county(self, call: Call) -> None:
         """Ask the county for the whole remaining shortfall, if the rules allow it now."""
         if (
-            call.remaining <= 0
+            not self.county_on
+            or call.remaining <= 0
             or call.cleared
             or call.county_n
             or self.env.now < call.county_ok_at
@@ -366,7 +368,7 @@ class Engine:
         now = self.env.now
         rec = self.rec
         call.county_n = call.remaining
-        call.by[COUNTY] = call.remaining
+        rec.by_county[call.i] = call.remaining
         call.remaining = 0
         call.pending += 1
         rec.county_requested[call.i] = now
@@ -418,7 +420,6 @@ class Engine:
         i = call.i
         rec = self.rec
         rec.cleared[i] = now
-        rec.by_own[i], rec.by_other[i], rec.by_case[i], rec.by_county[i] = call.by
         gi = self.group_of_station[call.station]
         g = self.groups[gi]
         hours = self.stream.investigation_hours[i]
