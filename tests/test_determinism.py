@@ -9,8 +9,16 @@ from sim.run_folder import prepare_folder, run_scenario, write_run
 from sim.runner import run_replication
 from tests.conftest import SCENARIOS, scenario_dict
 
-STREAM_COLUMNS = ["incident", "call_min", "type", "township", "village", "priority",
-                  "officers_required", "on_scene_min"]
+STREAM_COLUMNS = [
+    "incident",
+    "call_min",
+    "type",
+    "township",
+    "village",
+    "priority",
+    "officers_required",
+    "on_scene_min",
+]
 
 
 def _small_wubei(seed: int = 11):
@@ -36,7 +44,9 @@ def test_worker_count_does_not_change_the_numbers(tmp_path):
 
 
 def test_another_seed_gives_other_numbers(tmp_path):
-    assert _summary_bytes(tmp_path, "a", workers=1) != _summary_bytes(tmp_path, "c", workers=1, seed=12)
+    assert _summary_bytes(tmp_path, "a", workers=1) != _summary_bytes(
+        tmp_path, "c", workers=1, seed=12
+    )
 
 
 def test_both_models_receive_the_same_incident_stream():

@@ -42,7 +42,9 @@ def accidents() -> pd.DataFrame:
     inc = pd.concat([r.incidents for r in run_replications(loaded, range(REPS))])
     acc = inc[(inc["type"] == ACCIDENT) & inc["cleared_min"].notna()].copy()
     acc["reinforced"] = (acc["n_other"] + acc["n_case"] + acc["n_county"]) > 0
-    acc["reinforcement_delay"] = acc["reinforcement_arrived_min"] - acc["reinforcement_requested_min"]
+    acc["reinforcement_delay"] = (
+        acc["reinforcement_arrived_min"] - acc["reinforcement_requested_min"]
+    )
     return acc
 
 
@@ -69,9 +71,15 @@ def test_pooled_reinforcement_arrives_within_20_minutes_for_the_large_majority(a
 
 
 def test_pooling_cuts_time_to_full_strength_for_serious_accidents(accidents):
-    wide = accidents.pivot_table(index=["replication", "incident"], columns="model",
-                                 values="full_strength_delay_min", observed=True).dropna()
+    wide = accidents.pivot_table(
+        index=["replication", "incident"],
+        columns="model",
+        values="full_strength_delay_min",
+        observed=True,
+    ).dropna()
     diff = wide["isolated"] - wide["pooled"]
     mean = diff.mean()
     half = stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / math.sqrt(len(diff))
-    assert mean - half > 20, f"paired isolated - pooled full strength: {mean:.1f} +/- {half:.1f} min"
+    assert mean - half > 20, (
+        f"paired isolated - pooled full strength: {mean:.1f} +/- {half:.1f} min"
+    )

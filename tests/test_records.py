@@ -16,8 +16,12 @@ TOL = 1e-9
 @st.composite
 def wubei_variants(draw):
     doc = scenario_dict("wubei.yaml")
-    doc.update(horizon_days=draw(st.sampled_from([3, 6])), warmup_days=1,
-               seed=draw(st.integers(0, 2**32 - 1)), demand_scale=draw(st.sampled_from([1, 4, 12])))
+    doc.update(
+        horizon_days=draw(st.sampled_from([3, 6])),
+        warmup_days=1,
+        seed=draw(st.integers(0, 2**32 - 1)),
+        demand_scale=draw(st.sampled_from([1, 4, 12])),
+    )
     doc["patrol"]["share"] = draw(st.sampled_from([0.0, 0.5, 1.0]))
     doc["county"]["enabled"] = draw(st.booleans())
     doc["county"]["requests"] = draw(st.sampled_from(["partial_shortfall", "any_shortfall"]))
@@ -32,8 +36,9 @@ def wubei_variants(draw):
     return doc
 
 
-@settings(max_examples=25, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(wubei_variants())
 def test_record_times_are_ordered_and_counts_consistent(doc):
     loaded = scenario_from_dict(doc, SCENARIOS / "wubei.yaml")
@@ -68,8 +73,11 @@ def test_record_times_are_ordered_and_counts_consistent(doc):
         assert inc["county_requested_min"].isna().all()
     # Every officer's minutes add up to the observed time, exactly.
     off = res.officers
-    state_cols = [c for c in off.columns if c.endswith("_min") and c not in (
-        "observed_min", "on_duty_min", "busy_min")]
+    state_cols = [
+        c
+        for c in off.columns
+        if c.endswith("_min") and c not in ("observed_min", "on_duty_min", "busy_min")
+    ]
     total = off[state_cols].sum(axis=1)
     assert np.allclose(total, off["observed_min"], rtol=1e-9, atol=1e-6)
     assert (off[state_cols] >= -TOL).all().all()

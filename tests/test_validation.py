@@ -31,8 +31,11 @@ def _theory(model: str, scale: float) -> tuple[float, float, float]:
     """Return (W_q minutes, P(wait), utilisation) of the model at ``scale`` x base demand."""
     lam_total = BASE_RATE * scale / 1440.0
     mu = 1.0 / MEAN_SCENE_MIN
-    servers, lam = (OFFICERS, lam_total / STATIONS) if model == "isolated" else (
-        OFFICERS * STATIONS, lam_total)
+    servers, lam = (
+        (OFFICERS, lam_total / STATIONS)
+        if model == "isolated"
+        else (OFFICERS * STATIONS, lam_total)
+    )
     return mmc_mean_wait(servers, lam, mu), erlang_c(servers, lam / mu), lam / (servers * mu)
 
 
@@ -46,8 +49,9 @@ def validation_runs(request):
 
 
 def _per_rep(results, model: str, column: str) -> np.ndarray:
-    rows = [r.metrics[(r.metrics["model"] == model) & (r.metrics["township"] == "all")]
-            for r in results]
+    rows = [
+        r.metrics[(r.metrics["model"] == model) & (r.metrics["township"] == "all")] for r in results
+    ]
     return np.array([row[column].iloc[0] for row in rows])
 
 
@@ -72,7 +76,9 @@ def test_share_of_calls_that_wait_matches_erlang_c(validation_runs, model):
         inc = r.incidents[r.incidents["model"] == model]
         shares.append(float((inc["response_min"] > 1e-9).mean()))
     mean, low, high = t_interval(np.array(shares), level=0.99)
-    msg = f"{model} rho={rho:.2f}: P(wait) sim={mean:.4f} [{low:.4f}, {high:.4f}] theory={p_wait:.4f}"
+    msg = (
+        f"{model} rho={rho:.2f}: P(wait) sim={mean:.4f} [{low:.4f}, {high:.4f}] theory={p_wait:.4f}"
+    )
     assert low <= p_wait <= high, msg
 
 
@@ -82,7 +88,9 @@ def test_utilisation_matches_offered_load(validation_runs, model):
     scale, results = validation_runs
     _, _, rho = _theory(model, scale)
     mean, low, high = t_interval(_per_rep(results, model, "utilisation"), level=0.99)
-    assert low <= rho <= high, f"{model}: utilisation sim={mean:.4f} [{low:.4f}, {high:.4f}] theory={rho:.4f}"
+    assert low <= rho <= high, (
+        f"{model}: utilisation sim={mean:.4f} [{low:.4f}, {high:.4f}] theory={rho:.4f}"
+    )
 
 
 @pytest.mark.slow
@@ -92,4 +100,6 @@ def test_isolated_and_pooled_theories_are_told_apart(validation_runs):
     for model, other in (("isolated", "pooled"), ("pooled", "isolated")):
         _, low, high = t_interval(_per_rep(results, model, "response_mean_min"), level=0.99)
         wrong, _, _ = _theory(other, scale)
-        assert not low <= wrong <= high, f"{model} CI [{low:.3f}, {high:.3f}] contains {other} {wrong:.3f}"
+        assert not low <= wrong <= high, (
+            f"{model} CI [{low:.3f}, {high:.3f}] contains {other} {wrong:.3f}"
+        )
