@@ -32,7 +32,8 @@ app = typer.Typer(
     help="Simulate isolated township police stations against pooled joint stations.",
 )
 err = Console(stderr=True)
-out = Console()
+# Wide enough for the comparison table when stdout is a file or pipe (rich assumes 80).
+out = Console() if Console().is_terminal else Console(width=140)
 
 #: Metrics shown in the comparison table printed after a run.
 TABLE_METRICS = (
@@ -186,7 +187,9 @@ def _cell(row: pd.Series, metric: str) -> str:
 def comparison_table(summary: pd.DataFrame, title: str, township: str = ALL) -> Table:
     """Return a rich table: each metric's mean [95% CI] per model and the paired difference."""
     table = Table(title=title, title_justify="left")
-    table.add_column("metric (overall)" if township == ALL else f"metric ({township})")
+    table.add_column(
+        "metric (overall)" if township == ALL else f"metric ({township})", no_wrap=True
+    )
     for label in ("isolated", "pooled", f"{DIFFERENCE} (paired)"):
         table.add_column(label, justify="right")
     block = summary[summary["township"] == township].set_index(["metric", "model"])
