@@ -24,6 +24,7 @@ from .errors import ScenarioError
 from .loader import load_scenario
 from .metrics import ALL, DIFFERENCE, METRICS
 from .run_folder import prepare_folder, run_scenario, write_run
+from .sweep.command import sweep as sweep_command
 
 app = typer.Typer(
     add_completion=False,
@@ -228,6 +229,9 @@ def summary_json(summary: pd.DataFrame, name: str, replications: int) -> dict[st
         "models": block(overall),
         "townships": towns,
     }
+
+
+app.command("sweep")(sweep_command)
 
 
 def main() -> None:

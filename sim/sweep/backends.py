@@ -1,0 +1,303 @@
+"""Where tasks run: in this process, in local worker processes, or on a Dask cluster.
+
+Every backend takes the same :class:`~sim.sweep.tasks.TaskSpec` list and
+calls ``on_result`` once per task, in whatever order tasks finish; results
+do not depend on that order (seeds come from the point and the replication,
+:mod:`sim.sweep.tasks`). ``on_result`` runs in the calling thread, so the
+caller can write files without locks.
+
+- :class:`SequentialBackend` (``--workers 1``): a plain loop, nothing to
+  start; the easiest to debug.
+- :class:`ProcessBackend` (``--workers N``, default the number of cores):
+  :class:`concurrent.futures.ProcessPoolExecutor`. At most ``2 N`` tasks are
+  in flight, so a crashed worker process (killed by the OOM killer, a
+  segfault) costs only those: they are then re-run one at a time in a fresh
+  process, so the task that kills its worker is reported as failed and its
+  innocent neighbours are not. Workers ignore Ctrl-C; the main process
+  handles it (stop submitting, wait for the running tasks and keep them; a
+  second Ctrl-C abandons them).
+- :class:`DaskBackend` (``--scheduler ADDRESS``): ``dask.distributed.Client``
+  on an existing cluster, nothing home-made. Each point's scenario is
+  scattered to the cluster once, and tasks refer to it. Dask re-runs tasks of
+  a lost worker itself, and reports a task that keeps killing workers as
+  ``KilledWorker``, which becomes that task's failure.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import traceback
+import uuid
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from ..errors import ScenarioError
+from ..loader import LoadedScenario
+from ..results_io import versions
+from .tasks import TaskResult, TaskSpec, run_task
+
+OnResult = Callable[[TaskResult], None]
+Log = Callable[[str], None]
+#: Tasks in flight per local worker process.
+IN_FLIGHT_PER_WORKER = 2
+
+
+def _failure(spec: TaskSpec, loaded: LoadedScenario, message: str) -> TaskResult:
+    return TaskResult(spec.point, spec.replication, loaded.scenario.seed, error=message)
+
+
+class SequentialBackend:
+    """Run every task in this process, one after another."""
+
+    name = "sequential"
+
+    def __init__(self, log: Log | None = None) -> None:
+        self.log = log or (lambda _m: None)
+
+    def describe(self) -> dict[str, Any]:
+        """Backend facts for the manifest."""
+        return {"backend": self.name, "workers": 1}
+
+    def run(
+        self, loaded: dict[int, LoadedScenario], specs: list[TaskSpec], on_result: OnResult
+    ) -> None:
+        """Run ``specs``; ``loaded`` maps point id to its scenario."""
+        for spec in specs:
+            on_result(run_task(loaded[spec.point], spec))
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C is the main process's business."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's worker processes now (Python 3.14 has a public method for this)."""
+    if hasattr(pool, "terminate_workers"):
+        pool.terminate_workers()
+        return
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+class ProcessBackend:
+    """Run tasks in ``workers`` local processes (``concurrent.futures``)."""
+
+    name = "processes"
+
+    def __init__(self, workers: int, log: Log | None = None) -> None:
+        self.workers = workers
+        self.log = log or (lambda _m: None)
+
+    def describe(self) -> dict[str, Any]:
+        """Backend facts for the manifest."""
+        return {"backend": self.name, "workers": self.workers}
+
+    def _pool(self, workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+
+    def run(
+        self, loaded: dict[int, LoadedScenario], specs: list[TaskSpec], on_result: OnResult
+    ) -> None:
+        """Run ``specs``; ``loaded`` maps point id to its scenario."""
+        pending = deque(specs)
+        while pending:
+            suspects = self._drain(loaded, pending, on_result)
+            if suspects:
+                self.log(
+                    f"a worker process died with {len(suspects)} task(s) in flight; "
+                    "re-running those one at a time to find the one that crashed it"
+                )
+                for spec in suspects:
+                    self._run_alone(loaded, spec, on_result)
+
+    def _drain(
+        self, loaded: dict[int, LoadedScenario], pending: deque[TaskSpec], on_result: OnResult
+    ) -> list[TaskSpec]:
+        """Run from ``pending`` until empty; return the in-flight tasks if the pool broke."""
+        window = self.workers * IN_FLIGHT_PER_WORKER
+        pool = self._pool(self.workers)
+        inflight: dict[Future, TaskSpec] = {}
+        try:
+            while pending or inflight:
+                while pending and len(inflight) < window:
+                    spec = pending.popleft()
+                    inflight[pool.submit(run_task, loaded[spec.point], spec)] = spec
+                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    spec = inflight.pop(fut)
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool:
+                        return [spec, *self._salvage(inflight, on_result)]
+                    except Exception:  # e.g. a result that cannot be pickled
+                        result = _failure(spec, loaded[spec.point], traceback.format_exc())
+                    on_result(result)
+            return []
+        except KeyboardInterrupt:
+            self._finish_running(pool, inflight, on_result)
+            raise
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    @staticmethod
+    def _salvage(inflight: dict[Future, TaskSpec], on_result: OnResult) -> list[TaskSpec]:
+        """After a pool broke: keep tasks that had finished; return the others (suspects)."""
+        suspects = []
+        for fut, spec in inflight.items():
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                on_result(fut.result())
+            else:
+                suspects.append(spec)
+        inflight.clear()
+        return suspects
+
+    def _finish_running(
+        self, pool: ProcessPoolExecutor, inflight: dict[Future, TaskSpec], on_result: OnResult
+    ) -> None:
+        """After Ctrl-C: cancel queued tasks, keep the ones already running (Ctrl-C again: drop)."""
+        running = [f for f in inflight if not f.cancel()]
+        if not running:
+            return
+        self.log(
+            f"interrupted: waiting for {len(running)} running task(s) to finish and be kept "
+            "(Ctrl-C again to abandon them)"
+        )
+        try:
+            for fut in running:
+                try:
+                    on_result(fut.result())
+                except Exception:  # a broken pool here just loses those tasks
+                    continue
+        except KeyboardInterrupt:
+            _terminate(pool)
+
+    def _run_alone(
+        self, loaded: dict[int, LoadedScenario], spec: TaskSpec, on_result: OnResult
+    ) -> None:
+        pool = self._pool(1)
+        try:
+            result = pool.submit(run_task, loaded[spec.point], spec).result()
+        except BrokenProcessPool:
+            result = _failure(
+                spec,
+                loaded[spec.point],
+                "the worker process running this task died (killed, out of memory or "
+                "crashed) -- it did so again when the task was re-run alone",
+            )
+        finally:
+            pool.shutdown(wait=True)
+        on_result(result)
+
+    def close(self) -> None:
+        """Nothing to release (pools are closed as runs end)."""
+
+
+class DaskBackend:
+    """Run tasks on an existing Dask distributed cluster at ``address``."""
+
+    name = "dask"
+
+    def __init__(self, address: str, log: Log | None = None, timeout_s: float = 20.0) -> None:
+        try:
+            from dask.distributed import Client
+        except ImportError as exc:  # pragma: no cover - a dependency of policesim
+            raise ScenarioError(
+                "--scheduler", address, f"dask.distributed is missing: {exc}"
+            ) from None
+        self.address = address
+        self.log = log or (lambda _m: None)
+        try:
+            self.client = Client(address, timeout=f"{timeout_s}s", set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ScenarioError(
+                "--scheduler", address, f"cannot connect to a Dask scheduler there: {exc}"
+            ) from None
+        info = self.client.scheduler_info()
+        self.n_workers = len(info.get("workers", {}))
+        self.threads = sum(w.get("nthreads", 0) for w in info.get("workers", {}).values())
+        self.worker_versions = self._check_versions()
+
+    def _check_versions(self) -> dict[str, dict[str, str]]:
+        """Versions on every worker; warn when they differ from this machine's (numbers may too)."""
+        try:
+            theirs = self.client.run(versions)
+        except Exception as exc:  # informative only
+            self.log(f"could not read the Dask workers' package versions: {exc}")
+            return {}
+        mine = versions()
+        for worker, vs in theirs.items():
+            diff = {k: (mine.get(k), v) for k, v in vs.items() if mine.get(k) != v}
+            if diff:
+                self.log(
+                    f"warning: Dask worker {worker} has other package versions than this "
+                    f"machine {diff}; its numbers may differ"
+                )
+        return theirs
+
+    def describe(self) -> dict[str, Any]:
+        """Backend facts for the manifest."""
+        return {
+            "backend": self.name,
+            "scheduler": self.address,
+            "workers": self.n_workers,
+            "threads": self.threads,
+            "worker_versions": self.worker_versions,
+        }
+
+    def run(
+        self, loaded: dict[int, LoadedScenario], specs: list[TaskSpec], on_result: OnResult
+    ) -> None:
+        """Run ``specs``; ``loaded`` maps point id to its scenario."""
+        from dask.distributed import as_completed
+
+        if not specs:
+            return
+        points = sorted({s.point for s in specs})
+        scattered = self.client.scatter([loaded[p] for p in points], hash=False)
+        data = dict(zip(points, scattered))
+        token = uuid.uuid4().hex[:8]
+        futures = {}
+        for spec in specs:
+            key = f"policesim-sweep-{token}-p{spec.point}-r{spec.replication}"
+            fut = self.client.submit(run_task, data[spec.point], spec, key=key, pure=False)
+            futures[fut] = spec
+        try:
+            for fut in as_completed(list(futures), loop=self.client.loop):
+                spec = futures.pop(fut)
+                if fut.status == "finished":
+                    result = fut.result()
+                else:
+                    exc = fut.exception()
+                    tb = "".join(traceback.format_exception(type(exc), exc, fut.traceback()))
+                    result = _failure(spec, loaded[spec.point], tb)
+                fut.release()
+                on_result(result)
+        except KeyboardInterrupt:
+            self.client.cancel(list(futures))
+            raise
+        finally:
+            self.client.cancel(list(scattered))
+
+    def close(self) -> None:
+        """Disconnect from the cluster (the cluster itself keeps running)."""
+        self.client.close()
+
+
+def make_backend(
+    workers: int | None, scheduler: str | None, log: Log | None = None
+) -> SequentialBackend | ProcessBackend | DaskBackend:
+    """Choose the backend for ``--workers`` / ``--scheduler``."""
+    if scheduler:
+        return DaskBackend(scheduler, log)
+    if workers is not None and workers <= 1:
+        return SequentialBackend(log)
+    return ProcessBackend(workers or os.cpu_count() or 1, log)

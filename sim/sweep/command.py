@@ -1,0 +1,174 @@
+"""``policesim sweep``: the command-line face of :mod:`sim.sweep`.
+
+Registered in :mod:`sim.cli`. Exit status: 0 when every task finished, 1
+when some tasks failed (they are listed; ``--resume`` re-runs them), 2 for
+bad input (one message naming the file or option and the field, no
+traceback), 130 after Ctrl-C (``--resume`` continues).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import ScenarioError
+from .backends import make_backend
+from .grid import combine, load_grid, short
+from .plan import SweepPlan, build_plan
+from .run import run_sweep
+from .summary import print_summary
+
+EXIT_FAILED_TASKS = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+def _fail(err: Console, exc: ScenarioError) -> None:
+    err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _default_out(scenario: Path) -> Path:
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", scenario.stem).strip("-") or "sweep"
+    return Path("results") / f"sweep-{stem}-{datetime.now():%Y%m%d-%H%M%S}"
+
+
+def _print_plan(plan: SweepPlan, out: Console) -> None:
+    table = Table(
+        title=(
+            f"{plan.scenario_name}: {len(plan.points)} points × {plan.replications} "
+            f"replications = {len(plan.points) * plan.replications} tasks (all points valid)"
+        ),
+        title_justify="left",
+    )
+    table.add_column("point", justify="right")
+    for name in plan.parameters:
+        table.add_column(name, overflow="fold")
+    table.add_column("seed", justify="right")
+    for p in plan.points:
+        table.add_row(
+            str(p.point.id), *(short(p.point.values[n]) for n in plan.parameters), str(p.seed)
+        )
+    out.print(table)
+
+
+def sweep(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="PATH=V1,V2,... e.g. stations.Taoxi.officers=4,6,8 (repeatable; values are YAML).",
+        ),
+    ] = None,
+    grid: Annotated[
+        Path | None,
+        typer.Option(help="Grid YAML file: parameters, ranges, alternatives (docs/sweeps.md)."),
+    ] = None,
+    reps: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Replications per point (default: the grid's, else the scenario's)."
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Local worker processes (default: the number of cores)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Run on an existing Dask cluster, e.g. tcp://HOST:8786."),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Results folder (default: results/sweep-NAME-TIME)."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Continue an interrupted sweep in --out: run only missing tasks.")
+    ] = False,
+    keep_records: Annotated[
+        bool, typer.Option(help="Also keep every task's incident/officer/investigation records.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option(help="Start over in an existing --out folder (its sweep files go).")
+    ] = False,
+    target: Annotated[
+        str | None,
+        typer.Option(help="Metric of the on-screen summary (default: response_p90_min)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option(help="Validate every point and list them; run nothing.")
+    ] = False,
+    allow_outside_paths: Annotated[
+        bool, typer.Option(help="Allow network files outside the scenario's folder.")
+    ] = False,
+) -> None:
+    """Sweep parameters over a grid: every point runs both models with paired replications.
+
+    Writes runs.parquet (one row per point, replication and model), points.csv
+    (means and 95% CIs, and the paired isolated - pooled difference) and sweep.json.
+    """
+    err = Console(stderr=True)
+    out = Console() if Console().is_terminal else Console(width=140)
+    try:
+        if workers is not None and scheduler:
+            raise ScenarioError(
+                "--workers", "", "give --workers (local processes) or --scheduler (Dask), not both"
+            )
+        if resume and out_dir is None:
+            raise ScenarioError("--resume", "", "--resume needs --out DIR, the sweep to continue")
+        grid_spec = combine(load_grid(grid) if grid else None, list(set_ or []))
+        plan = build_plan(scenario, grid_spec, reps, target, allow_outside_paths)
+    except ScenarioError as exc:
+        _fail(err, exc)
+    if dry_run:
+        _print_plan(plan, out)
+        return
+    folder = out_dir or _default_out(scenario)
+    try:
+        backend = make_backend(workers, scheduler, log=lambda m: err.print(m, highlight=False))
+    except ScenarioError as exc:
+        _fail(err, exc)
+    try:
+        where = backend.describe()
+        err.print(
+            f"{plan.scenario_name}: {len(plan.points)} points × {plan.replications} replications"
+            f" on {where['backend']} ({where.get('workers')} workers) -> {folder}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        outcome = run_sweep(
+            plan, folder, backend, resume=resume, force=force, keep_records=keep_records,
+            console=err,
+        )
+    except ScenarioError as exc:
+        _fail(err, exc)
+    finally:
+        backend.close()
+
+    if outcome.interrupted:
+        err.print(
+            f"interrupted: {outcome.already_done + outcome.ran - len(outcome.failures)} of "
+            f"{outcome.total} tasks are saved in {folder}; continue with\n"
+            f"  policesim sweep {scenario} ... --out {folder} --resume",
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_INTERRUPTED)
+    print_summary(outcome.points, plan.parameters, plan.target, out, plan.replications)
+    out.print(f"results written to {folder} (runs.parquet, points.csv, sweep.json)")
+    if outcome.failures:
+        err.print(
+            f"[bold red]{len(outcome.failures)} of {outcome.total} tasks failed[/] "
+            "(tracebacks in sweep.json; the folder stays INCOMPLETE):",
+            highlight=False,
+        )
+        for f in sorted(outcome.failures, key=lambda r: (r.point, r.replication))[:20]:
+            err.print(f"  point {f.point}, replication {f.replication}", highlight=False)
+        err.print(f"fix the cause, then: policesim sweep ... --out {folder} --resume")
+        raise typer.Exit(EXIT_FAILED_TASKS)
