@@ -129,8 +129,12 @@ class ProcessBackend:
         try:
             while pending or inflight:
                 while pending and len(inflight) < window:
-                    spec = pending.popleft()
-                    inflight[pool.submit(run_task, loaded[spec.point], spec)] = spec
+                    spec = pending[0]
+                    try:
+                        fut = pool.submit(run_task, loaded[spec.point], spec)
+                    except BrokenProcessPool:  # broke since the last wait; spec stays pending
+                        return self._salvage(inflight, on_result)
+                    inflight[fut] = pending.popleft()
                 done, _ = wait(inflight, return_when=FIRST_COMPLETED)
                 for fut in done:
                     spec = inflight.pop(fut)

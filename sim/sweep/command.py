@@ -9,6 +9,8 @@ traceback), 130 after Ctrl-C (``--resume`` continues).
 from __future__ import annotations
 
 import re
+import shlex
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -37,6 +39,21 @@ def _fail(err: Console, exc: ScenarioError) -> None:
 def _default_out(scenario: Path) -> Path:
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", scenario.stem).strip("-") or "sweep"
     return Path("results") / f"sweep-{stem}-{datetime.now():%Y%m%d-%H%M%S}"
+
+
+def resume_command(argv: list[str], folder: Path) -> str:
+    """The command that continues this sweep: the same options, ``--out folder --resume``."""
+    args, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--out":
+            skip = True
+        elif arg.startswith("--out=") or arg in ("--force", "--resume", "--dry-run"):
+            continue
+        else:
+            args.append(arg)
+    return shlex.join(["policesim", *args, "--out", str(folder), "--resume"])
 
 
 def _print_plan(plan: SweepPlan, out: Console) -> None:
@@ -156,8 +173,9 @@ def sweep(
         err.print(
             f"interrupted: {outcome.already_done + outcome.ran - len(outcome.failures)} of "
             f"{outcome.total} tasks are saved in {folder}; continue with\n"
-            f"  policesim sweep {scenario} ... --out {folder} --resume",
+            f"  {resume_command(sys.argv[1:], folder)}",
             highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(EXIT_INTERRUPTED)
     print_summary(outcome.points, plan.parameters, plan.target, out, plan.replications)
@@ -170,5 +188,9 @@ def sweep(
         )
         for f in sorted(outcome.failures, key=lambda r: (r.point, r.replication))[:20]:
             err.print(f"  point {f.point}, replication {f.replication}", highlight=False)
-        err.print(f"fix the cause, then: policesim sweep ... --out {folder} --resume")
+        err.print(
+            f"fix the cause, then: {resume_command(sys.argv[1:], folder)}",
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(EXIT_FAILED_TASKS)

@@ -213,7 +213,7 @@ def _invalid_points(invalid: list[tuple[Point, ScenarioError]], total: int) -> S
         more = "..." if len(invalid) > 1 + SHOWN_INVALID else ""
         message += (
             f" -- {len(invalid)} of {total} points are invalid; the others: {ids}{more} "
-            "(nothing was run; `policesim sweep ... --dry-run` lists every point)"
+            "(nothing was run)"
         )
     else:
         message += " (nothing was run)"
