@@ -24,11 +24,34 @@ from typing import Annotated, Literal, Union
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+#: Largest parameter a distribution accepts (minutes, hours or officers): far beyond any
+#: real use, small enough that draws and sums of draws stay finite.
+MAX_PARAMETER = 1e9
+
+#: The distributions a scenario can name, by their ``dist`` key.
+DIST_NAMES = ("fixed", "uniform", "exponential", "lognormal", "triangular", "choice")
+
 
 class _Dist(BaseModel):
-    """Common base: frozen, unknown keys refused."""
+    """Common base: frozen, strict types (``"5"`` is not a number), unknown keys refused.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Every parameter must be finite and at most :data:`MAX_PARAMETER`.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _not_huge(self) -> _Dist:
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            values = value if isinstance(value, list) else [value]
+            for v in values:
+                if isinstance(v, (int, float)) and not isinstance(v, bool) and v > MAX_PARAMETER:
+                    raise ValueError(
+                        f"{type(self).model_fields[name].alias or name} is {v:g}, "
+                        f"above the largest allowed value {MAX_PARAMETER:g}"
+                    )
+        return self
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Return ``size`` independent draws as a float array."""
@@ -145,6 +168,15 @@ class Lognormal(_Dist):
     sd: float = Field(gt=0)
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _usable(self) -> Lognormal:
+        if self.sd > 1000 * self.mean_:
+            raise ValueError(
+                f"sd ({self.sd:g}) is more than 1000 times the mean ({self.mean_:g}); "
+                "no usable lognormal has that spread"
+            )
+        return self
 
     def _log_params(self) -> tuple[float, float]:
         sigma2 = math.log1p((self.sd / self.mean_) ** 2)

@@ -1,25 +1,36 @@
 """Read a scenario file into validated objects, or fail with one clear :class:`ScenarioError`.
 
-The flow is: YAML text (``yaml.safe_load``: no object construction) -> dict ->
-:class:`~sim.scenario.Scenario` (pydantic) -> cross-reference checks -> road
-network. Top-level keys starting with ``x-`` are ignored (a home for YAML
-anchors, as in docker compose). Every failure names the file, the field path (list items by their
-``id`` when they have one, e.g. ``stations.Taoxi.officers``) and the YAML line
-where the parser knows it.
+The flow is: YAML text (``yaml.SafeLoader``: plain data only, no object
+construction, no tags such as ``!!python/object``; duplicate keys refused) ->
+dict -> :class:`~sim.scenario.Scenario` (pydantic, strict types, unknown keys
+refused) -> cross-reference checks -> road network. Top-level keys starting
+with ``x-`` are ignored (a home for YAML anchors, as in docker compose).
+Nothing in a scenario is ever evaluated as code.
+
+Every failure names the file, the field path (list items by their ``id`` when
+they have one, e.g. ``stations.Taoxi.officers``) and the YAML line where the
+parser knows it. When several things are wrong, the one highest in the file is
+explained and the others are counted, so fixing from the top down works.
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
+import math
+import re
+import reprlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from .distributions import DIST_NAMES
 from .errors import ScenarioError
 from .network import NetworkError, RoadNetwork, build_network, read_node_edge_specs
-from .scenario import CrossReferenceError, Scenario, check_cross_references
+from .scenario import CrossReferenceError, Scenario, check_cross_references, loc_to_field
 
 
 @dataclass(frozen=True)
@@ -42,23 +53,112 @@ class LoadedScenario:
     source: str
 
 
+# --------------------------------------------------------------------------- reading YAML
+
+
 def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     """Return the parsed document and its node tree (for line numbers).
 
-    Raises :class:`ScenarioError` when the file is missing or is not valid YAML.
+    An empty file gives ``(None, None)``. Raises :class:`ScenarioError` when the
+    file is missing, unreadable, not UTF-8, not valid YAML, uses a YAML tag that
+    would build an object, or repeats a key within one mapping.
     """
-    if not path.is_file():
+    path = Path(path)
+    if not path.exists():
         raise ScenarioError(path, "", "file not found")
-    text = path.read_text(encoding="utf-8")
+    if path.is_dir():
+        raise ScenarioError(path, "", "is a folder, not a scenario file")
     try:
-        data = yaml.safe_load(text)
-        tree = yaml.compose(text, Loader=yaml.SafeLoader)
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(path, "", f"cannot be read ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError(
+            path, "", "is not UTF-8 text (save it as UTF-8; is it a YAML file?)", line
+        ) from None
+    loader = yaml.SafeLoader(text)
+    try:
+        tree = loader.get_single_node()
+        if tree is None:
+            return None, None
+        _check_duplicate_keys(tree, path)
+        data = loader.construct_document(tree)
+    except yaml.constructor.ConstructorError as exc:
+        raise _yaml_error(path, exc, constructing=True) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(path, "", f"not valid YAML: {problem}", line) from None
+        raise _yaml_error(path, exc) from None
+    except RecursionError:
+        raise ScenarioError(path, "", "not valid YAML: nested too deeply") from None
+    finally:
+        loader.dispose()
     return data, tree
+
+
+def _yaml_error(path: Path, exc: yaml.YAMLError, constructing: bool = False) -> ScenarioError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    problem = getattr(exc, "problem", None) or str(exc)
+    if constructing:
+        tag = re.search(r"tag '([^']*)'", problem)
+        if tag:
+            name = tag.group(1).replace("tag:yaml.org,2002:", "!!")
+            return ScenarioError(
+                path,
+                "",
+                f"the YAML tag {name!r} is not allowed: a scenario holds plain data "
+                "(numbers, text, lists and mappings), never objects or code",
+                line,
+            )
+        return ScenarioError(path, "", f"not valid YAML: {problem}", line)
+    context = getattr(exc, "context", None)
+    where = f" (column {mark.column + 1})" if mark is not None else ""
+    said = f"{context}, {problem}" if context and context not in problem else problem
+    start = getattr(exc, "context_mark", None)
+    if start is not None and mark is not None and start.line != mark.line:
+        said += f" (the block started on line {start.line + 1})"
+    message = f"not valid YAML{where}: {said}"
+    if "\\t" in problem or "'\t'" in problem:
+        message += "; indent with spaces, not tabs"
+    elif "mapping values are not allowed" in problem:
+        message += " (check this line's indentation, or add a space after a ':')"
+    elif "could not find expected ':'" in problem:
+        message += " (is a ':' missing, or a quote left open?)"
+    return ScenarioError(path, "", message, line)
+
+
+def _check_duplicate_keys(tree: yaml.Node, path: Path) -> None:
+    """Refuse a mapping that repeats a key (YAML parsers silently keep the last one)."""
+    seen_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, tuple]] = [(tree, ())]
+    while stack:
+        node, where = stack.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: dict[str, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    if key.value in keys:
+                        raise ScenarioError(
+                            path,
+                            loc_to_field((*where, key.value)),
+                            f"appears twice in the same block (first on line "
+                            f"{keys[key.value]}); keep one",
+                            key.start_mark.line + 1,
+                        )
+                    keys[key.value] = key.start_mark.line + 1
+                    stack.append((value, (*where, key.value)))
+                else:
+                    stack.append((value, where))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*where, k)) for k, item in enumerate(node.value))
+
+
+# --------------------------------------------------------------------------- loading
 
 
 def load_scenario(
@@ -81,8 +181,24 @@ def load_scenario(
     path = Path(path)
     data, tree = read_yaml(path)
     if overrides and isinstance(data, dict):
+        # The file must be valid as written: an override must not hide a mistake in it.
+        try:
+            Scenario.model_validate(_without_x_keys(data))
+        except ValidationError as exc:
+            raise _first_error(exc, _without_x_keys(data), tree, path) from None
+        except RecursionError:
+            raise ScenarioError(path, "", "the document is nested too deeply") from None
         data = {**data, **overrides}
-    return scenario_from_dict(data, path, tree, allow_outside_paths)
+    try:
+        return scenario_from_dict(data, path, tree, allow_outside_paths)
+    except ScenarioError as exc:
+        given = [k for k in overrides or {} if k in exc.field or k in exc.message]
+        if not given:
+            raise
+        note = ", ".join(f"{k}={overrides[k]!r}" for k in given)  # type: ignore[index]
+        raise ScenarioError(
+            exc.source, exc.field, f"{exc.message} ({note} was given on the command line)", exc.line
+        ) from None
 
 
 def scenario_from_dict(
@@ -94,16 +210,27 @@ def scenario_from_dict(
     """Validate a scenario document already parsed into Python objects.
 
     ``source`` is used in error messages and to resolve network files (relative
-    to its folder). Raises :class:`ScenarioError`.
+    to its folder). Raises :class:`ScenarioError`, never anything else, whatever
+    ``data`` holds.
     """
     source_path = Path(str(source))
+    if data is None:
+        raise ScenarioError(source, "", "the file is empty: a scenario is a mapping of fields")
     if not isinstance(data, dict):
-        raise ScenarioError(source, "", "the scenario must be a YAML mapping of fields")
-    data = {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
+        raise ScenarioError(
+            source,
+            "",
+            f"the scenario must be a YAML mapping of fields (name: ..., stations: ...), "
+            f"not {_kind(data)}",
+            tree.start_mark.line + 1 if tree is not None else None,
+        )
+    data = _without_x_keys(data)
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
         raise _first_error(exc, data, tree, source) from None
+    except RecursionError:
+        raise ScenarioError(source, "", "the document is nested too deeply") from None
     try:
         check_cross_references(sc)
         base = source_path.parent if source_path.suffix else Path.cwd()
@@ -111,59 +238,242 @@ def scenario_from_dict(
         nodes, edges = read_node_edge_specs(sc.network, base)
         network = build_network(sc, nodes, edges)
     except (CrossReferenceError, NetworkError) as exc:
+        loc = list(exc.loc) if exc.loc is not None else _parse_field(exc.field)
         raise ScenarioError(
-            source, exc.field, exc.message, _line_of(tree, exc.field.split("."), data)
+            source, _readable_path(loc, data), exc.message, _line_of(tree, loc, data)
         ) from None
     return LoadedScenario(sc, network, str(source))
 
 
+def _without_x_keys(data: dict) -> dict:
+    return {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "empty (nothing after the colon)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a single line of text"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return f"a {type(value).__name__}"
+
+
 def _check_paths_inside(sc: Scenario, base: Path, allow_outside: bool) -> None:
+    """Refuse network files outside the scenario's folder (symlinks followed) unless allowed."""
     for name in ("graphml", "edges_csv", "nodes_csv"):
         rel = getattr(sc.network, name)
-        if rel is None or allow_outside:
+        if rel is None:
             continue
-        target = (base / rel).resolve()
-        if not target.is_relative_to(base.resolve()):
+        if "\x00" in rel:
+            raise NetworkError(("network", name), "the file name contains a NUL character")
+        if allow_outside:
+            continue
+        try:
+            target = (base / rel).resolve()
+            inside = target.is_relative_to(base.resolve())
+        except (OSError, RuntimeError) as exc:  # symlink loops
             raise NetworkError(
-                f"network.{name}",
-                f"path {rel!r} leads outside the scenario's folder; "
-                "pass --allow-outside-paths to permit it",
+                ("network", name), f"path {rel!r} cannot be resolved ({exc})"
+            ) from None
+        if not inside:
+            raise NetworkError(
+                ("network", name),
+                f"path {rel!r} leads outside the scenario's folder ({base}); "
+                "keep network files next to the scenario or pass --allow-outside-paths",
             )
+
+
+# --------------------------------------------------------------------------- error messages
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = 60
+_REPR.maxother = 60
+_REPR.maxlist = _REPR.maxdict = 6
+_REPR.maxlevel = 3
+
+#: Branch names pydantic puts in error locations of unions (ours and its own).
+_UNION_TAGS = {*DIST_NAMES, "number", "distribution", "pool", "pools"}
+_PYDANTIC_TAG = re.compile(
+    r"^(function-(after|before|wrap|plain)\[|list\[|dict\[|tagged-union\[|union\[|"
+    r"constrained-|json-or-python\[|lax-or-strict\[|nullable\[|default\[)"
+)
+_TYPE_NAMES = {"int", "float", "str", "bool", "none", "is-instance"}
+
+
+def _got(value: Any) -> str:
+    return _REPR.repr(value)
 
 
 def _first_error(
     exc: ValidationError, data: dict, tree: yaml.Node | None, source: str | Path
 ) -> ScenarioError:
-    """Turn pydantic's first error into a ScenarioError with a readable field path."""
-    err = exc.errors()[0]
-    loc = _strip_union_tags(list(err["loc"]))
-    field = _readable_path(loc, data)
-    message = err["msg"]
-    if err["type"] == "missing":
-        message = "required field is missing"
-    elif err["type"] == "extra_forbidden":
-        message = "unknown field (check the spelling)"
-    elif "input" in err and err["type"] not in ("value_error", "assertion_error"):
-        message = f"{message} (got {err['input']!r})"
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    return ScenarioError(source, field, message, _line_of(tree, loc, data))
+    """Explain the error highest in the file (pydantic's field order is not the file's)."""
+    errors = exc.errors()
+    found = []
+    for k, err in enumerate(errors):
+        loc = _strip_union_tags(list(err["loc"]), data)
+        line = _line_of(tree, loc, data)
+        found.append((line if line is not None else math.inf, k, loc, err))
+    found.sort(key=lambda f: (f[0], f[1]))
+    chosen = found[0]
+    missing = [f for f in found if f[3]["type"] == "missing"]
+    if chosen[3]["type"] == "missing":
+        # A misspelt field shows up twice: missing under its right name, unknown under
+        # the wrong one. The unknown one (with a suggestion) explains both.
+        for f in found:
+            if f[3]["type"] == "extra_forbidden" and f[2][:-1] == chosen[2][:-1]:
+                if _close(str(f[2][-1]), [str(chosen[2][-1])], 0.6):
+                    chosen = f
+                    break
+    line, _, loc, err = chosen
+    explained = {tuple(map(str, loc))}
+    message = _message(err, loc)
+    if err["type"] == "extra_forbidden" and loc:
+        word = str(loc[-1])
+        siblings = [str(f[2][-1]) for f in missing if f[2][:-1] == loc[:-1]]
+        guess = _close(word, siblings, 0.6)
+        if guess:
+            explained.add(tuple(map(str, [*loc[:-1], guess])))
+        else:
+            guess = _close(word, sorted(_known_fields()))
+        if guess == word:
+            message = f"unknown field: {word!r} is not a field of this block"
+        elif guess:
+            message = f"unknown field (did you mean {guess!r}?)"
+    others = len({tuple(map(str, f[2])) for f in found} - explained)
+    if others:
+        message += f" (and {others} more problem{'s' if others > 1 else ''} below)"
+    return ScenarioError(
+        source, _readable_path(loc, data), message, None if line == math.inf else int(line)
+    )
 
 
-_UNION_TAGS = {"fixed", "uniform", "exponential", "lognormal", "triangular", "choice"}
+def _close(word: str, candidates: list[str], cutoff: float = 0.75) -> str | None:
+    """The candidate ``word`` is most likely a misspelling of, if any."""
+    match = difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)
+    return match[0] if match else None
 
 
-def _strip_union_tags(loc: list) -> list:
-    """Drop pydantic's union branch names (``PoolSpec``, ``list[...]``, tags) from a path."""
+@functools.lru_cache(maxsize=1)
+def _known_fields() -> frozenset[str]:
+    """Every field name the scenario schema knows (for "did you mean" suggestions)."""
+    from . import distributions, scenario
+
+    names: set[str] = set()
+    for module in (scenario, distributions):
+        for obj in vars(module).values():
+            if isinstance(obj, type) and issubclass(obj, BaseModel):
+                for name, info in obj.model_fields.items():
+                    names.add(info.alias or name)
+    return frozenset(names)
+
+
+def _message(err: dict, loc: list) -> str:
+    """An analyst's wording of one pydantic error."""
+    kind = err["type"]
+    msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    value = err.get("input")
+    field = str(loc[-1]) if loc else ""
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return "unknown field (check the spelling)"
+    if kind in ("value_error", "assertion_error"):
+        return msg
+    if kind == "union_tag_invalid":
+        tag = err.get("ctx", {}).get("tag", value.get("dist") if isinstance(value, dict) else "")
+        expected = err.get("ctx", {}).get("expected_tags", ", ".join(DIST_NAMES))
+        return f"unknown distribution {tag!r}; use one of {expected}"
+    if kind == "union_tag_not_found":
+        return f"a distribution needs a 'dist' key naming one of: {', '.join(DIST_NAMES)}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        if field.endswith(("_min", "_hours")) and isinstance(value, (int, float)):
+            return (
+                f"a distribution is needed here, e.g. {{dist: fixed, value: {value}}} "
+                f"(got {_got(value)})"
+            )
+        return f"should be a block of fields (a YAML mapping), not {_kind(value)}"
+    if kind == "list_type":
+        return f"should be a list (items starting with '-'), not {_kind(value)}"
+    if kind == "too_short":
+        return f"needs at least {err.get('ctx', {}).get('min_length', 1)} entry (got none)"
+    if kind == "finite_number":
+        return f"must be a finite number (got {_got(value)})"
+    if kind == "recursion_loop":
+        return "refers to itself through a YAML anchor/alias loop"
+    if kind == "invalid_key":
+        return f"field names must be text (got {_got(value)})"
+    for pydantic_words, ours in _PLAIN_WORDS:
+        msg = msg.replace(pydantic_words, ours)
+    hint = ""
+    if kind in ("int_type", "float_type", "int_parsing", "float_parsing", "int_from_float"):
+        if isinstance(value, str) and _looks_numeric(value):
+            hint = "; write numbers without quotes" + (
+                " (YAML reads 1e3 as text: write 1000 or 1.0e+3)"
+                if re.fullmatch(r"[-+]?\d+[eE][-+]?\d+", value.strip())
+                else ""
+            )
+    elif kind == "string_type" and isinstance(value, (bool, int, float)):
+        hint = "; put it in quotes" + (
+            " (YAML reads yes/no/on/off as true/false)" if isinstance(value, bool) else ""
+        )
+    return f"{msg} (got {_got(value)}){hint}"
+
+
+_PLAIN_WORDS = (
+    ("Input should be", "should be"),
+    ("a valid integer", "a whole number"),
+    ("a valid number", "a number"),
+    ("a valid string", "text"),
+    ("a valid boolean", "true or false"),
+)
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _strip_union_tags(loc: list, data: Any = None) -> list:
+    """Drop pydantic's union branch names (``PoolSpec``, ``list[...]``, tags) from a path.
+
+    A part is kept when it names something in ``data`` (a key of the mapping or
+    an index of the list reached so far), or when it is the last part and not a
+    branch name (a missing field). Dict keys such as station ids are therefore
+    never mistaken for branch names.
+    """
     out = []
-    for part in loc:
+    node = data
+    for k, part in enumerate(loc):
+        if isinstance(node, dict) and part in node:
+            out.append(part)
+            node = node[part]
+            continue
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            out.append(part)
+            node = node[part]
+            continue
         if isinstance(part, str) and (
             part in _UNION_TAGS
-            or part[:1].isupper()
-            or part.startswith(("list[", "function-", "int", "constrained-"))
+            or part in _TYPE_NAMES
+            or _PYDANTIC_TAG.match(part)
+            or (part[:1].isupper() and "Spec" in part)
         ):
             continue
-        out.append(part)
+        if data is None or k == len(loc) - 1:
+            out.append(part)
+            node = None
+        # anything else (a tag we do not know) is dropped
     return out
 
 
@@ -175,39 +485,54 @@ def _readable_path(loc: list, data: Any) -> str:
         if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
             item = node[part]
             label = item.get("id") if isinstance(item, dict) else None
-            parts.append(str(label) if isinstance(label, str) else f"[{part}]")
+            parts.append(str(label) if isinstance(label, str) and label else f"[{part}]")
             node = item
         else:
-            parts.append(str(part))
+            in_list = isinstance(part, int) and not isinstance(node, dict)
+            parts.append(f"[{part}]" if in_list else str(part))
             node = node.get(part) if isinstance(node, dict) else None
     return ".".join(parts).replace(".[", "[")
 
 
-def _line_of(tree: yaml.Node | None, loc: list, data: Any) -> int | None:
-    """1-based line of the deepest node of ``tree`` along ``loc`` (None when unknown)."""
+_FIELD_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _parse_field(field: str) -> list:
+    """Parse ``network.nodes[3].township`` into ``['network', 'nodes', 3, 'township']``."""
+    return [int(idx) if idx else name for name, idx in _FIELD_PART.findall(field)]
+
+
+def _line_of(tree: yaml.Node | None, loc: list, data: Any = None) -> int | None:
+    """1-based line of the deepest node of ``tree`` along ``loc`` (None when unknown).
+
+    A mapping entry's line is its key's line; a list item's is the item's first line.
+    """
     node = tree
     line = None
+    if node is not None:
+        line = node.start_mark.line + 1
     for part in loc:
         if node is None:
             break
-        line = node.start_mark.line + 1
-        node = _child(node, part)
-    if node is not None:
-        line = node.start_mark.line + 1
+        child = _child(node, part)
+        if child is None:
+            break
+        line, node = child
     return line
 
 
-def _child(node: yaml.Node, part: Any) -> yaml.Node | None:
+def _child(node: yaml.Node, part: Any) -> tuple[int, yaml.Node] | None:
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            if key.value == str(part):
-                return value
+            if isinstance(key, yaml.ScalarNode) and key.value == str(part):
+                return key.start_mark.line + 1, value
         return None
     if isinstance(node, yaml.SequenceNode):
         if isinstance(part, str) and part.startswith("[") and part.endswith("]"):
             part = part[1:-1]
         try:
-            return node.value[int(part)]
-        except (ValueError, IndexError):
+            item = node.value[int(part)]
+        except (ValueError, IndexError, TypeError):
             return None
+        return item.start_mark.line + 1, item
     return None

@@ -18,15 +18,24 @@ from pydantic import ValidationError
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from .scenario import EdgeSpec, NetworkSpec, NodeSpec, Scenario
+from .scenario import EdgeSpec, Loc, NetworkSpec, NodeSpec, PoolSpec, Scenario, loc_to_field
+
+#: Most places (stations and villages) a road network may have: the travel-time
+#: table is dense (places x places), so this bounds its memory (about 200 MB).
+MAX_PLACES = 5_000
 
 
 class NetworkError(ValueError):
-    """The road graph is unusable; ``field`` says where in the scenario."""
+    """The road graph is unusable; ``field`` says where in the scenario.
 
-    def __init__(self, field: str, message: str) -> None:
+    ``field`` may be a dotted string or a location tuple (``loc``), as for
+    :class:`~sim.scenario.CrossReferenceError`.
+    """
+
+    def __init__(self, field: str | Loc, message: str) -> None:
         super().__init__(message)
-        self.field = field
+        self.loc: Loc | None = None if isinstance(field, str) else tuple(field)
+        self.field = field if isinstance(field, str) else loc_to_field(field)
         self.message = message
 
 
@@ -84,100 +93,225 @@ def read_node_edge_specs(
         return _read_graphml(base_dir / spec.graphml)
     assert spec.edges_csv is not None and spec.nodes_csv is not None
     nodes = _rows_to_specs(
-        _read_csv(base_dir / spec.nodes_csv, "network.nodes_csv"), NodeSpec, "network.nodes_csv"
+        _read_csv(base_dir / spec.nodes_csv, "nodes_csv"),
+        NodeSpec,
+        "nodes_csv",
+        Path(spec.nodes_csv).name,
     )
     edges = _rows_to_specs(
-        _read_csv(base_dir / spec.edges_csv, "network.edges_csv"), EdgeSpec, "network.edges_csv"
+        _read_csv(base_dir / spec.edges_csv, "edges_csv"),
+        EdgeSpec,
+        "edges_csv",
+        Path(spec.edges_csv).name,
     )
     return nodes, edges
 
 
-def _read_graphml(path: Path) -> tuple[list[NodeSpec], list[EdgeSpec]]:
-    field = "network.graphml"
+def _check_file(path: Path, key: str) -> None:
+    if not path.exists():
+        raise NetworkError(
+            ("network", key), f"file {path.name!r} not found (looked in {path.parent.resolve()})"
+        )
     if not path.is_file():
-        raise NetworkError(field, f"file not found: {path}")
+        raise NetworkError(("network", key), f"{path.name!r} is not a file")
+
+
+def _read_graphml(path: Path) -> tuple[list[NodeSpec], list[EdgeSpec]]:
+    _check_file(path, "graphml")
     try:
         g = nx.read_graphml(path)
-    except Exception as exc:  # networkx raises several types for bad XML
-        raise NetworkError(field, f"{path.name} is not valid GraphML ({exc})") from None
+    except Exception as exc:  # networkx and expat raise several types for bad files
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise NetworkError(
+            ("network", "graphml"), f"{path.name!r} is not a valid GraphML file ({detail})"
+        ) from None
     nodes = [{"id": str(n), **attrs} for n, attrs in g.nodes(data=True)]
     edges = [{"from": str(u), "to": str(v), **attrs} for u, v, attrs in g.edges(data=True)]
+    labels = [f"node {n['id']!r}" for n in nodes]
+    labels_e = [f"edge {e['from']!r}-{e['to']!r}" for e in edges]
     return (
-        _rows_to_specs(nodes, NodeSpec, field, strict=False),
-        _rows_to_specs(edges, EdgeSpec, field, strict=False),
+        _rows_to_specs(nodes, NodeSpec, "graphml", path.name, labels),
+        _rows_to_specs(edges, EdgeSpec, "graphml", path.name, labels_e),
     )
 
 
-def _read_csv(path: Path, field: str) -> list[dict[str, object]]:
-    if not path.is_file():
-        raise NetworkError(field, f"file not found: {path}")
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    return [{k: v for k, v in row.items() if v not in ("", None)} for row in rows]
+def _read_csv(path: Path, key: str) -> list[dict[str, object]]:
+    """Rows of a CSV file as dicts (empty cells dropped), with the file's line of each row."""
+    _check_file(path, key)
+    where = ("network", key)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            rows = []
+            for row in reader:
+                if None in row:
+                    raise NetworkError(
+                        where,
+                        f"{path.name!r} line {reader.line_num}: "
+                        "more values than the header has columns",
+                    )
+                clean = {k: v for k, v in row.items() if v not in ("", None)}
+                clean["__line__"] = reader.line_num
+                rows.append(clean)
+    except UnicodeDecodeError:
+        raise NetworkError(where, f"{path.name!r} is not UTF-8 text") from None
+    except csv.Error as exc:
+        raise NetworkError(where, f"{path.name!r} is not a readable CSV file ({exc})") from None
+    if not rows:
+        raise NetworkError(where, f"{path.name!r} has no rows under its header")
+    return rows
 
 
-def _rows_to_specs(rows: list[dict], cls: type, field: str, strict: bool = False) -> list:
-    """Validate file rows (strings allowed: files carry no types) into spec objects."""
+def _rows_to_specs(
+    rows: list[dict],
+    cls: type,
+    key: str,
+    file_name: str | None = None,
+    labels: list[str] | None = None,
+) -> list:
+    """Validate file rows (strings allowed: files carry no types) into spec objects.
+
+    Errors name the file and the row (CSV line or GraphML node/edge id).
+    """
     out = []
     for i, row in enumerate(rows):
+        row = dict(row)
+        line = row.pop("__line__", None)
         try:
-            out.append(cls.model_validate(row, strict=strict))
+            out.append(cls.model_validate(row, strict=False))
         except ValidationError as exc:
             err = exc.errors()[0]
             loc = ".".join(str(p) for p in err["loc"])
-            raise NetworkError(f"{field}[{i}]{'.' + loc if loc else ''}", err["msg"]) from None
+            if line is not None:
+                where = f"{file_name or ''} line {line}".strip()
+            else:
+                where = f"{file_name + ' ' if file_name else ''}{labels[i] if labels else i}"
+            what = "unknown column (check the spelling)" if err["type"] == "extra_forbidden" else (
+                "required column is missing" if err["type"] == "missing" else err["msg"]
+            )
+            what = what.removeprefix("Value error, ").replace("Input should be", "should be")
+            got = f" (got {err['input']!r})" if err["type"] not in (
+                "missing", "extra_forbidden", "value_error"
+            ) and "input" in err else ""
+            raise NetworkError(
+                ("network", key), f"{where}: {loc + ': ' if loc else ''}{what}{got}"
+            ) from None
     return out
 
 
 def build_network(sc: Scenario, nodes: list[NodeSpec], edges: list[EdgeSpec]) -> RoadNetwork:
     """Build the graph and the place-to-place travel-time array for scenario ``sc``.
 
-    Raises :class:`NetworkError` for an empty graph, an edge to an unknown node,
-    a station node not on the graph, a village whose township is not a station,
-    or a village that cannot reach its station.
+    Raises :class:`NetworkError` for an empty graph, a duplicate node id, an
+    edge to an unknown node, a station node not on the graph, a village whose
+    township is not a station, a village that cannot reach its station, or a
+    joint-station member that cannot reach its host by road.
     """
+    inline = sc.network.nodes is not None
+    src = "nodes" if inline else ("graphml" if sc.network.graphml else "nodes_csv")
+    src_e = "edges" if inline else ("graphml" if sc.network.graphml else "edges_csv")
+
+    def at(kind: str, i: int, *rest: str | int) -> Loc:
+        """Where node/edge ``i`` is: its YAML item, or the file it came from."""
+        if inline:
+            return ("network", kind, i, *rest)
+        return ("network", src_e if kind == "edges" else src)
+
+    def name(kind: str, i: int) -> str:
+        """How a message names node/edge ``i`` read from a file (inline ones have a line)."""
+        if inline:
+            return ""
+        if kind == "nodes":
+            return f"node {nodes[i].id!r}: "
+        return f"road {edges[i].from_!r} - {edges[i].to!r}: "
+
     if not nodes:
-        raise NetworkError("network.nodes", "the road graph has no nodes")
+        raise NetworkError(("network", src), "the road graph has no nodes")
     graph = nx.Graph()
     for i, n in enumerate(nodes):
         if n.id in graph:
-            raise NetworkError(f"network.nodes[{i}].id", f"duplicate node id {n.id!r}")
+            raise NetworkError(
+                at("nodes", i, "id"), f"{name('nodes', i)}duplicate node id {n.id!r}"
+            )
         graph.add_node(n.id, **n.model_dump(exclude={"id"}, exclude_none=True))
     speed = sc.network.default_speed_kmh
     for i, e in enumerate(edges):
-        for end in (e.from_, e.to):
+        for end, key in ((e.from_, "from"), (e.to, "to")):
             if end not in graph:
-                raise NetworkError(f"network.edges[{i}]", f"edge end {end!r} is not a node")
+                raise NetworkError(
+                    at("edges", i, key),
+                    f"{name('edges', i)}road end {end!r} is not a node of the network",
+                )
         minutes = e.minutes if e.minutes is not None else 60.0 * e.km / (e.speed_kmh or speed)
         graph.add_edge(e.from_, e.to, minutes=float(minutes))
     station_ids = {s.id for s in sc.stations}
     for i, s in enumerate(sc.stations):
         if s.node not in graph:
-            raise NetworkError(f"stations[{i}].node", f"node {s.node!r} is not on the road graph")
+            raise NetworkError(
+                ("stations", i, "node"), f"node {s.node!r} is not on the road graph"
+            )
     village_ids = [n.id for n in nodes if n.kind == "village"]
     if not village_ids:
-        raise NetworkError("network.nodes", "the road graph has no villages (no demand)")
+        raise NetworkError(
+            ("network", src), "the road graph has no villages, so no calls can arise"
+        )
     for i, n in enumerate(nodes):
         if n.kind == "village" and n.township not in station_ids:
             raise NetworkError(
-                f"network.nodes[{i}].township",
-                f"village {n.id!r} belongs to {n.township!r}, which is not a station id",
+                at("nodes", i, "township"),
+                f"{name('nodes', i)}village {n.id!r} belongs to {n.township!r}, "
+                "which is not a station id "
+                f"(stations: {', '.join(s.id for s in sc.stations)})",
             )
     places = tuple(dict.fromkeys([s.node for s in sc.stations] + village_ids))
+    if len(places) > MAX_PLACES:
+        raise NetworkError(
+            ("network", src),
+            f"{len(places)} stations and villages: more than the limit of {MAX_PLACES}",
+        )
     travel = _travel_matrix(graph, places)
     index = {p: i for i, p in enumerate(places)}
     station_place = {s.id: index[s.node] for s in sc.stations}
     villages = np.array([index[v] for v in village_ids], dtype=np.int64)
     township = tuple(graph.nodes[v]["township"] for v in village_ids)
+    node_index = {n.id: i for i, n in enumerate(nodes)}
     for v, t in zip(village_ids, township):
         if not np.isfinite(travel[station_place[t], index[v]]):
             raise NetworkError(
-                "network.edges", f"village {v!r} cannot be reached from its station {t!r}"
+                at("nodes", node_index[v]),
+                f"{name('nodes', node_index[v])}village {v!r} cannot be reached by road "
+                f"from its station {t!r} "
+                f"(node {graph_node(sc, t)!r}): no chain of edges connects them",
             )
+    _check_pools_connected(sc, travel, station_place)
     weights = np.array([graph.nodes[v].get("weight", 1.0) for v in village_ids], dtype=float)
     if weights.sum() <= 0:
-        raise NetworkError("network.nodes", "all village weights are zero (no demand)")
+        raise NetworkError(
+            ("network", src), "all village weights are zero, so no calls can arise"
+        )
     return RoadNetwork(graph, places, travel, station_place, villages, township, weights)
+
+
+def graph_node(sc: Scenario, station_id: str) -> str:
+    """Return the graph node of station ``station_id``."""
+    return next(s.node for s in sc.stations if s.id == station_id)
+
+
+def _check_pools_connected(
+    sc: Scenario, travel: np.ndarray, station_place: dict[str, int]
+) -> None:
+    """Every member of a joint station must be reachable by road from its host."""
+    single = isinstance(sc.pooled, PoolSpec)
+    for i, pool in enumerate(sc.pools):
+        host = station_place[pool.host]
+        for j, m in enumerate(sc.pool_members(pool)):
+            if not np.isfinite(travel[host, station_place[m]]):
+                where: Loc = ("pooled",) if single else ("pooled", i)
+                raise NetworkError(
+                    (*where, "members", j) if pool.members is not None else (*where, "host"),
+                    f"member station {m!r} cannot be reached by road from the host "
+                    f"{pool.host!r}, so the pool cannot send its officers there",
+                )
 
 
 def _travel_matrix(graph: nx.Graph, places: tuple[str, ...]) -> np.ndarray:

@@ -11,15 +11,34 @@ is a member, a case team no larger than its station) live in
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .distributions import CountDistribution, Distribution, Fixed, Uniform, fixed
 
+#: Sanity limits: far beyond any township or county, small enough that a typo
+#: (an extra zero or three) is refused instead of exhausting memory or time.
+MAX_OFFICERS = 10_000
+MAX_HORIZON_DAYS = 36_500.0
+MAX_ROAD_MIN = 1e6
+MAX_INCIDENTS_PER_REPLICATION = 1_000_000
+
 
 class _Block(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", strict=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 class NodeSpec(_Block):
@@ -44,8 +63,8 @@ class EdgeSpec(_Block):
 
     from_: str = Field(alias="from", min_length=1)
     to: str = Field(min_length=1)
-    minutes: float | None = Field(default=None, ge=0)
-    km: float | None = Field(default=None, ge=0)
+    minutes: float | None = Field(default=None, ge=0, le=MAX_ROAD_MIN)
+    km: float | None = Field(default=None, ge=0, le=MAX_ROAD_MIN)
     speed_kmh: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
@@ -83,7 +102,7 @@ class StationSpec(_Block):
 
     id: str = Field(min_length=1)
     node: str = Field(min_length=1)
-    officers: int = Field(ge=1)
+    officers: int = Field(ge=1, le=MAX_OFFICERS)
 
 
 class PatrolSpec(_Block):
@@ -179,6 +198,19 @@ class InvestigationSpec(_Block):
     work_hours: Distribution
 
 
+def _count_or_number(value: Any) -> str:
+    return "distribution" if isinstance(value, (dict, BaseModel)) else "number"
+
+
+#: Officers required: a whole number, or a fixed/choice distribution (a mapping with ``dist``).
+#: The discriminator picks the branch from the input, so an error in a distribution is
+#: reported as such instead of as "not a valid integer".
+OfficerCount = Annotated[
+    Union[Annotated[int, Tag("number")], Annotated[CountDistribution, Tag("distribution")]],
+    Discriminator(_count_or_number),
+]
+
+
 class IncidentTypeSpec(_Block):
     """One kind of call: how often, how urgent, how many officers, how long on scene."""
 
@@ -186,7 +218,7 @@ class IncidentTypeSpec(_Block):
     rate_per_day: float = Field(gt=0)
     hourly_profile: list[float] | None = None
     priority: int = Field(default=2, ge=1)
-    officers_required: int | CountDistribution = 1
+    officers_required: OfficerCount = 1
     on_scene_min: Distribution
     investigation: InvestigationSpec | None = None
 
@@ -207,6 +239,8 @@ class IncidentTypeSpec(_Block):
         values = [value] if isinstance(value, int) else _count_values(value)
         if any(v < 1 or v != int(v) for v in values):
             raise ValueError("officer counts must be whole numbers >= 1")
+        if any(v > MAX_OFFICERS for v in values):
+            raise ValueError(f"officer counts must be at most {MAX_OFFICERS}")
         return value
 
     @property
@@ -238,6 +272,17 @@ class ShiftSpec(_Block):
         return value
 
 
+def _one_or_many(value: Any) -> str:
+    return "pools" if isinstance(value, list) else "pool"
+
+
+#: ``pooled``: one joint station (a mapping) or several (a list); chosen by the input's shape.
+Pooled = Annotated[
+    Union[Annotated[PoolSpec, Tag("pool")], Annotated[list[PoolSpec], Tag("pools")]],
+    Discriminator(_one_or_many),
+]
+
+
 class Scenario(_Block):
     """A whole scenario: run settings, road network, stations and both operating models.
 
@@ -249,7 +294,7 @@ class Scenario(_Block):
     name: str = Field(min_length=1)
     description: str = ""
     seed: int = Field(ge=0)
-    horizon_days: float = Field(gt=0)
+    horizon_days: float = Field(gt=0, le=MAX_HORIZON_DAYS)
     warmup_days: float = Field(default=0.0, ge=0)
     replications: int = Field(default=10, ge=1)
     target_response_min: float = Field(default=20.0, gt=0)
@@ -260,18 +305,19 @@ class Scenario(_Block):
     patrol: PatrolSpec = PatrolSpec()
     county: CountySpec = CountySpec()
     isolated: IsolatedSpec = IsolatedSpec()
-    pooled: PoolSpec | list[PoolSpec]
+    pooled: Pooled
     incident_types: list[IncidentTypeSpec] = Field(min_length=1)
     shifts: ShiftSpec | None = None
 
-    @model_validator(mode="after")
-    def _warmup_inside_horizon(self) -> Scenario:
-        if self.warmup_days >= self.horizon_days:
+    @field_validator("warmup_days")
+    @classmethod
+    def _warmup_inside_horizon(cls, value: float, info: ValidationInfo) -> float:
+        horizon = info.data.get("horizon_days")
+        if horizon is not None and value >= horizon:
             raise ValueError(
-                f"warmup_days ({self.warmup_days}) must be shorter than "
-                f"horizon_days ({self.horizon_days})"
+                f"must be shorter than horizon_days ({horizon:g} days), got {value:g}"
             )
-        return self
+        return value
 
     @property
     def pools(self) -> list[PoolSpec]:
@@ -287,83 +333,140 @@ class Scenario(_Block):
         return [s.id for s in self.stations]
 
 
-class CrossReferenceError(ValueError):
-    """A scenario block refers to something another block does not define."""
+#: A place in the scenario document: keys and list indices, e.g. ``("stations", 1, "node")``.
+Loc = tuple[Union[str, int], ...]
 
-    def __init__(self, field: str, message: str) -> None:
+
+def loc_to_field(loc: Sequence[str | int]) -> str:
+    """Render ``("stations", 1, "node")`` as ``stations[1].node``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class CrossReferenceError(ValueError):
+    """A scenario block refers to something another block does not define.
+
+    ``field`` may be a dotted string or a location tuple (``loc``); the loader
+    turns the location into a readable path (list items by id) and a YAML line.
+    """
+
+    def __init__(self, field: str | Loc, message: str) -> None:
         super().__init__(message)
-        self.field = field
+        self.loc: Loc | None = None if isinstance(field, str) else tuple(field)
+        self.field = field if isinstance(field, str) else loc_to_field(field)
         self.message = message
 
 
-def _unique(ids: list[str], field: str) -> None:
+def _unique(ids: list[str], where: Loc, what: str) -> None:
     seen: set[str] = set()
-    for i in ids:
-        if i in seen:
-            raise CrossReferenceError(field, f"duplicate id {i!r}")
-        seen.add(i)
+    for i, x in enumerate(ids):
+        if x in seen:
+            raise CrossReferenceError(
+                (*where, i, "id"), f"duplicate {what} id {x!r} (ids must be unique)"
+            )
+        seen.add(x)
+
+
+def _names(ids: list[str]) -> str:
+    return ", ".join(ids) if ids else "none"
 
 
 def check_cross_references(sc: Scenario) -> None:
     """Raise :class:`CrossReferenceError` when blocks of ``sc`` disagree with each other.
 
     Checks duplicate ids, pool membership and host, officers drawn from
-    stations (no station gives more than it has), and that every incident can
-    reach full strength when the county is switched off.
+    stations (no station gives more than it has), that every incident can
+    reach full strength when the county is switched off, and that a
+    replication stays below :data:`MAX_INCIDENTS_PER_REPLICATION` incidents.
     """
-    _unique([s.id for s in sc.stations], "stations")
-    _unique([t.id for t in sc.incident_types], "incident_types")
+    _unique([s.id for s in sc.stations], ("stations",), "station")
+    _unique([t.id for t in sc.incident_types], ("incident_types",), "incident type")
     officers = {s.id: s.officers for s in sc.stations}
     pools = sc.pools
-    _unique([p.pool_id for p in pools], "pooled")
-    pooled_field = "pooled" if isinstance(sc.pooled, PoolSpec) else "pooled[{}]"
+    single = isinstance(sc.pooled, PoolSpec)
     taken: dict[str, str] = {}
+    pool_ids: set[str] = set()
     field_strength: dict[str, int] = {}
     for i, pool in enumerate(pools):
-        where = pooled_field.format(i)
+        where: Loc = ("pooled",) if single else ("pooled", i)
+        if pool.pool_id in pool_ids:
+            raise CrossReferenceError(
+                (*where, "id" if pool.id else "host"),
+                f"duplicate joint station {pool.pool_id!r}: give each pool its own id",
+            )
+        pool_ids.add(pool.pool_id)
         members = sc.pool_members(pool)
-        _unique(members, f"{where}.members")
-        for m in members:
-            if m not in officers:
-                raise CrossReferenceError(f"{where}.members", f"{m!r} is not a station")
-            if m in taken:
-                raise CrossReferenceError(
-                    f"{where}.members", f"station {m!r} is already in pool {taken[m]!r}"
-                )
-            taken[m] = pool.pool_id
+        _check_members(pool, members, officers, taken, where)
         if pool.host not in members:
             raise CrossReferenceError(
-                f"{where}.host", f"host {pool.host!r} is not a member station {members}"
+                (*where, "host"),
+                f"host {pool.host!r} is not one of the pool's member stations "
+                f"({_names(members)})",
             )
-        drawn = dict(pool.command_room.drawn_from)
-        drawn_field = f"{where}.command_room.drawn_from"
-        _check_drawn(drawn, members, drawn_field)
-        if pool.case_team is not None:
-            case_field = f"{where}.case_team.from_stations"
-            _check_drawn(pool.case_team.from_stations, members, case_field)
-            for st, n in pool.case_team.from_stations.items():
-                drawn[st] = drawn.get(st, 0) + n
-        for st, n in drawn.items():
-            if n > officers[st]:
-                raise CrossReferenceError(
-                    f"{where}.case_team.from_stations" if pool.case_team else drawn_field,
-                    f"station {st!r} has {officers[st]} officers but gives {n} "
-                    "to the command room and case team",
+        room = pool.command_room.drawn_from
+        case = pool.case_team.from_stations if pool.case_team else {}
+        _check_drawn(room, members, (*where, "command_room", "drawn_from"))
+        _check_drawn(case, members, (*where, "case_team", "from_stations"))
+        for st in members:
+            n_room, n_case = room.get(st, 0), case.get(st, 0)
+            if n_room + n_case > officers[st]:
+                loc = (
+                    (*where, "case_team", "from_stations", st)
+                    if n_case
+                    else (*where, "command_room", "drawn_from", st)
                 )
-        case_n = sum(pool.case_team.from_stations.values()) if pool.case_team else 0
-        field_strength[pool.pool_id] = sum(officers[m] for m in members) - sum(
-            pool.command_room.drawn_from.values()
-        )
+                raise CrossReferenceError(
+                    loc,
+                    f"station {st!r} has {officers[st]} officers but gives "
+                    f"{n_room + n_case} ({n_room} to the command room, {n_case} to the case team)",
+                )
+        case_n = sum(case.values())
+        field_strength[pool.pool_id] = sum(officers[m] for m in members) - sum(room.values())
         if pool.case_team is None or not pool.case_team.assists_emergencies:
             field_strength[pool.pool_id] -= case_n
     if not sc.county.enabled:
         _check_full_strength_reachable(sc, officers, field_strength)
+    _check_incident_volume(sc)
 
 
-def _check_drawn(drawn: dict[str, int], members: list[str], field: str) -> None:
+def _check_members(
+    pool: PoolSpec,
+    members: list[str],
+    officers: dict[str, int],
+    taken: dict[str, str],
+    where: Loc,
+) -> None:
+    """Members must be stations, listed once, and in no other pool."""
+    seen: set[str] = set()
+    for j, m in enumerate(members):
+        loc: Loc = (*where, "members", j) if pool.members is not None else where
+        if m in seen:
+            raise CrossReferenceError(loc, f"station {m!r} is listed twice")
+        seen.add(m)
+        if m not in officers:
+            raise CrossReferenceError(
+                loc, f"{m!r} is not a station (stations: {_names(list(officers))})"
+            )
+        if m in taken:
+            hint = (
+                ""
+                if pool.members is not None
+                else " (a pool without a members list takes every station: list its members)"
+            )
+            raise CrossReferenceError(
+                loc, f"station {m!r} is already in joint station {taken[m]!r}{hint}"
+            )
+        taken[m] = pool.pool_id
+
+
+def _check_drawn(drawn: dict[str, int], members: list[str], where: Loc) -> None:
     for st in drawn:
         if st not in members:
-            raise CrossReferenceError(field, f"{st!r} is not a member station {members}")
+            raise CrossReferenceError(
+                (*where, st), f"{st!r} is not a member station of this pool ({_names(members)})"
+            )
 
 
 def _check_full_strength_reachable(
@@ -372,12 +475,23 @@ def _check_full_strength_reachable(
     need = max(t.max_officers for t in sc.incident_types)
     worst = min(
         [(n, f"station {s!r}") for s, n in officers.items()]
-        + [(n, f"pool {p!r}") for p, n in pool_strength.items()]
+        + [(n, f"joint station {p!r} (field officers)") for p, n in pool_strength.items()]
     )
     if need > worst[0]:
         idx = max(range(len(sc.incident_types)), key=lambda i: sc.incident_types[i].max_officers)
         raise CrossReferenceError(
-            f"incident_types[{idx}].officers_required",
+            ("incident_types", idx, "officers_required"),
             f"an incident can need {need} officers but {worst[1]} has only {worst[0]} "
             "and the county is switched off (county.enabled: false)",
+        )
+
+
+def _check_incident_volume(sc: Scenario) -> None:
+    total = sum(t.rate_per_day for t in sc.incident_types) * sc.demand_scale * sc.horizon_days
+    if total > MAX_INCIDENTS_PER_REPLICATION:
+        raise CrossReferenceError(
+            ("incident_types",),
+            f"the rates add up to about {total:,.0f} incidents per replication "
+            f"(rate_per_day x demand_scale x horizon_days), more than the limit of "
+            f"{MAX_INCIDENTS_PER_REPLICATION:,}: lower the rates or shorten horizon_days",
         )
