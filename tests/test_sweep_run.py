@@ -237,6 +237,7 @@ def test_resume_adds_replications_and_refuses_another_sweep(plan, scenario, refe
     other = build_plan(scenario, combine(None, ["stations.Xiangdian.officers=4,5"]), REPS)
     with pytest.raises(ScenarioError, match="holds a different sweep"):
         sweep(other, out, resume=True)
+    assert not (out / INCOMPLETE).exists(), "a refused resume must leave the sweep as it was"
     with pytest.raises(ScenarioError, match="without --keep-records"):
         sweep(plan, out, resume=True, keep_records=True)
     with pytest.raises(ScenarioError, match="pass --resume to continue"):

@@ -25,6 +25,7 @@ caller can write files without locks.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import traceback
@@ -280,9 +281,7 @@ class DaskBackend:
                 if fut.status == "finished":
                     result = fut.result()
                 else:
-                    exc = fut.exception()
-                    tb = "".join(traceback.format_exception(type(exc), exc, fut.traceback()))
-                    result = _failure(spec, loaded[spec.point], tb)
+                    result = _failure(spec, loaded[spec.point], self._error_of(fut))
                 fut.release()
                 on_result(result)
         except KeyboardInterrupt:
@@ -290,6 +289,15 @@ class DaskBackend:
             raise
         finally:
             self.client.cancel(list(scattered))
+
+    @staticmethod
+    def _error_of(fut: Any) -> str:
+        """The traceback of a failed Dask future, or why it has none (cancelled, lost)."""
+        try:
+            exc = fut.exception()
+        except (Exception, asyncio.CancelledError) as why:  # a cancelled future raises here
+            return f"the Dask cluster did not run this task ({fut.status}): {why!r}"
+        return "".join(traceback.format_exception(type(exc), exc, fut.traceback()))
 
     def close(self) -> None:
         """Disconnect from the cluster (the cluster itself keeps running)."""
@@ -302,6 +310,7 @@ def make_backend(
     """Choose the backend for ``--workers`` / ``--scheduler``."""
     if scheduler:
         return DaskBackend(scheduler, log)
-    if workers is not None and workers <= 1:
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1:
         return SequentialBackend(log)
-    return ProcessBackend(workers or os.cpu_count() or 1, log)
+    return ProcessBackend(workers, log)

@@ -156,7 +156,8 @@ def sweep(
         where = backend.describe()
         err.print(
             f"{plan.scenario_name}: {len(plan.points)} points × {plan.replications} replications"
-            f" on {where['backend']} ({where.get('workers')} workers) -> {folder}",
+            f" on {where['backend']} ({where.get('workers')} worker"
+            f"{'' if where.get('workers') == 1 else 's'}) -> {folder}",
             highlight=False,
             soft_wrap=True,
         )

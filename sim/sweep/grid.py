@@ -179,7 +179,9 @@ def canonical_json(value: Any) -> str:
     Used for hashing points and for block values in result columns, so that
     ``demand_scale=1`` and ``demand_scale=1.0`` are the same point.
     """
-    return json.dumps(normalise(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(
+        normalise(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
 
 
 def normalise(value: Any) -> Any:

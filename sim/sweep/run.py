@@ -189,6 +189,7 @@ def run_sweep(
         sessions: list[dict[str, Any]] = []
         if resume:
             sessions = list(folder.check_resumable(plan, keep_records).get("sessions", []))
+        folder.start()
         specs = plan.tasks(keep_records)
         done = folder.finished()
         todo = [s for s in specs if s.key not in done]

@@ -44,7 +44,13 @@ import yaml
 from ..errors import ScenarioError
 from ..metrics import METRICS
 from ..models import MODELS
-from ..results_io import INCOMPLETE, atomic_text, resolved_scenario, write_parquet
+from ..results_io import (
+    INCOMPLETE,
+    atomic_text,
+    atomic_write,
+    resolved_scenario,
+    write_parquet,
+)
 from .grid import canonical_json
 from .plan import SweepPlan
 from .tasks import RECORD_TABLES, TaskResult
@@ -90,7 +96,11 @@ class SweepFolder:
     # --- lifecycle -------------------------------------------------------------------------
 
     def prepare(self, force: bool = False, resume: bool = False) -> None:
-        """Create (or reopen, with ``resume``) the folder, lock it and mark it incomplete."""
+        """Create (or reopen, with ``resume``) the folder and lock it.
+
+        Nothing in a folder to resume is changed here: :meth:`start` marks it
+        incomplete once :meth:`check_resumable` has accepted it.
+        """
         if resume and force:
             raise ScenarioError(
                 self.out, "--resume", "--resume and --force contradict each other; give one"
@@ -117,6 +127,9 @@ class SweepFolder:
                     shutil.rmtree(target)
                 elif target.exists():
                     target.unlink()
+
+    def start(self) -> None:
+        """Mark the folder incomplete and clear temporary files a killed sweep left behind."""
         atomic_text(self.out / INCOMPLETE, "this sweep has not finished\n")
         self.tasks_dir.mkdir(exist_ok=True)
         for stale in self.tasks_dir.glob(".*.tmp"):  # left by a write cut short by kill -9
@@ -202,7 +215,13 @@ class SweepFolder:
         rows = rows[[*KEY_COLUMNS, "scenario_sha256", *METRICS]].astype(
             {"point": "int64", "replication": "int64", "seed": "int64"}
         )
-        write_parquet(rows, self.tasks_dir / name)
+        # Without pandas metadata and column statistics a task file is ~6 KB instead of ~16 KB
+        # (10 000 tasks: 60 MB, not 160 MB); the types are plain and read back the same.
+        table = pa.Table.from_pandas(rows, preserve_index=False).replace_schema_metadata(None)
+        atomic_write(
+            self.tasks_dir / name,
+            lambda p: pq.write_table(table, p, write_statistics=False, compression="none"),
+        )
 
     def check_resumable(self, plan: SweepPlan, keep_records: bool) -> dict[str, Any]:
         """Refuse to resume a folder that holds a different sweep; return its old manifest."""
