@@ -5,8 +5,9 @@ so a run is deterministic). Calls and officers are a small state machine
 driven by callbacks on SimPy timeouts rather than one generator process per
 call: a call's officers are chosen, re-chosen and released by events that
 belong to other calls, which a per-call process would only wrap. Per call the
-engine schedules one arrival, one travel event per officer with a non-zero
-journey, one county event if asked, and one clearance.
+engine schedules one arrival, one handling event (two more with a command
+room), one travel event per officer with a non-zero journey, one county event
+if asked, and one clearance.
 
 Rules (also in ``docs/model.md``):
 
@@ -25,6 +26,19 @@ Rules (also in ``docs/model.md``):
   scene clears then, or when the last unit already on its way has arrived.
   Demand still queued at clearance is cancelled, so no call holds officers
   forever waiting for help that cannot come.
+
+Speed (``benchmarks/README.md`` has the measurements): everything the event
+loop touches is a plain Python object prepared before the run -- travel
+tables per dispatch group as lists of floats (:mod:`sim.travel`, never the
+whole network's all-pairs array), the incident stream as lists, handling
+times drawn up front, records in preallocated arrays. The command room is a
+small priority queue that schedules exactly the events a
+``simpy.PriorityResource`` would (request granted, release processed) without
+its bookkeeping. Large groups (more than :data:`INDEX_MIN_OFFICERS` field
+officers) keep their free officers by place, so the nearest-officer search
+walks places outward from the call instead of scanning every officer; small
+groups scan, which is faster for a handful. Both searches choose exactly the
+same officers.
 """
 
 from __future__ import annotations
@@ -33,6 +47,7 @@ import heapq
 import math
 from bisect import bisect_right
 from collections import deque
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
@@ -42,11 +57,22 @@ from .models.layout import CASE_TEAM, GroupPlan, Layout
 from .records import RunRecords
 from .scenario import Scenario
 from .seeds import rng
+from .travel import GroupTable, group_travel
+
+if TYPE_CHECKING:
+    from .network import RoadNetwork
 
 # Officer states (index into Officer.minutes).
 PATROL, STATION, RETURN, TRAVEL, SCENE, INVESTIGATION, OFF_DUTY = range(7)
 STATE_NAMES = ("patrol", "station", "return", "travel", "scene", "investigation", "off_duty")
 
+#: Groups with more community officers than this keep a by-place index of free officers.
+INDEX_MIN_OFFICERS = 40
+
+_heappush = heapq.heappush
+_heappop = heapq.heappop
+_isnan = math.isnan
+_INF = math.inf
 
 
 class Officer:
@@ -117,9 +143,12 @@ class Call:
         "county_n",
         "clear_waiting",
         "cleared",
+        "group",
     )
 
-    def __init__(self, i: int, place: int, station: int, priority: int, need: int) -> None:
+    def __init__(
+        self, i: int, place: int, station: int, priority: int, need: int, group: Group
+    ) -> None:
         self.i = i
         self.place = place  # local place number in the group
         self.station = station
@@ -130,37 +159,129 @@ class Call:
         self.pending = 0  # units on their way (officers, plus 1 for the county)
         self.arrived = 0  # officers on scene (county counted by head)
         self.officers: list[Officer] = []
-        self.county_ok_at = math.inf
+        self.county_ok_at = _INF
         self.county_n = 0
         self.clear_waiting = False
         self.cleared = False
+        self.group = group
+
+
+class Room:
+    """A command room's call-takers: what ``simpy.PriorityResource`` does, with fewer objects.
+
+    A request is granted at once when a call-taker is free (the grant is an
+    event at the current time, as SimPy's request event is), else it waits in
+    priority order (priority, then request time, then arrival order). A
+    release frees the call-taker at once and, when the release event is
+    processed, grants the head of the queue if a call-taker is still free.
+    """
+
+    __slots__ = ("capacity", "users", "waiting", "seq")
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.users = 0
+        self.waiting: list[tuple[int, float, int, Call]] = []
+        self.seq = 0
+
+
+class FreeIndex:
+    """Free community officers of a large group, by where they are.
+
+    ``at[p]`` holds officers settled at local place ``p``; ``moving`` those
+    still driving to their rest place (they count as being where they were
+    freed until ``settle_at``), promoted lazily by a heap of settle times.
+    """
+
+    __slots__ = ("at", "moving", "heap", "seq", "table")
+
+    def __init__(self, table: GroupTable) -> None:
+        self.table = table
+        self.at: list[set[Officer]] = [set() for _ in range(len(table.rows))]
+        self.moving: set[Officer] = set()
+        self.heap: list[tuple[float, int, Officer]] = []
+        self.seq = 0
+
+    def add(self, o: Officer, now: float) -> None:
+        """Index free officer ``o`` (settled, or moving until ``o.settle_at``)."""
+        if o.settle_at > now:
+            self.moving.add(o)
+            self.seq += 1
+            _heappush(self.heap, (o.settle_at, self.seq, o))
+        else:
+            self.at[o.rest].add(o)
+
+    def remove(self, o: Officer) -> None:
+        """Forget free officer ``o`` (it was sent, went off duty or took an investigation)."""
+        if o in self.moving:
+            self.moving.remove(o)
+        else:
+            self.at[o.rest].discard(o)
+
+    def candidates(self, dest: int, k: int, now: float) -> list[tuple[float, int, Officer]]:
+        """Return (minutes, id, officer) of free officers including the ``k`` nearest to ``dest``.
+
+        Officers still moving are all included; settled officers are collected
+        place by place, nearest place first, until ``k`` are found and every
+        place as near as the ``k``-th has been taken.
+        """
+        heap, moving, at = self.heap, self.moving, self.at
+        while heap and heap[0][0] <= now:
+            t, _, o = _heappop(heap)
+            if o in moving and o.settle_at == t:
+                moving.remove(o)
+                at[o.rest].add(o)
+        rows = self.table.rows
+        out = [(rows[o.scene][dest], o.id, o) for o in moving]
+        found = 0
+        level = _INF
+        full = False
+        for p in self.table.nearest_first(dest):
+            bucket = at[p]
+            if bucket:
+                d = rows[p][dest]
+                if full and d > level:
+                    break
+                out += [(d, o.id, o) for o in bucket]
+                found += len(bucket)
+                if not full and found >= k:
+                    full = True
+                    level = d
+        return out
 
 
 class Group:
     """A dispatch group's state: free officers, call queue, investigations, travel table."""
 
-    def __init__(
-        self, plan: GroupPlan, places: list[int], travel: np.ndarray, env: simpy.Environment
-    ) -> None:
+    def __init__(self, index: int, plan: GroupPlan, places: list[int], table: GroupTable) -> None:
+        self.index = index
         self.plan = plan
         self.places = places
         self.local = {p: k for k, p in enumerate(places)}
-        sub = travel[np.ix_(places, places)]
-        self.tt: list[list[float]] = sub.tolist()
+        self.table = table
+        self.tt: list = table.rows
         self.free_community: set[Officer] = set()
         self.free_case: set[Officer] = set()
+        self.free_index: FreeIndex | None = None
         self.calls: list[tuple[int, float, int, Call]] = []
         self.investigations: deque[tuple[int, float, float]] = deque()
-        self.room = simpy.PriorityResource(env, plan.room_staff) if plan.room_staff else None
+        self.room = Room(plan.room_staff) if plan.room_staff else None
+        self.handles = plan.handling.maximum != 0.0
+        self.county_after = plan.county_after_min
+        self.assist_max = plan.case_assist_priority_max
 
 
 class Engine:
-    """Run one layout against one incident stream; :meth:`run` returns the records."""
+    """Run one layout against one incident stream; :meth:`run` returns the records.
+
+    ``network`` is the scenario's :class:`~sim.network.RoadNetwork`; travel
+    tables come from :func:`sim.travel.group_travel`, one per dispatch group.
+    """
 
     def __init__(
         self,
         scenario: Scenario,
-        travel: np.ndarray,
+        network: RoadNetwork,
         layout: Layout,
         stream: IncidentStream,
         replication: int,
@@ -177,11 +298,16 @@ class Engine:
         self.patrol_share = scenario.patrol.share
         self.turnout = scenario.turnout_min
         self.group_of_station = layout.group_of_station().tolist()
+        places = self._group_places(network)
         self.groups = [
-            Group(g, self._group_places(gi, g), travel, self.env)
+            Group(gi, g, places[gi], group_travel(network, places[gi]))
             for gi, g in enumerate(layout.groups)
         ]
         self.officers = self._make_officers()
+        for g in self.groups:
+            n_community = sum(1 for o in self.officers if o.group == g.index and not o.case)
+            if n_community > INDEX_MIN_OFFICERS:
+                g.free_index = FreeIndex(g.table)
         n = len(stream)
         self._uniforms = rng(scenario.seed, replication, "patrol", (model_number,))
         self._ubuf: list[float] = []
@@ -189,14 +315,27 @@ class Engine:
         self.rec = RunRecords(n, len(self.officers))
 
     # ----------------------------------------------------------------- setup
-    def _group_places(self, gi: int, plan: GroupPlan) -> list[int]:
-        """Global place numbers the group's officers and calls can be at."""
-        places: set[int] = set(self.stream.place[np.isin(self.stream.township, plan.stations)])
+    def _group_places(self, network: RoadNetwork) -> list[list[int]]:
+        """Per group, the global place numbers its officers and calls can be at (sorted).
+
+        A group's calls come from the villages of its townships; its officers
+        sit at their bases and patrol villages.
+        """
+        stations = self.sc.stations
+        by_township: dict[str, list[int]] = {}
+        for place, township in zip(network.villages.tolist(), network.village_township):
+            by_township.setdefault(township, []).append(place)
+        sets: list[set[int]] = []
+        for g in self.layout.groups:
+            s: set[int] = set()
+            for st in g.stations:
+                s.update(by_township.get(stations[st].id, ()))
+            sets.append(s)
         for o in self.layout.officers:
-            if o.group == gi:
-                places.add(o.base_place)
-                places.update(o.patrol_places)
-        return sorted(places)
+            s = sets[o.group]
+            s.add(o.base_place)
+            s.update(o.patrol_places)
+        return [sorted(s) for s in sets]
 
     def _make_officers(self) -> list[Officer]:
         out = []
@@ -214,18 +353,30 @@ class Engine:
             out.append(o)
         return out
 
-    def _draw_handling(
-        self, replication: int, model_number: int, n: int
-    ) -> list[list[float] | None]:
-        """Per group, the call-handling minutes of every call (None when always zero)."""
-        out: list[list[float] | None] = []
+    def _draw_handling(self, replication: int, model_number: int, n: int) -> list[float]:
+        """Call-handling minutes of every call, each drawn from its own group's stream.
+
+        Group ``gi``'s stream gives one draw per incident of the whole stream
+        (as it always has, so the numbers do not depend on how incidents are
+        split between groups); a call keeps the draw of its position from its
+        own group's stream. Groups whose handling is always zero draw nothing.
+        Memory is one number per call, not one per call per group.
+        """
+        out = np.zeros(n)
+        if n == 0:
+            return []
+        group_of_call = np.asarray(self.group_of_station, dtype=np.int64)[self.stream.township]
+        order = np.argsort(group_of_call, kind="stable")
+        bounds = np.searchsorted(group_of_call[order], np.arange(len(self.layout.groups) + 1))
         for gi, g in enumerate(self.layout.groups):
             if g.handling.maximum == 0.0:
-                out.append(None)
-            else:
-                gen = rng(self.sc.seed, replication, "handling", (model_number, gi))
-                out.append(g.handling.sample(gen, n).tolist())
-        return out
+                continue
+            idx = order[bounds[gi] : bounds[gi + 1]]
+            if len(idx) == 0:
+                continue
+            gen = rng(self.sc.seed, replication, "handling", (model_number, gi))
+            out[idx] = g.handling.sample(gen, n)[idx]
+        return out.tolist()
 
     def _uniform(self) -> float:
         if not self._ubuf:
@@ -237,7 +388,20 @@ class Engine:
         """Simulate to the horizon and return the filled records."""
         for o in self.officers:
             self._go_free(o, o.base)
-        self.env.process(self._arrivals())
+        s = self.stream
+        self._calls = s.call_min.tolist()
+        self._place = s.place.tolist()
+        self._town = s.township.tolist()
+        self._prio = s.priority.tolist()
+        self._need = s.officers_required.tolist()
+        self._scene_min = s.on_scene_min.tolist()
+        self._county_delay = s.county_delay_min.tolist()
+        self._inv_hours = s.investigation_hours.tolist()
+        self._next = 0
+        if self._calls:
+            # One arrival event at a time, each scheduled when the previous call
+            # has been received (the order a SimPy source process would give).
+            self.env.timeout(self._calls[0] - self.env.now).callbacks.append(self._on_arrival)
         if self.sc.shifts is not None:
             self.env.process(self._shift_changes())
         self.env.run(until=self.horizon)
@@ -250,84 +414,122 @@ class Engine:
         self.rec.investigations_waiting = sum(len(g.investigations) for g in self.groups)
         return self.rec
 
-    def _arrivals(self):
-        s = self.stream
-        env = self.env
-        calls = s.call_min.tolist()
-        place, town = s.place.tolist(), s.township.tolist()
-        prio, need = s.priority.tolist(), s.officers_required.tolist()
-        for i, t in enumerate(calls):
-            yield env.timeout(t - env.now)
-            gi = self.group_of_station[town[i]]
-            g = self.groups[gi]
-            call = Call(i, g.local[place[i]], town[i], prio[i], need[i])
-            self._receive(call, g, gi)
+    def _on_arrival(self, _e: simpy.Event) -> None:
+        i = self._next
+        town = self._town[i]
+        g = self.groups[self.group_of_station[town]]
+        call = Call(i, g.local[self._place[i]], town, self._prio[i], self._need[i], g)
+        self._receive(call, g)
+        i += 1
+        self._next = i
+        if i < len(self._calls):
+            env = self.env
+            env.timeout(self._calls[i] - env.now).callbacks.append(self._on_arrival)
 
-    def _receive(self, call: Call, g: Group, gi: int) -> None:
-        handling = self.handling[gi]
-        if handling is None:
+    def _receive(self, call: Call, g: Group) -> None:
+        if not g.handles:
             self._dispatch(call, g)
         elif g.room is None:
-            self._after(handling[call.i], lambda _e: self._dispatch(call, g))
+            self.env.timeout(self.handling[call.i]).callbacks.append(
+                lambda _e: self._dispatch(call, g)
+            )
         else:
-            req = g.room.request(priority=call.priority)
-            req.callbacks.append(lambda _e: self._take_call(call, g, req, handling[call.i]))
+            room = g.room
+            room.seq += 1
+            _heappush(room.waiting, (call.priority, self.env.now, room.seq, call))
+            if room.users < room.capacity:
+                self._grant(room)
 
-    def _take_call(self, call: Call, g: Group, req: simpy.Event, minutes: float) -> None:
-        def done(_e: simpy.Event) -> None:
-            g.room.release(req)
-            self._dispatch(call, g)
+    # ----------------------------------------------------------- command room
+    def _grant(self, room: Room) -> None:
+        """Give the head of ``room``'s queue a call-taker; it starts when the grant event runs."""
+        call = _heappop(room.waiting)[3]
+        room.users += 1
+        self.env.timeout(0).callbacks.append(lambda _e: self._take_call(call))
 
-        self._after(minutes, done)
+    def _take_call(self, call: Call) -> None:
+        self.env.timeout(self.handling[call.i]).callbacks.append(
+            lambda _e: self._call_taken(call)
+        )
 
-    def _after(self, minutes: float, fn) -> None:
-        self.env.timeout(minutes).callbacks.append(fn)
+    def _call_taken(self, call: Call) -> None:
+        g = call.group
+        room = g.room
+        room.users -= 1
+        self.env.timeout(0).callbacks.append(lambda _e: self._room_released(room))
+        self._dispatch(call, g)
+
+    def _room_released(self, room: Room) -> None:
+        if room.waiting and room.users < room.capacity:
+            self._grant(room)
 
     # -------------------------------------------------------------- dispatch
     def _dispatch(self, call: Call, g: Group) -> None:
         """Send the nearest free eligible officers; queue or escalate the shortfall."""
         now = self.env.now
         self.rec.handled[call.i] = now
-        call.county_ok_at = now + g.plan.county_after_min
-        pool = list(g.free_community)
-        if g.free_case and call.priority <= g.plan.case_assist_priority_max:
-            pool += g.free_case
-        if pool:
-            row = g.tt
-            dest = call.place
-            if len(pool) <= call.need:
-                chosen = sorted(pool, key=lambda o: o.id)
-            elif call.need == 1:
-                chosen = [
-                    min(
-                        pool,
-                        key=lambda o: (row[o.rest if now >= o.settle_at else o.scene][dest], o.id),
-                    )
-                ]
+        call.county_ok_at = now + g.county_after
+        need = call.need
+        assist = g.free_case and call.priority <= g.assist_max
+        n_free = len(g.free_community) + (len(g.free_case) if assist else 0)
+        if n_free:
+            if n_free <= need:
+                pool = list(g.free_community)
+                if assist:
+                    pool += g.free_case
+                pool.sort(key=lambda o: o.id)
+                chosen = pool
             else:
-                pool.sort(
-                    key=lambda o: (row[o.rest if now >= o.settle_at else o.scene][dest], o.id)
-                )
-                chosen = pool[: call.need]
+                row = g.tt
+                dest = call.place
+                if g.free_index is not None:
+                    keyed = g.free_index.candidates(dest, need, now)
+                else:
+                    keyed = [
+                        (row[o.rest if now >= o.settle_at else o.scene][dest], o.id, o)
+                        for o in g.free_community
+                    ]
+                if assist:
+                    keyed += [
+                        (row[o.rest if now >= o.settle_at else o.scene][dest], o.id, o)
+                        for o in g.free_case
+                    ]
+                if need == 1:
+                    chosen = [min(keyed)[2]]
+                else:
+                    keyed.sort()
+                    chosen = [k[2] for k in keyed[:need]]
             for o in chosen:
                 self._send(o, call, g, o.rest if now >= o.settle_at else o.scene, True)
         if call.remaining > 0:
-            heapq.heappush(g.calls, (call.priority, now, call.i, call))
+            _heappush(g.calls, (call.priority, now, call.i, call))
             if self.county_on:
-                if g.plan.county_after_min > 0:
-                    self._after(g.plan.county_after_min, lambda _e: self._maybe_county(call))
+                if g.county_after > 0:
+                    self.env.timeout(g.county_after).callbacks.append(
+                        lambda _e: self._maybe_county(call)
+                    )
                 else:
                     self._maybe_county(call)
+
+    def _take_free(self, o: Officer, g: Group) -> None:
+        """Remove free officer ``o`` from its group's free sets."""
+        if o.case:
+            g.free_case.discard(o)
+        else:
+            g.free_community.discard(o)
+            if g.free_index is not None:
+                g.free_index.remove(o)
 
     def _send(self, o: Officer, call: Call, g: Group, origin: int, was_free: bool) -> None:
         """Send officer ``o`` from local place ``origin`` to ``call``.
 
         ``was_free``: ``o`` is in the group's free set (else it has just finished a job).
         """
-        now = self.env.now
+        env = self.env
+        now = env.now
         if was_free:
             self._close(o, now)
-            (g.free_case if o.case else g.free_community).discard(o)
+            self._take_free(o, g)
         o.state = TRAVEL
         o.since = now
         o.call = call
@@ -336,23 +538,23 @@ class Engine:
         call.pending += 1
         call.officers.append(o)
         rec = self.rec
+        i = call.i
+        other = o.station != call.station
         if o.case:
-            rec.by_case[call.i] += 1
-        elif o.station == call.station:
-            rec.by_own[call.i] += 1
+            rec.by_case[i] += 1
+        elif other:
+            rec.by_other[i] += 1
         else:
-            rec.by_other[call.i] += 1
-        if math.isnan(rec.dispatched[call.i]):
-            rec.dispatched[call.i] = now
-        if (o.case or o.station != call.station) and math.isnan(
-            rec.reinforcement_requested[call.i]
-        ):
-            rec.reinforcement_requested[call.i] = now
+            rec.by_own[i] += 1
+        if _isnan(rec.dispatched[i]):
+            rec.dispatched[i] = now
+        if (o.case or other) and _isnan(rec.reinforcement_requested[i]):
+            rec.reinforcement_requested[i] = now
         minutes = g.tt[origin][call.place] + self.turnout
         if minutes == 0.0:
             self._arrive(o, call)
         else:
-            self._after(minutes, lambda _e: self._arrive(o, call))
+            env.timeout(minutes).callbacks.append(lambda _e: self._arrive(o, call))
 
     def _maybe_county(self, call: Call) -> None:
         """Ask the county for the whole remaining shortfall, if the rules allow it now."""
@@ -367,27 +569,29 @@ class Engine:
             return
         now = self.env.now
         rec = self.rec
+        i = call.i
         call.county_n = call.remaining
-        rec.by_county[call.i] = call.remaining
+        rec.by_county[i] = call.remaining
         call.remaining = 0
         call.pending += 1
-        rec.county_requested[call.i] = now
-        if math.isnan(rec.dispatched[call.i]):
-            rec.dispatched[call.i] = now
-        if math.isnan(rec.reinforcement_requested[call.i]):
-            rec.reinforcement_requested[call.i] = now
-        self._after(self.stream.county_delay_min[call.i], lambda _e: self._county_arrives(call))
+        rec.county_requested[i] = now
+        if _isnan(rec.dispatched[i]):
+            rec.dispatched[i] = now
+        if _isnan(rec.reinforcement_requested[i]):
+            rec.reinforcement_requested[i] = now
+        self.env.timeout(self._county_delay[i]).callbacks.append(
+            lambda _e: self._county_arrives(call)
+        )
 
     # --------------------------------------------------------------- on scene
     def _arrive(self, o: Officer, call: Call) -> None:
-        now = self.env.now
-        self._close(o, now)
+        self._close(o, self.env.now)
         o.state = SCENE
-        self._on_scene(call, 1, reinforcement=o.case or o.station != call.station)
+        self._on_scene(call, 1, o.case or o.station != call.station)
 
     def _county_arrives(self, call: Call) -> None:
         self.rec.county_arrived[call.i] = self.env.now
-        self._on_scene(call, call.county_n, reinforcement=True)
+        self._on_scene(call, call.county_n, True)
 
     def _on_scene(self, call: Call, heads: int, reinforcement: bool) -> None:
         now = self.env.now
@@ -399,8 +603,10 @@ class Engine:
             rec.reinforcement_arrived[i] = now  # the last reinforcement to arrive wins
         if call.arrived == heads:
             rec.first_arrival[i] = now
-            self._after(self.stream.on_scene_min[i], lambda _e: self._scene_done(call))
-        if call.arrived >= call.need and math.isnan(rec.full_strength[i]):
+            self.env.timeout(self._scene_min[i]).callbacks.append(
+                lambda _e: self._scene_done(call)
+            )
+        if call.arrived >= call.need and _isnan(rec.full_strength[i]):
             rec.full_strength[i] = now
         if call.clear_waiting and call.pending == 0:
             self._clear(call)
@@ -418,19 +624,21 @@ class Engine:
         call.cleared = True
         call.remaining = 0
         i = call.i
-        rec = self.rec
-        rec.cleared[i] = now
-        gi = self.group_of_station[call.station]
-        g = self.groups[gi]
-        hours = self.stream.investigation_hours[i]
+        self.rec.cleared[i] = now
+        hours = self._inv_hours[i]
         if hours == hours:  # not NaN
+            g = call.group
             g.investigations.append((i, now, hours))
-            rec.create_investigation(i, now, hours)
+            self.rec.create_investigation(i, now, hours)
             self._start_waiting_investigation(g)
-        for o in sorted(call.officers, key=lambda o: o.id):
+        officers = call.officers
+        if len(officers) > 1:
+            officers.sort(key=lambda o: o.id)
+        place = call.place
+        for o in officers:
             self._close(o, now)
             o.call = None
-            self._next_job(o, call.place)
+            self._next_job(o, place)
 
     # ------------------------------------------------------------ after a job
     def _next_job(self, o: Officer, place: int) -> None:
@@ -442,12 +650,12 @@ class Engine:
             return
         q = g.calls
         while q and q[0][3].remaining <= 0:
-            heapq.heappop(q)
-        if q and (not o.case or q[0][0] <= g.plan.case_assist_priority_max):
+            _heappop(q)
+        if q and (not o.case or q[0][0] <= g.assist_max):
             call = q[0][3]
             self._send(o, call, g, place, False)
             if call.remaining <= 0:
-                heapq.heappop(q)
+                _heappop(q)
             self._maybe_county(call)
             return
         if g.investigations and (o.case or not g.plan.investigations_by_case_team):
@@ -469,20 +677,25 @@ class Engine:
         o.settle_at = now + g.tt[place][o.rest]
         o.state = RETURN
         o.since = now
-        (g.free_case if o.case else g.free_community).add(o)
+        if o.case:
+            g.free_case.add(o)
+        else:
+            g.free_community.add(o)
+            if g.free_index is not None:
+                g.free_index.add(o, now)
 
     def _start_waiting_investigation(self, g: Group) -> None:
         """Hand waiting investigations to free investigators (lowest officer number first)."""
         while g.investigations:
             if g.plan.investigations_by_case_team:
-                free = list(g.free_case)
+                free = g.free_case
             else:
                 free = [*g.free_community, *g.free_case]
             if not free:
                 return
             o = min(free, key=lambda o: o.id)
             self._close(o, self.env.now)
-            (g.free_case if o.case else g.free_community).discard(o)
+            self._take_free(o, g)
             self._investigate(o, g)
 
     def _investigate(self, o: Officer, g: Group) -> None:
@@ -497,7 +710,7 @@ class Engine:
             self._close(o, self.env.now)
             self._next_job(o, o.base)
 
-        self._after(hours * 60.0, done)
+        self.env.timeout(hours * 60.0).callbacks.append(done)
 
     # ----------------------------------------------------------------- shifts
     def _duty_units(self) -> list[list[Officer]]:
@@ -540,8 +753,7 @@ class Engine:
             self._next_job(o, o.base)
         elif not on and o.state in (PATROL, STATION, RETURN):
             self._close(o, now)
-            g = self.groups[o.group]
-            (g.free_case if o.case else g.free_community).discard(o)
+            self._take_free(o, self.groups[o.group])
             o.state = OFF_DUTY
 
     # ------------------------------------------------------------ accounting

@@ -51,7 +51,7 @@ def run_replication(
     backlog = {}
     for number, (name, build) in enumerate(MODELS.items()):
         layout = build(loaded)
-        rec = Engine(sc, loaded.network.travel_min, layout, stream, replication, number).run()
+        rec = Engine(sc, loaded.network, layout, stream, replication, number).run()
         i = incident_frame(rec, stream, loaded, name, replication)
         o = officer_frame(rec, loaded, layout, name, replication)
         v = investigation_frame(rec, stream, loaded, name, replication)

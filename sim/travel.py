@@ -1,0 +1,139 @@
+"""Travel-minute tables per dispatch group, without the all-pairs array of the whole network.
+
+Officers never leave their dispatch group, so the engine only needs travel
+minutes between the places of one group (its townships' villages, its
+stations, its officers' patrol villages). :func:`group_travel` computes that
+block from the road graph with scipy's C Dijkstra, from the group's places
+only and with a distance ``limit`` so each search stays near the group: the
+cost grows with the group, not with the city, and a 10,000-place city needs
+no 800 MB array.
+
+The numbers are exactly those of ``RoadNetwork.travel_min`` (same graph
+matrix, same zero-road epsilon, same clean-up; ``tests/test_travel.py``
+compares them bit for bit): a limited Dijkstra settles every node within the
+limit from the same predecessors as an unlimited one. When a pair of places in
+one connected component is farther apart than the limit, the limit is
+quadrupled and the block recomputed, and past the sum of all road minutes
+(beyond any finite path) the search runs unlimited.
+
+Tables are cached per network and place list, so replications and both
+models reuse them; the cache goes away with the network.
+"""
+
+from __future__ import annotations
+
+import weakref
+from array import array
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
+
+if TYPE_CHECKING:
+    from .network import RoadNetwork
+
+#: First distance limit (minutes) of a group's searches; quadrupled until enough.
+FIRST_LIMIT_MIN = 120.0
+#: Groups with more places than this get ``array('d')`` rows (8 bytes a number, not 32).
+LIST_ROWS_MAX = 2048
+
+
+
+class GroupTable:
+    """Travel minutes between one group's places: ``rows[i][j]`` from place i to place j.
+
+    ``rows`` are lists of floats (``array('d')`` for very large groups), the
+    fastest thing to index in the event loop. :meth:`nearest_first` gives the
+    places ordered by travel time to a destination, for the nearest-officer
+    search of large groups (computed on first use, then kept).
+    """
+
+    __slots__ = ("rows", "dist", "_orders")
+
+    def __init__(self, dist: np.ndarray) -> None:
+        self.dist = dist
+        if len(dist) <= LIST_ROWS_MAX:
+            self.rows: list = dist.tolist()
+        else:
+            self.rows = [array("d", row) for row in dist]
+        self._orders: dict[int, list[int]] = {}
+
+    def nearest_first(self, dest: int) -> list[int]:
+        """Local place numbers by travel minutes to ``dest`` (ties: lower place number)."""
+        order = self._orders.get(dest)
+        if order is None:
+            order = np.argsort(self.dist[:, dest], kind="stable").tolist()
+            self._orders[dest] = order
+        return order
+
+
+class RoadIndex:
+    """The road graph as a sparse matrix, its components, and cached group tables."""
+
+    def __init__(self, net: RoadNetwork) -> None:
+        graph = net.graph
+        # Exactly the matrix sim.network builds for the all-pairs array.
+        order = list(graph.nodes)
+        pos = {n: i for i, n in enumerate(order)}
+        rows, cols, vals = [], [], []
+        for u, v, minutes in graph.edges(data="minutes"):
+            rows += [pos[u], pos[v]]
+            cols += [pos[v], pos[u]]
+            vals += [minutes, minutes]
+        eps = 1e-9
+        vals = [v if v > 0 else eps for v in vals]
+        n = len(order)
+        self.adj = csr_matrix((vals, (rows, cols)), shape=(n, n))
+        finite = [v for v in vals if np.isfinite(v)]
+        self.total_min = float(sum(finite)) if finite else 0.0
+        _, self.component = connected_components(self.adj, directed=False)
+        self.node_of_place = np.array([pos[p] for p in net.places], dtype=np.int64)
+        self.tables: dict[tuple[int, ...], GroupTable] = {}
+        self.township_places: dict[str, list[int]] = {}
+        for place, township in zip(net.villages.tolist(), net.village_township):
+            self.township_places.setdefault(township, []).append(place)
+
+    def block(self, places: Sequence[int]) -> np.ndarray:
+        """Return ``travel_min[np.ix_(places, places)]``, computed near the places only."""
+        src = self.node_of_place[np.asarray(places, dtype=np.int64)]
+        comp = self.component[src]
+        same = comp[:, None] == comp[None, :]
+        limit = FIRST_LIMIT_MIN
+        while True:
+            if limit > self.total_min:
+                limit = np.inf
+            dist = dijkstra(self.adj, directed=False, indices=src, limit=limit)[:, src]
+            if limit == np.inf or np.isfinite(dist[same]).all():
+                break
+            limit *= 4.0
+        dist[dist < 1e-6] = 0.0
+        np.fill_diagonal(dist, 0.0)
+        return dist
+
+    def table(self, places: Sequence[int]) -> GroupTable:
+        """Return the (cached) travel table of ``places``."""
+        key = tuple(places)
+        found = self.tables.get(key)
+        if found is None:
+            found = self.tables[key] = GroupTable(self.block(key))
+        return found
+
+
+_INDEXES: dict[int, RoadIndex] = {}
+
+
+def road_index(net: RoadNetwork) -> RoadIndex:
+    """Return the :class:`RoadIndex` of ``net`` (built once, freed with the network)."""
+    key = id(net)
+    found = _INDEXES.get(key)
+    if found is None:
+        found = _INDEXES[key] = RoadIndex(net)
+        weakref.finalize(net, _INDEXES.pop, key, None)
+    return found
+
+
+def group_travel(net: RoadNetwork, places: Sequence[int]) -> GroupTable:
+    """Return the travel table between ``places`` (place numbers of ``net``), cached."""
+    return road_index(net).table(places)
