@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import signal
@@ -24,16 +23,13 @@ from sim.sweep.backends import SequentialBackend
 from sim.sweep.grid import combine
 from sim.sweep.plan import build_plan
 from sim.sweep.run import run_sweep
+from tests.conftest import ROOT, scenario_dict
 
-# Own helpers rather than ``from tests.conftest import ...``: a third-party package named
-# ``tests`` in site-packages (ciw ships one) shadows this folder as a package.
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ROOT / "scenarios"
 runner = CliRunner()
 
 
 def small_scenario(folder: Path, days: float) -> Path:
-    doc = copy.deepcopy(yaml.safe_load((SCENARIOS / "wubei.yaml").read_text(encoding="utf-8")))
+    doc = scenario_dict("wubei.yaml")
     doc.update(horizon_days=days, warmup_days=1)
     path = folder / "wubei_small.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import copy
 import textwrap
-from pathlib import Path
 
 import pytest
 import yaml
@@ -14,15 +12,7 @@ from sim.sweep.grid import Grid, combine, load_grid, parse_set, range_values
 from sim.sweep.paths import set_path
 from sim.sweep.plan import build_plan
 from sim.sweep.tasks import point_seed
-
-# Own helpers rather than ``from tests.conftest import ...``: a third-party package named
-# ``tests`` in site-packages (ciw ships one) shadows this folder as a package.
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-
-
-def scenario_dict(name: str) -> dict:
-    return copy.deepcopy(yaml.safe_load((SCENARIOS / name).read_text(encoding="utf-8")))
-
+from tests.conftest import SCENARIOS, scenario_dict
 
 WUBEI = SCENARIOS / "wubei.yaml"
 

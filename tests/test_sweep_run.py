@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import os
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -22,15 +20,7 @@ from sim.sweep.grid import combine
 from sim.sweep.plan import build_plan
 from sim.sweep.run import run_sweep
 from sim.sweep.store import SweepFolder
-
-# Own helpers rather than ``from tests.conftest import ...``: a third-party package named
-# ``tests`` in site-packages (ciw ships one) shadows this folder as a package.
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-
-
-def scenario_dict(name: str) -> dict:
-    return copy.deepcopy(yaml.safe_load((SCENARIOS / name).read_text(encoding="utf-8")))
-
+from tests.conftest import scenario_dict
 
 SETS = ["stations.Xiangdian.officers=4,6", "demand_scale=1,1.5"]
 REPS = 3
