@@ -70,11 +70,30 @@ def variants():
             if t["id"] == "major_emergency":
                 t["officers_required"] = 4
         yield f"wubei-x{scale}-no-county", d, "wubei.yaml", 1
-    city = ROOT / "scenarios" / "generated" / "longyan_city.yaml"
+    city = ROOT / "scenarios" / "city" / "city.yaml"
     if city.is_file():
         d = yaml.safe_load(city.read_text(encoding="utf-8"))
         d.update(horizon_days=90)
         yield "city-90d", d, str(city), 0
+        d = yaml.safe_load(city.read_text(encoding="utf-8"))
+        d.update(horizon_days=30, warmup_days=3)
+        d["pooled"] = one_big_pool(d)
+        yield "city-one-pool-30d", d, str(city), 1
+
+
+def one_big_pool(doc: dict) -> dict:
+    """A single joint station of every station of ``doc`` (a stress case for dispatch search)."""
+    host = doc["stations"][0]["id"]
+    return {
+        "host": host,
+        "command_room": {
+            "staff": 6,
+            "drawn_from": {host: 1},
+            "handling_min": {"dist": "exponential", "mean": 2},
+        },
+        "case_team": {"from_stations": {host: 2}, "assist_priority_max": 1},
+        "county_after_min": 15,
+    }
 
 
 def run_all() -> dict[str, dict]:

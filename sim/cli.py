@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from .city import generate_city_command
 from .errors import ScenarioError
 from .loader import load_scenario
 from .metrics import ALL, DIFFERENCE, METRICS
@@ -232,6 +233,7 @@ def summary_json(summary: pd.DataFrame, name: str, replications: int) -> dict[st
 
 
 app.command("sweep")(sweep_command)
+app.command("generate-city")(generate_city_command)
 
 
 def main() -> None:

@@ -1,28 +1,33 @@
 """The road network: a networkx graph of stations, villages and junctions, and travel times.
 
-Travel times (minutes) between every pair of *places* (station nodes and
-villages; junctions only carry roads) are computed once per scenario with
-scipy's C Dijkstra and kept as a dense array indexed by place number, so the
-simulation never searches the graph while it runs.
+Travel times (minutes) between *places* (station nodes and villages;
+junctions only carry roads) come from scipy's C Dijkstra. The simulation
+takes them per dispatch group (:mod:`sim.travel`, before the run starts, so it
+never searches the graph while it runs); the dense all-pairs array
+``RoadNetwork.travel_min`` is computed only when something asks for it (a
+10,000-place network would need 800 MB). Loading checks reachability with
+connected components, which costs nothing like an all-pairs search.
 """
 
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 from pydantic import ValidationError
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 
 from .scenario import EdgeSpec, Loc, NetworkSpec, NodeSpec, PoolSpec, Scenario, loc_to_field
 
-#: Most places (stations and villages) a road network may have: the travel-time
-#: table is dense (places x places), so this bounds its memory (about 200 MB).
-MAX_PLACES = 5_000
+#: Most places (stations and villages) a road network may have. Loading and
+#: running cost memory in proportion to places (travel tables are per dispatch
+#: group); only ``RoadNetwork.travel_min``, when asked for, is places x places.
+MAX_PLACES = 100_000
 
 
 class NetworkError(ValueError):
@@ -50,7 +55,8 @@ class RoadNetwork:
     places
         Node ids of stations and villages, in place-number order.
     travel_min
-        ``travel_min[i, j]``: shortest travel time in minutes from place i to place j.
+        ``travel_min[i, j]``: shortest travel time in minutes from place i to place j
+        (a property, computed on first use).
     station_place
         Station id -> place number of its node.
     villages
@@ -64,11 +70,15 @@ class RoadNetwork:
 
     graph: nx.Graph
     places: tuple[str, ...]
-    travel_min: np.ndarray
     station_place: dict[str, int]
     villages: np.ndarray
     village_township: tuple[str, ...]
     village_weight: np.ndarray
+
+    @cached_property
+    def travel_min(self) -> np.ndarray:
+        """All-pairs travel minutes between places (dense; computed once, on first use)."""
+        return _travel_matrix(self.graph, self.places)
 
     def township_villages(self, station_id: str) -> tuple[np.ndarray, np.ndarray]:
         """Return (place numbers, demand weights) of the villages in ``station_id``'s township."""
@@ -269,27 +279,27 @@ def build_network(sc: Scenario, nodes: list[NodeSpec], edges: list[EdgeSpec]) ->
             ("network", src),
             f"{len(places)} stations and villages: more than the limit of {MAX_PLACES}",
         )
-    travel = _travel_matrix(graph, places)
+    component = _place_components(graph, places)
     index = {p: i for i, p in enumerate(places)}
     station_place = {s.id: index[s.node] for s in sc.stations}
     villages = np.array([index[v] for v in village_ids], dtype=np.int64)
     township = tuple(graph.nodes[v]["township"] for v in village_ids)
     node_index = {n.id: i for i, n in enumerate(nodes)}
     for v, t in zip(village_ids, township):
-        if not np.isfinite(travel[station_place[t], index[v]]):
+        if component[station_place[t]] != component[index[v]]:
             raise NetworkError(
                 at("nodes", node_index[v]),
                 f"{name('nodes', node_index[v])}village {v!r} cannot be reached by road "
                 f"from its station {t!r} "
                 f"(node {graph_node(sc, t)!r}): no chain of edges connects them",
             )
-    _check_pools_connected(sc, travel, station_place)
+    _check_pools_connected(sc, component, station_place)
     weights = np.array([graph.nodes[v].get("weight", 1.0) for v in village_ids], dtype=float)
     if weights.sum() <= 0:
         raise NetworkError(
             ("network", src), "all village weights are zero, so no calls can arise"
         )
-    return RoadNetwork(graph, places, travel, station_place, villages, township, weights)
+    return RoadNetwork(graph, places, station_place, villages, township, weights)
 
 
 def graph_node(sc: Scenario, station_id: str) -> str:
@@ -298,20 +308,31 @@ def graph_node(sc: Scenario, station_id: str) -> str:
 
 
 def _check_pools_connected(
-    sc: Scenario, travel: np.ndarray, station_place: dict[str, int]
+    sc: Scenario, component: np.ndarray, station_place: dict[str, int]
 ) -> None:
     """Every member of a joint station must be reachable by road from its host."""
     single = isinstance(sc.pooled, PoolSpec)
     for i, pool in enumerate(sc.pools):
         host = station_place[pool.host]
         for j, m in enumerate(sc.pool_members(pool)):
-            if not np.isfinite(travel[host, station_place[m]]):
+            if component[host] != component[station_place[m]]:
                 where: Loc = ("pooled",) if single else ("pooled", i)
                 raise NetworkError(
                     (*where, "members", j) if pool.members is not None else (*where, "host"),
                     f"member station {m!r} cannot be reached by road from the host "
                     f"{pool.host!r}, so the pool cannot send its officers there",
                 )
+
+
+def _place_components(graph: nx.Graph, places: tuple[str, ...]) -> np.ndarray:
+    """Connected-component label of each place (same label: a finite road path joins them)."""
+    pos = {n: i for i, n in enumerate(graph.nodes)}
+    ends = [(pos[u], pos[v]) for u, v, m in graph.edges(data="minutes") if np.isfinite(m)]
+    rows = [u for u, _ in ends]
+    cols = [v for _, v in ends]
+    adj = csr_matrix((np.ones(len(ends)), (rows, cols)), shape=(len(pos), len(pos)))
+    labels = connected_components(adj, directed=False)[1]
+    return labels[[pos[p] for p in places]]
 
 
 def _travel_matrix(graph: nx.Graph, places: tuple[str, ...]) -> np.ndarray:
