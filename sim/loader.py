@@ -296,7 +296,7 @@ _REPR = reprlib.Repr()
 _REPR.maxstring = 60
 _REPR.maxother = 60
 _REPR.maxlist = _REPR.maxdict = 6
-_REPR.maxlevel = 3
+_REPR.maxlevel = 2
 
 #: Branch names pydantic puts in error locations of unions (ours and its own).
 _UNION_TAGS = {*DIST_NAMES, "number", "distribution", "pool", "pools"}
@@ -308,7 +308,9 @@ _TYPE_NAMES = {"int", "float", "str", "bool", "none", "is-instance"}
 
 
 def _got(value: Any) -> str:
-    return _REPR.repr(value)
+    """A short repr of a bad value (lists and mappings abbreviated, at most ~80 characters)."""
+    text = _REPR.repr(value)
+    return text if len(text) <= 80 else text[:76] + " ..."
 
 
 def _first_error(
@@ -349,7 +351,7 @@ def _first_error(
             message = f"unknown field (did you mean {guess!r}?)"
     others = len({tuple(map(str, f[2])) for f in found} - explained)
     if others:
-        message += f" (and {others} more problem{'s' if others > 1 else ''} below)"
+        message += f" (and {others} more problem{'s' if others > 1 else ''})"
     return ScenarioError(
         source, _readable_path(loc, data), message, None if line == math.inf else int(line)
     )
@@ -505,12 +507,11 @@ def _parse_field(field: str) -> list:
 def _line_of(tree: yaml.Node | None, loc: list, data: Any = None) -> int | None:
     """1-based line of the deepest node of ``tree`` along ``loc`` (None when unknown).
 
-    A mapping entry's line is its key's line; a list item's is the item's first line.
+    A mapping entry's line is its key's line; a list item's is the item's first line;
+    a field missing from a block gets the block's line (none at the top level).
     """
     node = tree
-    line = None
-    if node is not None:
-        line = node.start_mark.line + 1
+    line = None  # the document itself has no useful line (a missing top-level field)
     for part in loc:
         if node is None:
             break

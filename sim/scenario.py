@@ -426,6 +426,13 @@ def check_cross_references(sc: Scenario) -> None:
         field_strength[pool.pool_id] = sum(officers[m] for m in members) - sum(room.values())
         if pool.case_team is None or not pool.case_team.assists_emergencies:
             field_strength[pool.pool_id] -= case_n
+        if field_strength[pool.pool_id] <= 0:
+            raise CrossReferenceError(
+                (*where, "command_room", "drawn_from"),
+                f"joint station {pool.pool_id!r} keeps no officers for calls: all "
+                f"{sum(officers[m] for m in members)} go to the command room or to a case "
+                "team that does not help at calls",
+            )
     if not sc.county.enabled:
         _check_full_strength_reachable(sc, officers, field_strength)
     _check_incident_volume(sc)
