@@ -11,8 +11,14 @@ Layout of a run folder::
     manifest.json           seeds, replications, versions, command line, stream digests
 
 While a run is writing, the folder holds ``INCOMPLETE``; it is removed last,
-so a folder without it is whole. Every file is written to a temporary name in
-the same folder and renamed into place, so no file is ever half-written.
+after ``manifest.json``, so a folder without it (and with a manifest) is whole.
+Every file is written to a temporary name in the same folder (``.NAME.*.tmp``),
+flushed to disk and renamed into place, so no file under its real name is ever
+half-written: a run killed at any moment leaves either a complete folder or one
+marked incomplete, and :func:`read_results` refuses the latter.
+
+An existing folder is only overwritten with ``force``, and only if it is empty
+or looks like a results folder (so ``--out . --force`` cannot empty a project).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -35,19 +42,63 @@ from .loader import LoadedScenario
 from .network import network_to_specs
 
 INCOMPLETE = "INCOMPLETE"
+MARKER_TEXT = "this run has not finished writing: do not use these files\n"
+MANIFEST = "manifest.json"
+#: Files a run writes (``read_results`` needs all of them).
+RESULT_FILES = (
+    "incidents.parquet",
+    "officers.parquet",
+    "investigations.parquet",
+    "replications.csv",
+    "summary.csv",
+    "scenario.resolved.yaml",
+    MANIFEST,
+)
 PACKAGES = ("policesim", "simpy", "numpy", "pandas", "networkx", "pydantic", "scipy", "pyarrow")
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``."""
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``.
+
+    The temporary file is flushed to disk before the rename and the folder after
+    it, so ``path`` holds either its old content or the complete new one, even
+    after a crash. A failed ``write`` leaves no temporary file behind.
+    """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, _FILE_MODE)  # mkstemp makes owner-only files; results are to share
+        _fsync(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync(path.parent)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: Mode of written files: what ``open()`` would give under this process's umask.
+_FILE_MODE = 0o666 & ~_umask()
+
+
+def _fsync(path: Path) -> None:
+    """Flush ``path`` (a file or a folder) to disk where the platform allows it."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems (and Windows folders) cannot fsync
+    finally:
+        os.close(fd)
 
 
 def atomic_text(path: Path, text: str) -> None:
@@ -56,23 +107,80 @@ def atomic_text(path: Path, text: str) -> None:
 
 
 def prepare_folder(out: Path, force: bool) -> None:
-    """Create ``out`` marked incomplete; refuse a non-empty existing folder unless ``force``."""
-    if out.exists() and any(out.iterdir()) and not force:
+    """Create ``out`` marked incomplete; refuse a non-empty existing folder unless ``force``.
+
+    With ``force``, an existing results folder (complete or not) is reused: it is
+    marked incomplete first, then the previous run's files are removed, so it
+    never holds a mix that reads as whole. A non-empty folder that is not a
+    results folder is refused even with ``force``. Raises :class:`ScenarioError`.
+    """
+    out = Path(out)
+    try:
+        if out.exists() and not out.is_dir():
+            raise ScenarioError(out, "--out", "exists and is a file, not a results folder")
+        entries = list(out.iterdir()) if out.exists() else []
+        if entries and not force:
+            raise ScenarioError(
+                out,
+                "--out",
+                "results folder exists and is not empty; pass --force to overwrite it "
+                "(or choose another --out)",
+            )
+        if entries and not looks_like_results(out):
+            raise ScenarioError(
+                out,
+                "--out",
+                "folder is not empty and is not a policesim results folder; "
+                "refusing to overwrite it even with --force",
+            )
+        if entries or out.is_symlink():
+            atomic_text(out / INCOMPLETE, MARKER_TEXT)
+        else:
+            _new_marked_folder(out)
+        for name in (MANIFEST, *RESULT_FILES):
+            (out / name).unlink(missing_ok=True)
+        for tmp in out.glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+    except OSError as exc:
         raise ScenarioError(
-            out, "--out", "results folder exists and is not empty; pass --force to overwrite it"
-        )
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_text(out / INCOMPLETE, "this run has not finished writing\n")
+            out, "--out", f"cannot write the results folder ({exc.strerror or exc})"
+        ) from None
+
+
+def _new_marked_folder(out: Path) -> None:
+    """Make ``out`` appear already holding ``INCOMPLETE``: build it beside, then rename it.
+
+    A kill at any moment leaves either no folder (or the empty one that was there)
+    or a folder marked incomplete, never an unmarked one.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        os.chmod(tmp, 0o777 & ~_umask())
+        (tmp / INCOMPLETE).write_text(MARKER_TEXT, encoding="utf-8")
+        _fsync(tmp)
+        os.replace(tmp, out)  # POSIX: atomic, also onto an existing empty folder
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        out.mkdir(parents=True, exist_ok=True)  # e.g. Windows cannot replace a folder
+        atomic_text(out / INCOMPLETE, MARKER_TEXT)
+    _fsync(out.parent)
+
+
+def looks_like_results(out: Path) -> bool:
+    """True when ``out`` holds a manifest or the incomplete marker of a results folder."""
+    return (out / MANIFEST).is_file() or (out / INCOMPLETE).is_file()
 
 
 def finish_folder(out: Path) -> None:
-    """Mark ``out`` complete."""
+    """Mark ``out`` complete (call after every file, the manifest last, is written)."""
     (out / INCOMPLETE).unlink(missing_ok=True)
+    _fsync(out)
 
 
 def is_complete(out: Path) -> bool:
     """True when ``out`` is a finished results folder."""
-    return (out / "manifest.json").is_file() and not (out / INCOMPLETE).exists()
+    return (out / MANIFEST).is_file() and not (out / INCOMPLETE).exists()
 
 
 def write_parquet(df: pd.DataFrame, path: Path) -> None:
@@ -146,11 +254,26 @@ def read_results(folder: str | Path) -> dict[str, pd.DataFrame]:
     folder = Path(folder)
     if not folder.is_dir():
         raise ScenarioError(folder, "", "results folder not found")
-    if not is_complete(folder):
-        raise ScenarioError(folder, "", "results folder is incomplete (the run did not finish)")
+    if (folder / INCOMPLETE).exists():
+        raise ScenarioError(
+            folder,
+            "",
+            "results folder is marked INCOMPLETE: the run was interrupted or failed "
+            "before it finished writing; run it again",
+        )
+    missing = [name for name in RESULT_FILES if not (folder / name).is_file()]
+    if missing:
+        raise ScenarioError(
+            folder, "", f"not a complete results folder: missing {', '.join(missing)}"
+        )
     tables = {}
-    for name in ("incidents", "officers", "investigations"):
-        tables[name] = pd.read_parquet(folder / f"{name}.parquet")
-    for name in ("replications", "summary"):
-        tables[name] = pd.read_csv(folder / f"{name}.csv")
+    try:
+        for name in ("incidents", "officers", "investigations"):
+            tables[name] = pd.read_parquet(folder / f"{name}.parquet")
+        for name in ("replications", "summary"):
+            tables[name] = pd.read_csv(folder / f"{name}.csv")
+    except Exception as exc:  # pyarrow and pandas raise many types for damaged files
+        raise ScenarioError(
+            folder, "", f"results file {name!r} cannot be read ({type(exc).__name__}: {exc})"
+        ) from None
     return tables
