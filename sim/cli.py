@@ -17,13 +17,14 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
 from .city import generate_city_command
 from .errors import ScenarioError
 from .loader import load_scenario
-from .metrics import ALL, DIFFERENCE, METRICS
+from .metrics import ALL, DIFFERENCE, METRICS, STABILITY, stability_warnings, unstable_models
 from .run_folder import prepare_folder, run_scenario, write_run
 from .sweep.command import sweep as sweep_command
 
@@ -52,6 +53,7 @@ TABLE_METRICS = (
     "utilisation",
     "patrol_share",
     "investigation_turnaround_mean_hours",
+    "unstable_share",
 )
 #: Metrics that ``run --json`` guarantees (more are included).
 JSON_METRICS = tuple(METRICS)
@@ -60,7 +62,7 @@ ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.")]
 
 
 def _fail(exc: ScenarioError) -> None:
-    err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -134,6 +136,8 @@ def run(
         out.print(
             comparison_table(result.summary, f"{loaded.scenario.name}: {n} paired replications")
         )
+        for warning in stability_warnings(result.summary):
+            out.print(f"[bold yellow]warning:[/] {escape(warning)}", soft_wrap=True)
         out.print(f"results written to {folder}")
 
 
@@ -171,7 +175,7 @@ class _progress:
 def _fmt(value: float, metric: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    unit = METRICS[metric][0]
+    unit = {**METRICS, **STABILITY}[metric][0]
     if unit == "share":
         return f"{100 * value:.1f}%"
     if metric == "calls":
@@ -195,10 +199,17 @@ def comparison_table(summary: pd.DataFrame, title: str, township: str = ALL) -> 
     for label in ("isolated", "pooled", f"{DIFFERENCE} (paired)"):
         table.add_column(label, justify="right")
     block = summary[summary["township"] == township].set_index(["metric", "model"])
+    # An unstable queue's waiting times grow with the horizon: show no misleading number.
+    unstable = unstable_models(summary, township)
+    unstable |= {DIFFERENCE} if unstable else set()
     for metric in TABLE_METRICS:
         if (metric, "isolated") not in block.index:
             continue
-        cells = [_cell(block.loc[(metric, m)], metric) for m in ("isolated", "pooled", DIFFERENCE)]
+        waits = METRICS.get(metric, ("",))[0] == "min" or metric == "within_target_share"
+        cells = [
+            "unstable" if waits and m in unstable else _cell(block.loc[(metric, m)], metric)
+            for m in ("isolated", "pooled", DIFFERENCE)
+        ]
         table.add_row(metric, *cells)
     return table
 
@@ -229,6 +240,8 @@ def summary_json(summary: pd.DataFrame, name: str, replications: int) -> dict[st
         "confidence": 0.95,
         "models": block(overall),
         "townships": towns,
+        "unstable": {m: m in unstable_models(summary) for m in ("isolated", "pooled")},
+        "warnings": stability_warnings(summary),
     }
 
 
@@ -241,5 +254,5 @@ def main() -> None:
     try:
         app()
     except ScenarioError as exc:  # raised outside a command's own handling
-        err.print(f"error: {exc}", highlight=False, markup=False)
+        err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
         sys.exit(2)

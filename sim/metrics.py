@@ -5,6 +5,14 @@ township. Across replications each metric gets a mean and a Student-t 95%
 confidence interval; the paired difference isolated - pooled is computed per
 replication first (the models saw the same incidents), then given its own
 interval, which is much narrower than the two separate ones.
+
+Overload: when calls arrive faster than the officers can serve them, the queue
+never settles and the response-time means describe only the calls that were
+answered before the horizon (and grow with the run's length). :func:`summarise`
+flags such a model per replication (see :func:`queue_unstable`) and adds two
+rows per model: ``unstable_share`` (share of replications flagged) and, overall,
+``backlog_at_end`` (calls still waiting for officers at the horizon);
+:func:`stability_warnings` words them for the CLI.
 """
 
 from __future__ import annotations
@@ -17,6 +25,21 @@ from scipy import stats
 
 ALL = "all"
 DIFFERENCE = "isolated - pooled"
+
+#: Summary-only rows (computed by :func:`summarise` from the per-replication table).
+STABILITY: dict[str, tuple[str, str]] = {
+    "unstable_share": (
+        "share",
+        "replications whose queue was still piling up at the horizon (overload)",
+    ),
+    "backlog_at_end": ("count", "calls still waiting for officers at the horizon"),
+}
+#: A replication's queue is flagged unstable when at least this many calls, and ...
+UNSTABLE_MIN_CALLS = 5
+#: ... this share of its calls had no officer at the horizon, or ...
+UNSTABLE_SHARE = 0.05
+#: ... this smaller share while the officers were busy at least this share of their time.
+UNSTABLE_SHARE_SATURATED, SATURATED_UTILISATION = 0.01, 0.97
 
 #: Metric name -> (unit, one-line meaning); the order is the report order.
 METRICS: dict[str, tuple[str, str]] = {
@@ -155,6 +178,66 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, f
     return mean, mean - half, mean + half
 
 
+def queue_unstable(per_rep: pd.DataFrame) -> pd.Series:
+    """Return 1.0 where a replication's queue did not keep up, 0.0 where it did (NaN: no calls).
+
+    A row is flagged when at least :data:`UNSTABLE_MIN_CALLS` calls were still
+    without an officer at the horizon and they were at least
+    :data:`UNSTABLE_SHARE` of its calls (or :data:`UNSTABLE_SHARE_SATURATED`
+    while utilisation was at least :data:`SATURATED_UTILISATION`). In a stable
+    queue the calls waiting at the end are only those of the last few response
+    times, a vanishing share of a run; in an overloaded one the backlog grows
+    with the horizon and the response means leave out exactly the longest waits.
+    """
+    calls = per_rep["calls"].astype(float)
+    share = per_rep["unanswered_share"].astype(float)
+    util = per_rep["utilisation"].astype(float).fillna(0.0)
+    waiting = calls * share
+    limit = np.where(util >= SATURATED_UTILISATION, UNSTABLE_SHARE_SATURATED, UNSTABLE_SHARE)
+    flag = ((waiting >= UNSTABLE_MIN_CALLS) & (share >= limit)).astype(float)
+    return flag.where(calls > 0)
+
+
+def stability_warnings(summary: pd.DataFrame, township: str = ALL) -> list[str]:
+    """Return one plain-language warning per model whose queue was unstable (empty if none)."""
+    block = summary[(summary["township"] == township) & (summary["model"] != DIFFERENCE)]
+    rows = block.set_index(["metric", "model"])
+    out = []
+    for model in dict.fromkeys(block["model"]):
+        if ("unstable_share", model) not in rows.index:
+            continue
+        flagged = rows.loc[("unstable_share", model)]
+        if not flagged["mean"] > 0:
+            continue
+        n = int(flagged["n"])
+        k = round(flagged["mean"] * n)
+        unanswered = rows.loc[("unanswered_share", model), "mean"]
+        backlog = ""
+        if ("backlog_at_end", model) in rows.index:
+            waiting = rows.loc[("backlog_at_end", model), "mean"]
+            backlog = (
+                f"on average {waiting:.0f} calls were still waiting for officers at the horizon, "
+            )
+        out.append(
+            f"{model} model: the queue was unstable (calls arrive faster than the officers "
+            f"clear them) in {k} of {n} replications: {backlog}{100 * unanswered:.1f}% of "
+            "calls had no officer yet. Its response and full-strength times leave those calls "
+            "out and grow with the horizon: do not read them as typical. Add officers, lower "
+            "demand_scale, or run longer to confirm."
+        )
+    return out
+
+
+def unstable_models(summary: pd.DataFrame, township: str = ALL) -> set[str]:
+    """Return the models (``isolated``, ``pooled``) flagged unstable in any replication."""
+    rows = summary[
+        (summary["township"] == township)
+        & (summary["metric"] == "unstable_share")
+        & (summary["model"] != DIFFERENCE)
+    ]
+    return {r.model for r in rows.itertuples() if r.mean > 0}
+
+
 def summarise(per_rep: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """Summarise a per-replication table into means and intervals per model and township.
 
@@ -165,11 +248,19 @@ def summarise(per_rep: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """
     rows = []
     metrics = [m for m in METRICS if m in per_rep.columns]
+    per_rep = per_rep.copy()
+    if {"calls", "unanswered_share", "utilisation"} <= set(per_rep.columns):
+        per_rep["unstable_share"] = queue_unstable(per_rep)
+        metrics.append("unstable_share")
+    if "backlog_at_end" in per_rep.columns:
+        metrics.append("backlog_at_end")
     for scope, block in per_rep.groupby("township", sort=False, observed=True):
         wide = {
             m: block[block["model"] == m].set_index("replication") for m in ("isolated", "pooled")
         }
         for metric in metrics:
+            if metric == "backlog_at_end" and scope != ALL:
+                continue  # counted for the whole model, not per township
             series = {m: wide[m][metric] for m in wide}
             paired = (series["isolated"] - series["pooled"]).dropna()
             for label, values in (*series.items(), (DIFFERENCE, paired)):
