@@ -1,0 +1,353 @@
+"""Speed of the model against a bare SimPy M/M/c queue, the real scenarios, and a whole city.
+
+Run with ``make bench`` or::
+
+    .venv/bin/python benchmarks/bench.py            # everything (~5 minutes on 2 cores)
+    .venv/bin/python benchmarks/bench.py --quick    # fewer repetitions, city 1x only
+
+What is timed (all in this one process, except the city runs, each in a fresh
+child process so its peak memory is its own):
+
+1. **M/M/c**, ``scenarios/mmc_validation.yaml`` (3 stations of 4 officers,
+   rho = 0.8, 120 days, ~27,500 calls):
+
+   * *baseline*: bare SimPy, as plain and quick as SimPy allows -- one source
+     process, one ``simpy.Resource(capacity=c)`` per station (isolated) or one
+     of 3c (pooled), a customer process ``with res.request() as req: yield req;
+     yield env.timeout(service)``, waits kept in a preallocated list, random
+     numbers drawn up front with numpy (the draw is timed separately);
+   * *model, engine*: ``Engine(...)`` construction and ``run()`` on the
+     scenario's incident stream -- the event loop and everything the engine
+     sets up (travel tables come from a per-network cache after the first
+     repetition);
+   * *model, full*: also drawing the incident stream, building the layout and
+     turning the records into the three DataFrames (what a replication does
+     per model, short of the metrics);
+   * *Ciw* (if installed; not a project dependency): the same M/M/c queues.
+
+   Each case runs ``--reps`` times, interleaved (one of each per round) so
+   machine noise hits all; the table gives medians in seconds per 100,000
+   calls and the ratio to the baseline of the same queue.
+2. **Real scenarios**: Wubei and Shanghang south-east, one simulated year, one
+   replication of both models (``run_replication``: stream, both engines,
+   record tables, metrics), median seconds and calls per second (calls
+   simulated, counting each model), plus peak traced Python memory.
+3. **City** (``sim.city``): 1x, 2x and 4x the report's city for one year, and
+   1x for a quarter, half, one and two years; load (YAML, CSV, graph), then one
+   replication of both models; seconds, calls, seconds per 1,000 calls and the
+   child's peak resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import simpy
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sim.engine import Engine  # noqa: E402
+from sim.incidents import draw_incidents  # noqa: E402
+from sim.loader import load_scenario  # noqa: E402
+from sim.models import MODELS  # noqa: E402
+from sim.records import incident_frame, investigation_frame, officer_frame  # noqa: E402
+from sim.runner import run_replication  # noqa: E402
+
+PER = 100_000
+
+
+# ---------------------------------------------------------------- baseline
+def draw_mmc(n: int, stations: int, rate_per_min: float, mean_service: float, seed: int):
+    """Arrival times, station and service minutes of ``n`` calls, drawn up front."""
+    gen = np.random.default_rng(seed)
+    arrivals = np.cumsum(gen.exponential(1.0 / rate_per_min, n)).tolist()
+    station = gen.integers(0, stations, n).tolist()
+    service = gen.exponential(mean_service, n).tolist()
+    return arrivals, station, service
+
+
+def simpy_mmc(arrivals: list, station: list, service: list, capacities: list[int]) -> list:
+    """A bare SimPy M/M/c (one queue per station); returns each call's wait."""
+    env = simpy.Environment()
+    res = [simpy.Resource(env, capacity=c) for c in capacities]
+    waits = [0.0] * len(arrivals)
+
+    def customer(i, r, s):
+        t0 = env.now
+        with r.request() as req:
+            yield req
+            waits[i] = env.now - t0
+            yield env.timeout(s)
+
+    def source():
+        for i, t in enumerate(arrivals):
+            yield env.timeout(t - env.now)
+            env.process(customer(i, res[station[i]], service[i]))
+
+    env.process(source())
+    env.run()
+    return waits
+
+
+def ciw_mmc(n_per_queue: float, days: float, queues: int, servers: int, seed: int) -> int:
+    """Ciw's M/M/c on ``queues`` independent queues; returns records completed."""
+    import ciw
+
+    lam = n_per_queue / (days * 1440.0)
+    net = ciw.create_network(
+        arrival_distributions=[ciw.dists.Exponential(rate=lam)] * queues,
+        service_distributions=[ciw.dists.Exponential(rate=1 / 60.0)] * queues,
+        number_of_servers=[servers] * queues,
+        routing=[[0.0] * queues for _ in range(queues)],
+    )
+    ciw.seed(seed)
+    q = ciw.Simulation(net)
+    q.simulate_until_max_time(days * 1440.0)
+    return len(q.get_all_records())
+
+
+# ------------------------------------------------------------------- model
+def model_engine(loaded, stream, number: int, build) -> None:
+    Engine(loaded.scenario, loaded.network, build(loaded), stream, 0, number).run()
+
+
+def model_full(loaded, number: int, name: str, build) -> None:
+    stream = draw_incidents(loaded.scenario, loaded.network, 0)
+    layout = build(loaded)
+    rec = Engine(loaded.scenario, loaded.network, layout, stream, 0, number).run()
+    incident_frame(rec, stream, loaded, name, 0)
+    officer_frame(rec, loaded, layout, name, 0)
+    investigation_frame(rec, stream, loaded, name, 0)
+
+
+def timed(fn) -> float:
+    gc.collect()
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def traced_peak_mb(fn) -> float:
+    gc.collect()
+    tracemalloc.start()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def mmc_section(reps: int) -> list[dict]:
+    loaded = load_scenario(ROOT / "scenarios" / "mmc_validation.yaml")
+    sc = loaded.scenario
+    stream = draw_incidents(sc, loaded.network, 0)
+    n = len(stream)
+    rate = sum(t.rate_per_day for t in sc.incident_types) * sc.demand_scale / 1440.0
+    k = len(sc.stations)
+    c = sc.stations[0].officers
+    iso_build, pool_build = MODELS["isolated"], MODELS["pooled"]
+    base_draw = {}
+    cases = {
+        "baseline isolated (SimPy, 3 x M/M/4)": lambda: simpy_mmc(*base_draw["iso"], [c] * k),
+        "baseline pooled (SimPy, M/M/12)": lambda: simpy_mmc(*base_draw["pool"], [c * k]),
+        "model isolated, engine": lambda: model_engine(loaded, stream, 0, iso_build),
+        "model pooled, engine": lambda: model_engine(loaded, stream, 1, pool_build),
+        "model isolated, full": lambda: model_full(loaded, 0, "isolated", iso_build),
+        "model pooled, full": lambda: model_full(loaded, 1, "pooled", pool_build),
+    }
+    draws = {"iso": [], "pool": []}
+    have_ciw = True
+    try:
+        import ciw  # noqa: F401
+    except ImportError:
+        have_ciw = False
+    ciw_calls: dict[str, int] = {}
+    if have_ciw:
+
+        def run_ciw(label, queues, servers):
+            ciw_calls[label] = ciw_mmc(n / queues, sc.horizon_days, queues, servers, 1)
+
+        cases["Ciw isolated (3 x M/M/4)"] = lambda: run_ciw("Ciw isolated (3 x M/M/4)", k, c)
+        cases["Ciw pooled (M/M/12)"] = lambda: run_ciw("Ciw pooled (M/M/12)", 1, c * k)
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(reps):
+        for key, stations in (("iso", k), ("pool", 1)):
+            t = time.perf_counter()
+            base_draw[key] = draw_mmc(n, stations, rate, 60.0, 7)
+            draws[key].append(time.perf_counter() - t)
+        for name, fn in cases.items():
+            times[name].append(timed(fn))
+    rows = []
+    for name, ts in times.items():
+        calls = ciw_calls.get(name, n)
+        per = statistics.median(ts) * PER / calls
+        rows.append({"case": name, "calls": calls, "s_per_100k": per})
+    for key, label in (("iso", "isolated"), ("pool", "pooled")):
+        d = statistics.median(draws[key]) * PER / n
+        rows.append({"case": f"baseline {label}, drawing up front", "calls": n, "s_per_100k": d})
+    base = {
+        "isolated": rows[0]["s_per_100k"],
+        "pooled": rows[1]["s_per_100k"],
+    }
+    for r in rows:
+        ref = base["pooled" if "pooled" in r["case"] else "isolated"]
+        r["ratio"] = r["s_per_100k"] / ref
+    mem = {
+        "baseline isolated (SimPy, 3 x M/M/4)": traced_peak_mb(
+            lambda: simpy_mmc(*draw_mmc(n, k, rate, 60.0, 7), [c] * k)
+        ),
+        "model isolated, full": traced_peak_mb(
+            lambda: model_full(loaded, 0, "isolated", iso_build)
+        ),
+        "model pooled, full": traced_peak_mb(lambda: model_full(loaded, 1, "pooled", pool_build)),
+    }
+    for r in rows:
+        r["peak_mb"] = mem.get(r["case"])
+    return rows
+
+
+def scenario_section(reps: int) -> list[dict]:
+    rows = []
+    for file in ("wubei.yaml", "shanghang_southeast.yaml", "mmc_validation.yaml"):
+        loaded = load_scenario(ROOT / "scenarios" / file)
+        n = len(draw_incidents(loaded.scenario, loaded.network, 0))
+        ts = [timed(lambda loaded=loaded: run_replication(loaded, 0)) for _ in range(reps)]
+        t = statistics.median(ts)
+        peak = traced_peak_mb(lambda loaded=loaded: run_replication(loaded, 0))
+        rows.append(
+            {
+                "scenario": loaded.scenario.name,
+                "days": loaded.scenario.horizon_days,
+                "calls": n,
+                "seconds": t,
+                "calls_per_s": 2 * n / t,
+                "peak_mb": peak,
+            }
+        )
+    return rows
+
+
+# -------------------------------------------------------------------- city
+def city_child(scale: int, days: float) -> dict:
+    """Generate, load and run one replication of a city; runs in its own process."""
+    from sim.city import write_city
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_city(tmp, scale=scale, horizon_days=days)
+        t0 = time.perf_counter()
+        loaded = load_scenario(path)
+        t1 = time.perf_counter()
+        res = run_replication(loaded, 0, keep_records=False)
+        t2 = time.perf_counter()
+    calls = int(res.metrics.loc[res.metrics["township"] == "all", "calls"].iloc[0])
+    stream_n = len(draw_incidents(loaded.scenario, loaded.network, 0))
+    return {
+        "scale": scale,
+        "days": days,
+        "stations": len(loaded.scenario.stations),
+        "places": len(loaded.network.places),
+        "calls": stream_n,
+        "calls_after_warmup": calls,
+        "load_s": t1 - t0,
+        "run_s": t2 - t1,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def city_section(plan: list[tuple[int, float]]) -> list[dict]:
+    rows = []
+    for scale, days in plan:
+        out = subprocess.run(
+            [sys.executable, __file__, "--city-child", str(scale), str(days)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return rows
+
+
+# ------------------------------------------------------------------ report
+def machine() -> str:
+    try:
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        cpu = platform.processor() or "unknown CPU"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"SimPy {simpy.__version__}, load average at start {load:.1f}"
+    )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--reps", type=int, default=7, help="repetitions per case (median)")
+    ap.add_argument("--quick", action="store_true", help="3 repetitions, city 1x only")
+    ap.add_argument("--no-city", action="store_true", help="skip the city runs")
+    ap.add_argument("--city-child", nargs=2, metavar=("SCALE", "DAYS"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.city_child:
+        print(json.dumps(city_child(int(args.city_child[0]), float(args.city_child[1]))))
+        return 0
+    reps = 3 if args.quick else args.reps
+    print(f"# policesim benchmark\n\nMachine: {machine()}")
+    print(f"Command: {' '.join([Path(sys.executable).name, *sys.argv])}\n")
+
+    print("## M/M/c: bare SimPy baseline vs the model (medians, interleaved)\n")
+    print("| case | calls | s per 100k calls | ratio to baseline | peak traced MB |")
+    print("|---|---:|---:|---:|---:|")
+    for r in mmc_section(reps):
+        peak = "" if r["peak_mb"] is None else f"{r['peak_mb']:.0f}"
+        print(
+            f"| {r['case']} | {r['calls']:,} | {r['s_per_100k']:.3f} | {r['ratio']:.2f} | {peak} |"
+        )
+
+    print("\n## Real scenarios: one replication, both models (run_replication)\n")
+    print("| scenario | days | calls | seconds | calls per s (both models) | peak traced MB |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for r in scenario_section(reps):
+        print(
+            f"| {r['scenario']} | {r['days']:g} | {r['calls']:,} | {r['seconds']:.3f} | "
+            f"{r['calls_per_s']:,.0f} | {r['peak_mb']:.0f} |"
+        )
+
+    if not args.no_city:
+        plan = [(1, 365)] if args.quick else [(1, 365), (2, 365), (4, 365)]
+        if not args.quick:
+            plan += [(1, 91.25), (1, 182.5), (1, 730)]
+        print("\n## City: one replication, both models, one fresh process each\n")
+        print(
+            "| scale | stations | places | days | calls | load s | run s | total s | "
+            "µs per call per model | peak RSS MB |"
+        )
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for r in city_section(plan):
+            total = r["load_s"] + r["run_s"]
+            print(
+                f"| {r['scale']}x | {r['stations']} | {r['places']:,} | {r['days']:g} | "
+                f"{r['calls']:,} | {r['load_s']:.2f} | {r['run_s']:.2f} | {total:.2f} | "
+                f"{1e6 * r['run_s'] / (2 * r['calls']):.1f} | {r['peak_rss_mb']:.0f} |"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
