@@ -91,9 +91,15 @@ class RoadIndex:
         _, self.component = connected_components(self.adj, directed=False)
         self.node_of_place = np.array([pos[p] for p in net.places], dtype=np.int64)
         self.tables: dict[tuple[int, ...], GroupTable] = {}
-        self.township_places: dict[str, list[int]] = {}
-        for place, township in zip(net.villages.tolist(), net.village_township):
-            self.township_places.setdefault(township, []).append(place)
+        rows_of: dict[str, list[int]] = {}
+        for k, township in enumerate(net.village_township):
+            rows_of.setdefault(township, []).append(k)
+        #: Township -> (village place numbers, demand weights), in village order:
+        #: ``RoadNetwork.township_villages`` without a scan of every village per call.
+        self.township_villages = {
+            t: (net.villages[k], net.village_weight[k]) for t, k in rows_of.items()
+        }
+        self.township_places = {t: v[0].tolist() for t, v in self.township_villages.items()}
 
     def block(self, places: Sequence[int]) -> np.ndarray:
         """Return ``travel_min[np.ix_(places, places)]``, computed near the places only."""

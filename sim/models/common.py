@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..loader import LoadedScenario
+from ..travel import road_index
 from .layout import COMMUNITY, GroupPlan, OfficerPlan
 
 
@@ -17,7 +18,8 @@ def patrol_area(
     patrol share is zero or the township has no villages.
     """
     sc, net = loaded.scenario, loaded.network
-    places, weights = net.township_villages(station_id)
+    found = road_index(net).township_villages.get(station_id)
+    places, weights = found if found is not None else net.township_villages(station_id)
     if sc.patrol.share == 0 or len(places) == 0:
         return (), ()
     if sc.patrol.position == "uniform" or weights.sum() == 0:
