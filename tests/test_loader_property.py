@@ -36,8 +36,8 @@ SHIPPED = {
     for name in ("wubei.yaml", "shanghang_southeast.yaml", "mmc_validation.yaml")
 }
 SHIPPED["base.yaml"] = ROOT / "tests" / "bad_scenarios" / "base.yaml"
-MUTATED_EXAMPLES = 250
-GENERATED_EXAMPLES = 250
+MUTATED_EXAMPLES = 400
+GENERATED_EXAMPLES = 400
 SETTINGS = settings(
     deadline=None,
     derandomize=True,
