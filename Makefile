@@ -17,6 +17,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.installed
 	$(BIN)/policesim run scenarios/wubei.yaml --out results/demo --force
+	$(BIN)/policesim plot results/demo
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check sim tests $(wildcard benchmarks/*.py)

@@ -25,6 +25,7 @@ from .city import generate_city_command
 from .errors import ScenarioError
 from .loader import load_scenario
 from .metrics import ALL, DIFFERENCE, METRICS, STABILITY, stability_warnings, unstable_models
+from .plots.command import plot_command, report_command
 from .run_folder import prepare_folder, run_scenario, write_run
 from .sweep.command import sweep as sweep_command
 
@@ -247,6 +248,8 @@ def summary_json(summary: pd.DataFrame, name: str, replications: int) -> dict[st
 
 app.command("sweep")(sweep_command)
 app.command("generate-city")(generate_city_command)
+app.command("plot")(plot_command)
+app.command("report")(report_command)
 
 
 def main() -> None:

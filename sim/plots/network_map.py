@@ -1,0 +1,355 @@
+"""The road map of a run: stations, villages sized by demand, roads shaded by travel time.
+
+Positions come from the node coordinates ``x``, ``y`` of the resolved
+scenario's network when every node has them; otherwise from a networkx
+spring layout with a fixed seed (nodes that do have coordinates stay where
+they are), so the same scenario always gives the same map.
+
+Under the pooled model the map shows, per member station of a joint station:
+
+* **helped**: the share of its township's calls that officers of *other*
+  member stations attended (exact, from ``n_other`` of the incident records);
+* **works elsewhere**: the share of its own officers' call attendances that
+  lay outside its township. The records do not say which station an
+  attending officer came from (``n_other`` only counts them), so this is an
+  *estimate*: each call's ``n_other`` officers are shared among the other
+  member stations in proportion to their community officers divided by their
+  road minutes to the call's village. An exact figure needs the home station
+  of each attending officer (see ``docs/charts.md``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.collections import LineCollection
+from matplotlib.colors import ListedColormap, Normalize
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from .common import pct, source_note, title
+from .style import GREY, context, new_figure, no_data
+
+if TYPE_CHECKING:
+    from .data import RunData
+
+#: Seed of the fallback layout (maps of one scenario never move between runs).
+LAYOUT_SEED = 20221201
+#: Most edges whose minutes are written on the map, and most stations labelled in full.
+MAX_EDGE_LABELS = 60
+MAX_STATION_LABELS = 20
+#: Light township colours (villages), repeated when there are more townships.
+TOWNSHIP_COLOURS = (
+    "#F4C27A", "#9ECAE1", "#A1D99B", "#D4B9DA", "#FDD0A2", "#C7E9C0", "#BCBDDC", "#FCBBA1",
+    "#D9D9D9", "#FFF2AE", "#B3E2CD", "#F1E2CC",
+)
+#: Longer roads darker (monotonic in greyscale); the palest tenth of viridis is left out
+#: so that short roads stay visible on white.
+EDGE_CMAP = ListedColormap(colormaps["viridis_r"](np.linspace(0.12, 1.0, 256)), "roads")
+
+
+def positions(graph: nx.Graph) -> dict[str, tuple[float, float]]:
+    """Node id -> (x, y): the scenario's coordinates, else a seeded spring layout."""
+    known = {
+        n: (float(a["x"]), float(a["y"]))
+        for n, a in graph.nodes(data=True)
+        if a.get("x") is not None and a.get("y") is not None
+    }
+    if len(known) == graph.number_of_nodes():
+        return known
+    g = graph.copy()
+    for _, _, a in g.edges(data=True):
+        a["strength"] = 1.0 / max(float(a.get("minutes", 1.0)), 0.1)
+    pos = nx.spring_layout(
+        g, pos=known or None, fixed=list(known) or None, weight="strength", seed=LAYOUT_SEED
+    )
+    return {n: (float(p[0]), float(p[1])) for n, p in pos.items()}
+
+
+def cross_township_work(run: RunData) -> pd.DataFrame:
+    """Per member station of a joint station, under the pooled model: help given and received.
+
+    Columns: ``station``, ``pool``, ``calls`` (its township's calls), ``helped_share``
+    (exact: share of those calls attended by officers of other member stations),
+    ``own_attendances`` (its officers at its own calls), ``outside_attendances_est``
+    and ``outside_share_est`` (estimated, see the module docstring).
+    """
+    sc = run.loaded.scenario
+    net = run.loaded.network
+    inc = run.incidents[run.incidents["model"] == "pooled"]
+    off = run.officers[(run.officers["model"] == "pooled") & (run.officers["role"] != "case_team")]
+    reps = max(1, off["replication"].nunique())
+    field = (off.groupby("station").size() / reps).to_dict()
+    node_of = {s.id: s.node for s in sc.stations}
+    rows = []
+    outside: dict[str, float] = {}
+    for pool in sc.pools:
+        members = sc.pool_members(pool)
+        if len(members) < 2:
+            continue
+        dist = {
+            m: nx.single_source_dijkstra_path_length(net.graph, node_of[m], weight="minutes")
+            for m in members
+        }
+        block = inc[inc["township"].isin(members) & (inc["n_other"] > 0)]
+        helpers = block.groupby(["township", "village"], observed=True)["n_other"].sum()
+        for (town, village), n_other in helpers.items():
+            others = [m for m in members if m != town]
+            w = np.array(
+                [field.get(m, 0.0) / max(dist[m].get(village, math.inf), 1.0) for m in others]
+            )
+            if not np.isfinite(w).all() or w.sum() <= 0:
+                w = np.ones(len(others))
+            for m, share in zip(others, w / w.sum()):
+                outside[m] = outside.get(m, 0.0) + float(n_other) * float(share)
+        for m in members:
+            mine = inc[inc["township"] == m]
+            own = float(mine["n_own"].sum())
+            out = outside.get(m, 0.0)
+            rows.append(
+                {
+                    "station": m,
+                    "pool": pool.pool_id,
+                    "calls": len(mine),
+                    "helped_share": float((mine["n_other"] > 0).mean()) if len(mine) else math.nan,
+                    "own_attendances": own,
+                    "outside_attendances_est": out,
+                    "outside_share_est": out / (own + out) if own + out > 0 else math.nan,
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "station", "pool", "calls", "helped_share", "own_attendances",
+            "outside_attendances_est", "outside_share_est",
+        ],
+    )
+
+
+def network_map(run: RunData) -> Figure:
+    """Draw the road network; under pooling, each member station's cross-township work."""
+    sc = run.loaded.scenario
+    graph = run.loaded.network.graph
+    with context():
+        fig, ax = new_figure("square")
+        title(fig, "Road network and cross-township work under the joint station")
+        if graph.number_of_nodes() == 0:
+            no_data(ax, "the scenario has no road network")
+            return fig
+        pos = positions(graph)
+        _draw_edges(fig, ax, graph, pos)
+        station_nodes = {s.node: s.id for s in sc.stations}
+        towns = [s.id for s in sc.stations]
+        colour = {t: TOWNSHIP_COLOURS[i % len(TOWNSHIP_COLOURS)] for i, t in enumerate(towns)}
+        _draw_villages(ax, graph, pos, colour, len(towns) <= MAX_STATION_LABELS)
+        junctions = [n for n, a in graph.nodes(data=True) if a.get("kind") == "junction"]
+        if junctions:
+            ax.scatter(
+                [pos[n][0] for n in junctions], [pos[n][1] for n in junctions], s=14,
+                marker="o", facecolor="white", edgecolor=GREY, zorder=3,
+            )
+        work = cross_township_work(run)
+        _draw_stations(fig, ax, run, pos, station_nodes, work)
+        ax.set_aspect("equal", adjustable="datalim")
+        ax.margins(0.08)
+        if _has_coordinates(graph):
+            ax.set_xlabel("east-west position (scenario x coordinate)")
+            ax.set_ylabel("north-south position (scenario y coordinate)")
+        else:
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_xlabel("schematic layout (the scenario gives no coordinates)")
+        ax.grid(False)
+        note = (
+            "helped: share of the township's calls attended by officers of other member "
+            "stations (pooled). works elsewhere: estimated share of the station's officers' "
+            "call attendances outside its township (records lack attending officers' home "
+            "station)."
+        )
+        source_note(fig, f"policesim simulation. {run.subtitle()}.\n{note}")
+    return fig
+
+
+def _has_coordinates(graph: nx.Graph) -> bool:
+    return all(a.get("x") is not None and a.get("y") is not None for _, a in graph.nodes(data=True))
+
+
+def _draw_edges(fig: Figure, ax, graph: nx.Graph, pos: dict) -> None:
+    edges = list(graph.edges(data="minutes"))
+    if not edges:
+        return
+    mins = np.array([float(m) for *_, m in edges])
+    norm = Normalize(vmin=0, vmax=max(float(mins.max()), 1.0))
+    segs = [[pos[u], pos[v]] for u, v, _ in edges]
+    lines = LineCollection(segs, cmap=EDGE_CMAP, norm=norm, linewidths=2.4, zorder=1)
+    lines.set_array(mins)
+    ax.add_collection(lines)
+    cbar = fig.colorbar(lines, ax=ax, shrink=0.6, pad=0.02)
+    cbar.set_label("road travel time (min)")
+    if len(edges) <= MAX_EDGE_LABELS:
+        for (u, v, m), _ in zip(edges, segs):
+            (x0, y0), (x1, y1) = pos[u], pos[v]
+            ax.text(
+                (x0 + x1) / 2, (y0 + y1) / 2, f"{float(m):g}", fontsize=7, ha="center",
+                va="center", zorder=2, color="#222222",
+                bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.85},
+            )
+
+
+def _draw_villages(ax, graph: nx.Graph, pos: dict, colour: dict, legend: bool) -> None:
+    villages = [(n, a) for n, a in graph.nodes(data=True) if a.get("kind", "village") == "village"]
+    if not villages:
+        return
+    weights = np.array([float(a.get("weight", 1.0)) for _, a in villages])
+    top = max(float(weights.max()), 1e-9)
+    sizes = 30 + 320 * weights / top
+    ax.scatter(
+        [pos[n][0] for n, _ in villages], [pos[n][1] for n, _ in villages], s=sizes,
+        c=[colour.get(a.get("township"), "#DDDDDD") for _, a in villages],
+        edgecolors="#333333", linewidths=0.7, zorder=3,
+    )
+    handles = [
+        Line2D([], [], linestyle="none", marker="o", markersize=math.sqrt(30 + 320 * w / top),
+               markerfacecolor="white", markeredgecolor="#333333",
+               label=f"village, demand weight {w:g}")
+        for w in _nice_weights(top)
+    ]
+    handles.append(Line2D([], [], linestyle="none", marker="s", markersize=10, color="black",
+                          label="township station"))
+    handles.append(Line2D([], [], linestyle="none", marker="*", markersize=16, color="black",
+                          label="host of a joint station"))
+    if legend:
+        handles += [
+            Line2D([], [], linestyle="none", marker="o", markersize=8, markerfacecolor=c,
+                   markeredgecolor="#333333", label=f"{t} township")
+            for t, c in colour.items()
+        ]
+    ax.legend(handles=handles, loc="upper left", fontsize=7.5, labelspacing=0.9,
+              borderpad=0.7, ncol=1 if len(handles) <= 9 else 2)
+
+
+def _nice_weights(top: float) -> list[float]:
+    cands = [top / 4, top / 2, top]
+    return [float(f"{w:.2g}") for w in cands]
+
+
+def _draw_stations(fig: Figure, ax, run: RunData, pos: dict, station_nodes: dict,
+                   work: pd.DataFrame) -> None:
+    sc = run.loaded.scenario
+    hosts = {p.host for p in sc.pools if len(sc.pool_members(p)) > 1}
+    by_station = work.set_index("station") if not work.empty else pd.DataFrame()
+    few = len(station_nodes) <= MAX_STATION_LABELS
+    xs, ys, share = [], [], []
+    labels = []
+    for node, sid in station_nodes.items():
+        x, y = pos[node]
+        host = sid in hosts
+        ax.scatter([x], [y], s=320 if host else 110, marker="*" if host else "s", color="black",
+                   edgecolors="white", linewidths=0.8, zorder=5)
+        xs.append(x)
+        ys.append(y)
+        share.append(by_station["outside_share_est"].get(sid, math.nan)
+                     if not by_station.empty else math.nan)
+        if not few:
+            continue
+        text = sid + (" (host)" if host else "")
+        if not by_station.empty and sid in by_station.index:
+            r = by_station.loc[sid]
+            text += (
+                f"\nworks elsewhere ~{pct(r['outside_share_est'])}"
+                f"\nhelped at {pct(r['helped_share'])} of calls"
+            )
+        labels.append(
+            {
+                "text": text, "xy": (x, y), "textcoords": "offset points", "fontsize": 8,
+                "zorder": 6, "fontweight": "bold" if host else "normal",
+                "bbox": {"boxstyle": "round,pad=0.25", "fc": "white", "ec": "#555555",
+                         "lw": 0.6, "alpha": 0.92},
+            }
+        )
+    if labels:
+        place_labels(fig, ax, labels)
+    if not few and not by_station.empty:
+        vals = np.array(share, dtype=float)
+        mask = ~np.isnan(vals)
+        if mask.any():
+            sc_ = ax.scatter(np.array(xs)[mask], np.array(ys)[mask], c=vals[mask] * 100,
+                             cmap="Greys", vmin=0, vmax=max(5.0, float(np.nanmax(vals)) * 100),
+                             s=60, marker="s", edgecolors="black", zorder=6)
+            cb = fig.colorbar(sc_, ax=ax, shrink=0.6, pad=0.02)
+            cb.set_label("pooled: est. share of call attendances outside own township (%)")
+
+
+def _candidates() -> list[tuple[tuple[float, float], str, str, float]]:
+    """Label offsets (points), alignments and a small cost for distance, nearest first."""
+    out = []
+    for dist, cost in ((9, 0.0), (26, 1.5), (46, 3.0)):
+        for dx, dy in ((1, -1), (1, 1), (-1, -1), (-1, 1), (0, -1), (0, 1), (1, 0), (-1, 0)):
+            ha = "left" if dx > 0 else "right" if dx < 0 else "center"
+            va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
+            step = dist if dx and dy else dist * 1.4
+            out.append(((dx * step, dy * step), ha, va, cost))
+    return out
+
+
+_OFFSETS = _candidates()
+
+
+def place_labels(fig: Figure, ax, labels: list[dict]) -> None:
+    """Put each station label where it covers the fewest map features (``ax.annotate`` kwargs).
+
+    Features are node markers, points sampled along the roads, road-minute
+    labels, labels already placed and the axes' edge. Greedy, in drawing order;
+    deterministic. A label put far from its station gets a leader line.
+    """
+    fig.canvas.draw()  # run the layout once, so positions on the canvas are final
+    renderer = fig.canvas.get_renderer()
+    to_px = ax.transData.transform
+    points = []
+    for coll in ax.collections:
+        offsets = coll.get_offsets()
+        if len(offsets):
+            points.append(to_px(np.asarray(offsets, dtype=float)))
+        if isinstance(coll, LineCollection):
+            for seg in coll.get_segments():
+                a, b = to_px(np.asarray(seg, dtype=float))
+                t = np.linspace(0, 1, 25)[:, None]
+                points.append(a + t * (b - a))
+    pts = np.vstack(points) if points else np.zeros((0, 2))
+    taken = [t.get_window_extent(renderer) for t in ax.texts]
+    frame = ax.get_window_extent(renderer)
+    for spec in labels:
+        kw = dict(spec)
+        text, xy = kw.pop("text"), kw.pop("xy")
+        probe = ax.annotate(text, xy, xytext=(0, 0), **kw)
+        probe.set_in_layout(False)
+        best, best_score = _OFFSETS[0], math.inf
+        for cand in _OFFSETS:
+            offset, ha, va, cost = cand
+            probe.set_position(offset)
+            probe.set_ha(ha)
+            probe.set_va(va)
+            box = probe.get_window_extent(renderer).padded(3)
+            inside = (
+                (pts[:, 0] >= box.x0) & (pts[:, 0] <= box.x1)
+                & (pts[:, 1] >= box.y0) & (pts[:, 1] <= box.y1)
+            )
+            score = float(inside.sum()) + cost
+            score += 40.0 * sum(box.overlaps(t) for t in taken)
+            if not (frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1)):
+                score += 1000.0
+            if score < best_score:
+                best, best_score = cand, score
+        probe.remove()
+        offset, ha, va, _ = best
+        if max(abs(offset[0]), abs(offset[1])) > 12:  # far from its station: a leader line
+            kw["arrowprops"] = {"arrowstyle": "-", "color": "#555555", "lw": 0.7,
+                                "shrinkA": 0, "shrinkB": 6}
+        placed = ax.annotate(text, xy, xytext=offset, ha=ha, va=va, **kw)
+        placed.set_in_layout(False)
+        taken.append(placed.get_window_extent(renderer))

@@ -1,0 +1,595 @@
+"""The six charts of a run folder (issue 4), each a function ``RunData -> Figure``.
+
+Which calls each chart uses, so an analyst can check a number against the tables:
+
+1. :func:`response_distribution`: every call after warm-up, all replications
+   together; calls nobody reached before the horizon count in the denominator
+   (the curve stops short of 100%), as in ``within_target_share``.
+2. :func:`response_by_township`: the same, per township (the township of the
+   call's village).
+3. :func:`full_strength_reinforced`: the calls a station could not staff
+   alone: those for which the *isolated* model asked for reinforcement (in
+   that model, the county). The same calls (same replication, same incident:
+   the two models share each replication's incidents) are drawn under the
+   pooled model, so the comparison is paired.
+4. :func:`officer_time`: officers' on-duty minutes by state, per station and
+   model; command-room staff are not in the officer records and are left out.
+5. :func:`sim.plots.network_map.network_map`: the road map.
+6. :func:`investigation_turnaround`: every investigation created after
+   warm-up; those still open at the horizon count in the denominator.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from .common import ecdf, marker_positions, minutes, pct, percentile, source_note, title
+from .data import RunData
+from .network_map import network_map
+from .style import (
+    GREY,
+    MODEL_STYLE,
+    MODELS,
+    POOLED,
+    STATE_STYLE,
+    context,
+    fill_kwargs,
+    line_kwargs,
+    new_figure,
+    no_data,
+    target_line,
+)
+
+#: Most townships (or station groups) a per-township chart shows.
+MAX_GROUPS = 12
+
+
+def _note(run: RunData, extra: str = "") -> str:
+    base = f"policesim simulation. {run.subtitle()}"
+    return f"{base}. {extra}" if extra else base
+
+
+def _model_rows(df: pd.DataFrame, model: str) -> pd.DataFrame:
+    return df[df["model"] == model]
+
+
+# --------------------------------------------------------------------------- 1
+
+
+def response_distribution(run: RunData) -> Figure:
+    """ECDF of first-response time per model, the target marked, share within target in the legend.
+
+    Read it as: at x minutes, y% of calls had their first officer on scene.
+    The further left and higher a curve, the faster the response.
+    """
+    target = run.target_min
+    with context():
+        fig, ax = new_figure("wide")
+        title(fig, "First-response time: how soon the first officer reaches a call")
+        xmax = 1.5 * target
+        drawn = False
+        for model in MODELS:
+            inc = _model_rows(run.incidents, model)
+            n = len(inc)
+            if n == 0:
+                continue
+            vals = inc["response_min"].to_numpy(dtype=float)
+            answered = vals[~np.isnan(vals)]
+            within = float((answered <= target).sum() / n)
+            p90 = percentile(answered, 90)
+            x, y = ecdf(answered, n)
+            label = (
+                f"{MODEL_STYLE[model]['label']}: {pct(within, 1)} within {target:g} min, "
+                f"90% by {minutes(p90)}"
+            )
+            ax.step(
+                x, 100 * y, where="post",
+                **line_kwargs(model, label=label, markevery=marker_positions(y)),
+            )
+            xmax = max(xmax, percentile(answered, 99) * 1.05)
+            drawn = True
+        if not drawn:
+            no_data(ax, "no calls after warm-up in this run")
+            return fig
+        target_line(ax, target, f"target: {target:g} min")
+        ax.set_xlim(0, xmax)
+        ax.set_ylim(0, 101)
+        ax.set_xlabel("minutes from the call to the first officer on scene")
+        ax.set_ylabel("calls reached within that time (%)")
+        ax.legend(loc="lower right")
+        source_note(
+            fig,
+            _note(run, "All calls after warm-up; x axis cut at the 99th percentile."),
+        )
+    return fig
+
+
+# --------------------------------------------------------------------------- 2
+
+
+def _box_stats(values: np.ndarray) -> dict[str, float]:
+    q = np.percentile(values, [5, 25, 50, 75, 95])
+    return {
+        "whislo": q[0], "q1": q[1], "med": q[2], "q3": q[3], "whishi": q[4],
+        "mean": float(values.mean()), "fliers": [],
+    }
+
+
+def pick_townships(run: RunData, limit: int = MAX_GROUPS) -> tuple[list[str], str]:
+    """Townships to show: all of them, or the ``limit`` whose 90th percentile changes most.
+
+    Returns the townships (scenario order) and a note saying what was left out.
+    """
+    towns = run.townships
+    if len(towns) <= limit:
+        return towns, ""
+    inc = run.incidents
+    p90 = inc.groupby(["model", "township"], observed=True)["response_min"].quantile(0.9)
+    change = {
+        t: p90.get(("isolated", t), math.nan) - p90.get((POOLED, t), math.nan) for t in towns
+    }
+    ordered = sorted((c, t) for t, c in change.items() if not math.isnan(c))
+    half = limit // 2
+    chosen = {t for _, t in ordered[:half]} | {t for _, t in ordered[-(limit - half):]}
+    note = (
+        f"Showing {len(chosen)} of {len(towns)} townships: those whose 90th percentile "
+        "worsens most and improves most under pooling (all are in summary.csv)."
+    )
+    return [t for t in towns if t in chosen], note
+
+
+def response_by_township(run: RunData) -> Figure:
+    """Box plots of first-response time per township and model, target line, share within target.
+
+    Read it as: for each township, the box holds the middle half of calls, the
+    whiskers 5% to 95%, the line the median, the diamond the mean; the number
+    above says what share of the township's calls were reached within the target.
+    """
+    target = run.target_min
+    towns, left_out = pick_townships(run)
+    with context():
+        fig, ax = new_figure("wide")
+        title(fig, "First-response time by township: who gains and who loses from pooling")
+        inc = run.incidents
+        if inc.empty:
+            no_data(ax, "no calls after warm-up in this run")
+            return fig
+        width = 0.36
+        top = 0.0
+        within: dict[str, dict[str, float]] = {m: {} for m in MODELS}
+        done: dict[str, list[str]] = {m: [] for m in MODELS}
+        for k, model in enumerate(MODELS):
+            stats, pos, shares = [], [], []
+            for i, town in enumerate(towns):
+                rows = inc[(inc["model"] == model) & (inc["township"] == town)]
+                vals = rows["response_min"].to_numpy(dtype=float)
+                vals = vals[~np.isnan(vals)]
+                if len(vals) == 0:
+                    continue
+                stats.append(_box_stats(vals))
+                pos.append(i + (k - 0.5) * (width + 0.04))
+                shares.append((vals <= target).sum() / len(rows))
+                done[model].append(town)
+                top = max(top, stats[-1]["whishi"])
+            if not stats:
+                continue
+            s = MODEL_STYLE[model]
+            ax.bxp(
+                stats, positions=pos, widths=width, patch_artist=True, showmeans=True,
+                showfliers=False,
+                boxprops=fill_kwargs(model),
+                medianprops={"color": "black", "linewidth": 1.6},
+                meanprops={"marker": "D", "markerfacecolor": "white",
+                           "markeredgecolor": "black", "markersize": 5},
+                whiskerprops={"color": s["edge"], "linestyle": s["linestyle"]},
+                capprops={"color": s["edge"]},
+            )
+            for town, share in zip([t for t in towns if t in done[model]], shares):
+                within[model][town] = share
+        target_line(ax, target, f"target: {target:g} min", vertical=False)
+        many = len(towns) > 6
+        labels = [
+            f"{t}\n{'' if many else f'within {target:g} min: '}"
+            f"{pct(within[MODELS[0]].get(t, math.nan))} \u2192 "
+            f"{pct(within[MODELS[1]].get(t, math.nan))}"
+            for t in towns
+        ]
+        ax.set_xticks(range(len(towns)), labels, fontsize=8.5 if many else 9)
+        ax.set_xlim(-0.6, len(towns) - 0.4)
+        ax.set_ylim(0, max(top * 1.12, target * 1.2))
+        ax.set_xlabel("township (where the call came from)")
+        ax.set_ylabel("minutes from the call to the first officer on scene")
+        handles = [
+            Patch(**fill_kwargs(m), label=MODEL_STYLE[m]["label"]) for m in MODELS
+        ] + ax.get_legend_handles_labels()[0]
+        ax.legend(handles=handles, loc="upper left", ncol=3)
+        source_note(
+            fig,
+            _note(
+                run,
+                "Box: middle half of calls; whiskers: 5th-95th percentile; line: median; "
+                f"diamond: mean. Under each township: share of its calls reached within "
+                f"{target:g} min, isolated \u2192 pooled. {left_out}",
+            ),
+        )
+    return fig
+
+
+# --------------------------------------------------------------------------- 3
+
+
+def reinforced_calls(run: RunData) -> pd.DataFrame:
+    """Calls a station could not staff alone, paired across models.
+
+    The calls for which the isolated model asked for reinforcement (its only
+    source is the county), with their ``full_strength_delay_min`` under each
+    model: columns ``replication``, ``incident``, ``isolated``, ``pooled``.
+    """
+    inc = run.incidents
+    iso = _model_rows(inc, "isolated")
+    need = iso[iso["reinforcement_requested_min"].notna()][["replication", "incident"]]
+    wide = (
+        inc.merge(need, on=["replication", "incident"])
+        .pivot(index=["replication", "incident"], columns="model", values="full_strength_delay_min")
+        .reindex(columns=list(MODELS))
+        .reset_index()
+    )
+    wide.columns.name = None
+    return wide
+
+
+def _county_band(run: RunData) -> tuple[float, float] | None:
+    dist = run.loaded.scenario.county.reinforcement_delay_min
+    low, high = getattr(dist, "low", None), getattr(dist, "high", None)
+    if low is None or high is None or not run.loaded.scenario.county.enabled:
+        return None
+    return float(low), float(high)
+
+
+def full_strength_reinforced(run: RunData) -> Figure:
+    """ECDF of time to full strength for calls a station could not staff alone, paired.
+
+    Read it as: of the calls whose own station was short of officers, y% had
+    every required officer on scene within x minutes: with the county's
+    reinforcement (isolated) and with the other member stations' (pooled).
+    """
+    target = run.target_min
+    wide = reinforced_calls(run)
+    with context():
+        fig, ax = new_figure("wide")
+        title(fig, "Calls a station could not staff alone: time until full strength")
+        n = len(wide)
+        if n == 0:
+            no_data(ax, "no call needed reinforcement under the isolated model in this run")
+            source_note(fig, _note(run))
+            return fig
+        band = _county_band(run)
+        if band:
+            ax.axvspan(
+                *band, facecolor="#EEEEEE", edgecolor="#D2D2D2", hatch="||", linewidth=0,
+                label=f"county reinforcement delay, {band[0]:g}-{band[1]:g} min (assumed)",
+            )
+        xmax = 1.5 * target
+        for model in MODELS:
+            vals = wide[model].to_numpy(dtype=float)
+            done = vals[~np.isnan(vals)]
+            never = 1 - len(done) / n
+            label = (
+                f"{MODEL_STYLE[model]['label']}: median {minutes(percentile(done, 50))}"
+                f", {pct(float((done <= target).sum() / n))} within {target:g} min"
+            )
+            if never > 0.0005:
+                label += f", {pct(never, 1)} never at full strength"
+            x, y = ecdf(done, n)
+            ax.step(
+                x, 100 * y, where="post",
+                **line_kwargs(model, label=label, markevery=marker_positions(y)),
+            )
+            if len(done):
+                xmax = max(xmax, percentile(done, 99) * 1.05)
+        if band:
+            xmax = max(xmax, band[1] * 1.1)
+        target_line(ax, target, f"{target:g} min (the response target)")
+        ax.set_xlim(0, xmax)
+        ax.set_ylim(0, 101)
+        ax.set_xlabel("minutes from the call until every required officer is on scene")
+        ax.set_ylabel("of these calls, at full strength within that time (%)")
+        ax.legend(loc="lower right")
+        source_note(
+            fig,
+            _note(
+                run,
+                f"{n} calls (all replications) for which the isolated model asked for "
+                "reinforcement; the same calls under the pooled model (paired).",
+            ),
+        )
+    return fig
+
+
+# --------------------------------------------------------------------------- 4
+
+
+def _groups(run: RunData) -> tuple[dict[str, str], str]:
+    """Station -> row group: the station itself, or its joint station when there are many."""
+    sc = run.loaded.scenario
+    stations = run.townships
+    if len(stations) <= MAX_GROUPS:
+        return {s: s for s in stations}, ""
+    group = {s: "stations in no joint station" for s in stations}
+    for pool in sc.pools:
+        for m in sc.pool_members(pool):
+            group[m] = f"joint station {pool.pool_id}"
+    return group, "Stations are grouped by joint station (too many to show one by one)."
+
+
+def officer_time_table(run: RunData) -> pd.DataFrame:
+    """Share of on-duty time per state, per row of the chart (group, model, role).
+
+    Columns: ``row`` (label), ``group``, ``model``, one column per state in
+    :data:`~sim.plots.style.STATE_STYLE`, and ``officers`` (per replication).
+    """
+    off = run.officers.copy()
+    group, _ = _groups(run)
+    off["group"] = off["station"].map(group).fillna(off["station"])
+    states = [f"{s}_min" for s in STATE_STYLE]
+    rows = []
+    order = list(dict.fromkeys(group.values()))
+    reps = max(1, off["replication"].nunique())
+    for g in order:
+        for model in MODELS:
+            mine = (off["group"] == g) & (off["model"] == model) & (off["role"] != "case_team")
+            block = off[mine]
+            rows.append(_time_row(block, f"{g}: {MODEL_STYLE[model]['short']}", g, model, reps,
+                                  states))
+    case = off[(off["model"] == POOLED) & (off["role"] == "case_team")]
+    if not case.empty:
+        rows.append(_time_row(case, "case team: pooled", "case team", POOLED, reps, states))
+    return pd.DataFrame(rows)
+
+
+def _time_row(
+    block: pd.DataFrame, label: str, group: str, model: str, reps: int, states: list[str]
+) -> dict:
+    on_duty = float(block["on_duty_min"].sum()) if not block.empty else 0.0
+    row = {"row": label, "group": group, "model": model, "officers": len(block) / reps}
+    for s in states:
+        row[s[:-4]] = float(block[s].sum()) / on_duty if on_duty > 0 else math.nan
+    return row
+
+
+#: Officer states that count as busy (the right panel of the time-split chart).
+BUSY_STATES = ("scene", "investigation", "travel", "return")
+
+
+def officer_time(run: RunData) -> Figure:
+    """Stacked bars: how officers spend their on-duty time, per station and model.
+
+    Left: all of the on-duty time (100% per bar). Right: the busy part only
+    (on scene, investigating, travelling to calls, driving back), on a zoomed
+    scale, since patrol takes most of the time and hides the differences.
+    """
+    table = officer_time_table(run)
+    _, grouped = _groups(run)
+    with context():
+        fig, (ax, bx) = new_figure("tall", ncols=2, sharey=True, width_ratios=[1.55, 1])
+        title(fig, "Where officers' on-duty time goes, per station and model")
+        if table.empty or table[list(STATE_STYLE)].isna().all().all():
+            no_data(ax, "no officer records in this run")
+            no_data(bx, "")
+            return fig
+        table = table.iloc[::-1].reset_index(drop=True)  # first station on top
+        gaps = (table["group"] != table["group"].shift()).cumsum().to_numpy()
+        y = np.arange(len(table), dtype=float) + 0.5 * (gaps - 1)  # a gap between groups
+        _stack(ax, table, y, list(STATE_STYLE), label_min=0.06)
+        busy = _stack(bx, table, y, list(BUSY_STATES), label_min=None)
+        for yi, total in zip(y, busy):
+            bx.text(100 * total, yi, f" {100 * total:.1f}%", va="center", ha="left", fontsize=8)
+        labels = [
+            f"{r.row}  ({r.officers:.0f})" if not math.isnan(r.officers) else r.row
+            for r in table.itertuples()
+        ]
+        ax.set_yticks(y, labels)
+        for tick, model in zip(ax.get_yticklabels(), table["model"]):
+            tick.set_fontweight("bold" if model == POOLED else "normal")
+        ax.set_xlim(0, 100)
+        bx.set_xlim(0, max(1.0, 100 * float(np.nanmax(busy)) * 1.3))
+        ax.set_xlabel("share of on-duty time (%)")
+        bx.set_xlabel("busy share of on-duty time (%)")
+        ax.set_title("All on-duty time", loc="left", fontsize=10)
+        bx.set_title("Busy time only (zoomed scale)", loc="left", fontsize=10)
+        for a in (ax, bx):
+            a.grid(axis="y", visible=False)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.075), ncol=3, fontsize=8.5,
+                  frameon=False)
+        source_note(
+            fig,
+            _note(
+                run,
+                "Community officers per station (their number per replication in brackets; "
+                "pooled rows lack those moved to the command room or case team); the case "
+                "team separately; command-room staff are not in the officer records. "
+                + grouped,
+            ),
+        )
+    return fig
+
+
+def _stack(ax, table: pd.DataFrame, y: np.ndarray, states: list[str],
+           label_min: float | None) -> np.ndarray:
+    """Draw ``states`` as stacked horizontal bars; return each bar's total share."""
+    left = np.zeros(len(table))
+    for state in states:
+        label, colour, hatch = STATE_STYLE[state]
+        share = table[state].fillna(0).to_numpy()
+        ax.barh(
+            y, 100 * share, left=100 * left, height=0.8, color=colour, hatch=hatch,
+            edgecolor="#333333", linewidth=0.6, label=label,
+        )
+        if label_min is not None:
+            for yi, li, si in zip(y, left, share):
+                if si >= label_min:
+                    dark = colour in ("#4D4D4D", "#8C510A")
+                    ax.text(
+                        100 * (li + si / 2), yi, f"{100 * si:.0f}%", ha="center", va="center",
+                        fontsize=7.5, color="white" if dark else "black",
+                        bbox=None if dark else {"boxstyle": "round,pad=0.1", "fc": "white",
+                                                "ec": "none", "alpha": 0.75},
+                    )
+        left = left + share
+    return left
+
+
+# --------------------------------------------------------------------------- 6
+
+
+def investigation_turnaround(run: RunData) -> Figure:
+    """Investigation turnaround: the case team (pooled) vs the stations' own officers (isolated).
+
+    Left: share of investigations finished within x hours of the call being
+    cleared. Right: mean hours waiting for an investigator and mean hours of work.
+    """
+    inv = run.investigations
+    with context():
+        fig, (ax, bx) = new_figure("panel", ncols=2, width_ratios=[2.2, 1])
+        title(fig, "Investigation turnaround: stations' own officers vs the case team")
+        if inv.empty:
+            no_data(ax, "no investigations in this run")
+            no_data(bx, "")
+            source_note(fig, _note(run))
+            return fig
+        xmax = 1.0
+        means = {}
+        curves = []
+        for model in MODELS:
+            rows = _model_rows(inv, model)
+            n = len(rows)
+            if n == 0:
+                continue
+            t = rows["turnaround_hours"].to_numpy(dtype=float)
+            done = t[~np.isnan(t)]
+            who = "case team" if model == POOLED else "station officers"
+            label = (
+                f"{MODEL_STYLE[model]['short']} ({who}): median {percentile(done, 50):.1f} h, "
+                f"mean {np.mean(done) if len(done) else math.nan:.1f} h"
+            )
+            still_open = 1 - len(done) / n
+            if still_open > 0.0005:
+                label += f", {pct(still_open, 1)} open at the end"
+            x, y = ecdf(done, n)
+            curves.append((done, n))
+            ax.step(x, 100 * y, where="post",
+                    **line_kwargs(model, label=label, markevery=marker_positions(y)))
+            if len(done):
+                xmax = max(xmax, percentile(done, 99) * 1.05)
+            wait = rows["wait_hours"].to_numpy(dtype=float)
+            means[model] = (
+                float(np.nanmean(wait)) if np.isfinite(wait).any() else math.nan,
+                float(rows["work_hours"].mean()),
+            )
+        ax.set_xlim(0, xmax)
+        ax.set_ylim(0, 101)
+        ax.set_xlabel("hours from the call's clearance to the investigation's completion")
+        ax.set_ylabel("investigations completed within that time (%)")
+        ax.set_title("How soon investigations are finished", loc="left", fontsize=10)
+        ax.legend(loc="lower right")
+        if len(curves) == 2 and _same_curve(*curves):
+            ax.text(0.98, 0.35, "the two models' curves lie on top of each other",
+                    transform=ax.transAxes, ha="right", fontsize=8.5, color=GREY)
+        models = [m for m in MODELS if m in means]
+        ypos = np.arange(len(models))[::-1]
+        total = max(sum(means[m]) for m in models) if models else 1.0
+        for i, m in enumerate(models):
+            wait, work = means[m]
+            wait = 0.0 if math.isnan(wait) else wait
+            bx.barh(ypos[i], wait, height=0.5, **fill_kwargs(m))
+            bx.barh(ypos[i], work, left=wait, height=0.5, facecolor="white",
+                    edgecolor=MODEL_STYLE[m]["edge"], hatch="", linewidth=1.2)
+            bx.text(wait + work + 0.02 * total, ypos[i],
+                    f"{wait + work:.1f} h\n= {wait:.1f} wait\n+ {work:.1f} work",
+                    va="center", ha="left", fontsize=8)
+        bx.set_yticks(ypos, [MODEL_STYLE[m]["short"] for m in models])
+        bx.set_ylim(-0.6, len(models) + 0.3)
+        bx.set_xlim(0, total * 1.45)
+        bx.set_xlabel("mean hours per investigation")
+        bx.set_title("Mean wait, then work", loc="left", fontsize=10)
+        bx.grid(axis="y", visible=False)
+        legend = [
+            Patch(facecolor="#CCCCCC", edgecolor="#333333", hatch="///",
+                  label="waiting for an investigator (model's fill)"),
+            Patch(facecolor="white", edgecolor="#333333", label="work"),
+        ]
+        bx.legend(handles=legend, loc="upper left", fontsize=8)
+        source_note(
+            fig,
+            _note(
+                run,
+                "Investigations created after warm-up; open ones count in the denominator.",
+            ),
+        )
+    return fig
+
+
+def _same_curve(a: tuple[np.ndarray, int], b: tuple[np.ndarray, int], tol: float = 0.01) -> bool:
+    """True when two ECDFs never differ by more than ``tol`` (one would hide the other)."""
+    (va, na), (vb, nb) = a, b
+    if na == 0 or nb == 0:
+        return False
+    grid = np.union1d(va, vb)
+    fa = np.searchsorted(np.sort(va), grid, side="right") / na
+    fb = np.searchsorted(np.sort(vb), grid, side="right") / nb
+    return bool(np.max(np.abs(fa - fb), initial=0.0) <= tol)
+
+
+# --------------------------------------------------------------------------- registry
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart of a run folder: file stem, figure kind (size), builder, one-line reading."""
+
+    stem: str
+    kind: str
+    build: Callable[[RunData], Figure]
+    caption: str
+
+
+#: The run charts, in report order.
+RUN_CHARTS: tuple[Chart, ...] = (
+    Chart(
+        "01_first_response_distribution", "wide", response_distribution,
+        "Share of calls reached within x minutes under each model; the legend gives the share "
+        "within the target and the time by which 90% were reached.",
+    ),
+    Chart(
+        "02_first_response_by_township", "wide", response_by_township,
+        "First-response times per township: which towns gain and which lose from pooling; "
+        "the numbers are each township's share of calls reached within the target.",
+    ),
+    Chart(
+        "03_full_strength_reinforced_calls", "wide", full_strength_reinforced,
+        "For the calls a station could not staff alone, how soon all required officers were "
+        "on scene: county reinforcement (isolated) against the other member stations (pooled).",
+    ),
+    Chart(
+        "04_officer_time_split", "tall", officer_time,
+        "How each station's officers spend their on-duty time under each model: on scene, "
+        "investigating, travelling, on patrol, or idle at the station.",
+    ),
+    Chart(
+        "05_road_network_map", "square", network_map,
+        "The road network with stations, villages sized by demand and roads shaded by travel "
+        "time; under pooling, how much of each station's work lies outside its own township.",
+    ),
+    Chart(
+        "06_investigation_turnaround", "panel", investigation_turnaround,
+        "How soon investigations are finished: by the stations' own officers (isolated) or "
+        "by the case team (pooled), with the mean wait for an investigator and the work.",
+    ),
+)

@@ -1,0 +1,213 @@
+"""One place for how charts look: model colours, line styles, hatches, fonts, sizes, DPI.
+
+Every chart takes the look of *isolated* and *pooled* from :data:`MODEL_STYLE`, so
+the two models are drawn the same way in every chart of a report. Each model
+differs in three ways, so a chart stays readable when printed in black and
+white or read by someone who does not see colour well:
+
+* colour: Okabe-Ito orange (isolated, light in greyscale) and blue (pooled,
+  dark in greyscale);
+* line style and marker: solid with circles (isolated), dashed with squares
+  (pooled);
+* hatch for filled areas: diagonal lines (isolated), dots (pooled).
+
+Figures are made with :class:`matplotlib.figure.Figure` on an Agg canvas
+(never ``pyplot``), so no screen and no global figure list are ever involved
+and the caller's backend (a notebook's inline one, say) is left alone. Sizes
+are fixed per kind of chart and the layout engine is ``constrained`` (not
+``bbox_inches="tight"``), so a PNG's pixel size is exactly ``FIGSIZE[kind] x
+DPI`` whatever the data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from ..results_io import atomic_write
+
+#: Dots per inch of raster output (PNG): 150 is print quality at the sizes below.
+DPI = 150
+#: Output formats ``policesim plot`` writes.
+FORMATS = ("png", "svg", "pdf")
+
+#: Figure size in inches per kind of chart (width, height).
+FIGSIZE: dict[str, tuple[float, float]] = {
+    "wide": (9.0, 5.5),
+    "tall": (9.0, 7.0),
+    "square": (9.0, 9.0),
+    "panel": (11.0, 5.0),
+}
+
+ISOLATED, POOLED, DIFFERENCE = "isolated", "pooled", "isolated - pooled"
+
+#: Okabe-Ito colours (safe for colour-blind readers).
+ORANGE, BLUE, BLACK, GREY = "#E69F00", "#0072B2", "#000000", "#777777"
+
+#: How each model is drawn, in every chart.
+MODEL_STYLE: dict[str, dict[str, Any]] = {
+    ISOLATED: {
+        "label": "isolated stations (before)",
+        "short": "isolated",
+        "color": ORANGE,
+        "edge": "#8A5F00",  # darker outline so light fills keep an edge in print
+        "linestyle": "-",
+        "marker": "o",
+        "hatch": "///",
+    },
+    POOLED: {
+        "label": "joint station (pooled)",
+        "short": "pooled",
+        "color": BLUE,
+        "edge": "#003C5E",
+        "linestyle": "--",
+        "marker": "s",
+        "hatch": "...",
+    },
+    DIFFERENCE: {
+        "label": "isolated - pooled (paired)",
+        "short": "isolated - pooled",
+        "color": BLACK,
+        "edge": BLACK,
+        "linestyle": ":",
+        "marker": "D",
+        "hatch": "xx",
+    },
+}
+MODELS = (ISOLATED, POOLED)
+
+#: The target line (target minutes, zero line of a difference).
+TARGET_STYLE: dict[str, Any] = {"color": "#C00000", "linestyle": (0, (6, 2, 1, 2)), "lw": 1.4}
+
+#: Officer states in the time-split chart: (label, colour, hatch), most to least busy.
+STATE_STYLE: dict[str, tuple[str, str, str]] = {
+    "scene": ("on scene", "#4D4D4D", ""),
+    "investigation": ("investigating", "#8C510A", "xx"),
+    "travel": ("travelling to calls", "#CC79A7", "//"),
+    "return": ("driving back", "#F0C3DD", "\\\\"),
+    "patrol": ("on patrol", "#A6D8F0", ".."),
+    "station": ("idle at station", "#F2F2F2", ""),
+}
+
+#: Matplotlib settings for every chart (applied with :func:`context`).
+RC: dict[str, Any] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "legend.framealpha": 0.92,
+    "figure.titlesize": 13,
+    "figure.titleweight": "bold",
+    "axes.grid": True,
+    "grid.color": "#DDDDDD",
+    "grid.linewidth": 0.6,
+    "axes.axisbelow": True,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "lines.linewidth": 2.0,
+    "hatch.linewidth": 0.8,
+    "svg.hashsalt": "policesim",  # stable element ids: the same data gives the same SVG
+    "svg.fonttype": "none",  # text stays text in SVG (searchable, editable)
+    "pdf.fonttype": 42,  # TrueType in PDF, editable in office software
+}
+
+
+@contextlib.contextmanager
+def context() -> Iterator[None]:
+    """Apply :data:`RC` while a chart is built (leaves the caller's settings alone)."""
+    with matplotlib.rc_context(RC):
+        yield
+
+
+def new_figure(kind: str = "wide", **subplots: Any) -> tuple[Figure, Any]:
+    """Return a figure of size ``FIGSIZE[kind]`` with constrained layout, and its axes."""
+    fig = Figure(figsize=FIGSIZE[kind], dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)  # the Agg canvas: no screen, no pyplot, no global state
+    axes = fig.subplots(**subplots) if subplots else fig.subplots()
+    return fig, axes
+
+
+def pixel_size(kind: str) -> tuple[int, int]:
+    """(width, height) in pixels of a PNG of a ``kind`` chart."""
+    w, h = FIGSIZE[kind]
+    return round(w * DPI), round(h * DPI)
+
+
+def line_kwargs(model: str, **extra: Any) -> dict[str, Any]:
+    """Keyword arguments for ``ax.plot`` of ``model`` (colour, line style, marker, label)."""
+    s = MODEL_STYLE[model]
+    kw = {
+        "color": s["color"],
+        "linestyle": s["linestyle"],
+        "marker": s["marker"],
+        "markeredgecolor": s["edge"],
+        "markersize": 6,
+        "label": s["label"],
+    }
+    kw.update(extra)
+    return kw
+
+
+def fill_kwargs(model: str, **extra: Any) -> dict[str, Any]:
+    """Keyword arguments for bars and boxes of ``model`` (fill, hatch, edge)."""
+    s = MODEL_STYLE[model]
+    kw = {"facecolor": s["color"], "hatch": s["hatch"], "edgecolor": s["edge"], "linewidth": 1.0}
+    kw.update(extra)
+    return kw
+
+
+def target_line(ax: Any, value: float, label: str, vertical: bool = True) -> None:
+    """Draw the target (or zero) line at ``value``."""
+    if vertical:
+        ax.axvline(value, label=label, **TARGET_STYLE)
+    else:
+        ax.axhline(value, label=label, **TARGET_STYLE)
+
+
+def no_data(ax: Any, message: str) -> None:
+    """Write ``message`` in the middle of an empty axes."""
+    ax.text(
+        0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, fontsize=11,
+        color=GREY, wrap=True,
+    )
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _metadata(fmt: str) -> dict[str, Any]:
+    # No dates or software versions in the files: the same results give the same bytes.
+    if fmt == "png":
+        return {"Software": None}
+    if fmt == "svg":
+        return {"Date": None, "Creator": None}
+    if fmt == "pdf":
+        return {"CreationDate": None, "Creator": None, "Producer": None}
+    return {}
+
+
+def figure_bytes(fig: Figure, fmt: str = "png") -> bytes:
+    """Render ``fig`` to ``fmt`` (png, svg or pdf) and return the bytes."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    buf = io.BytesIO()
+    with context():
+        fig.savefig(buf, format=fmt, dpi=DPI, metadata=_metadata(fmt))
+    return buf.getvalue()
+
+
+def save_figure(fig: Figure, path: Path, fmt: str = "png") -> Path:
+    """Write ``fig`` to ``path`` atomically (a crash never leaves half a chart)."""
+    data = figure_bytes(fig, fmt)
+    atomic_write(Path(path), lambda p: p.write_bytes(data))
+    return Path(path)
