@@ -475,10 +475,13 @@ def investigation_turnaround(run: RunData) -> Figure:
             t = rows["turnaround_hours"].to_numpy(dtype=float)
             done = t[~np.isnan(t)]
             who = "case team" if model == POOLED else "station officers"
-            label = (
-                f"{MODEL_STYLE[model]['short']} ({who}): median {percentile(done, 50):.1f} h, "
-                f"mean {np.mean(done) if len(done) else math.nan:.1f} h"
-            )
+            if len(done):
+                label = (
+                    f"{MODEL_STYLE[model]['short']} ({who}): median "
+                    f"{percentile(done, 50):.1f} h, mean {np.mean(done):.1f} h"
+                )
+            else:
+                label = f"{MODEL_STYLE[model]['short']} ({who}): none completed"
             still_open = 1 - len(done) / n
             if still_open > 0.0005:
                 label += f", {pct(still_open, 1)} open at the end"
@@ -539,7 +542,7 @@ def investigation_turnaround(run: RunData) -> Figure:
 def _same_curve(a: tuple[np.ndarray, int], b: tuple[np.ndarray, int], tol: float = 0.01) -> bool:
     """True when two ECDFs never differ by more than ``tol`` (one would hide the other)."""
     (va, na), (vb, nb) = a, b
-    if na == 0 or nb == 0:
+    if len(va) == 0 or len(vb) == 0:
         return False
     grid = np.union1d(va, vb)
     fa = np.searchsorted(np.sort(va), grid, side="right") / na
