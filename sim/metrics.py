@@ -136,6 +136,13 @@ def investigation_metrics(inv: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def _split(frame: pd.DataFrame, column: str) -> dict[str, pd.DataFrame]:
+    """Rows of ``frame`` by value of ``column`` in one pass (order of rows kept)."""
+    if frame.empty or column not in frame.columns:
+        return {}
+    return {str(k): g for k, g in frame.groupby(column, observed=True, sort=False)}
+
+
 def replication_metrics(
     inc: pd.DataFrame,
     off: pd.DataFrame,
@@ -145,14 +152,15 @@ def replication_metrics(
     observed_days: float,
 ) -> list[dict]:
     """Return one row per scope (``all`` and each township) of one model in one replication."""
+    parts = [_split(inc, "township"), _split(off, "station"), _split(inv, "township")]
     rows = []
     for scope in [ALL, *townships]:
         if scope == ALL:
             i, o, v = inc, off, inv
         else:
-            i = inc[inc["township"] == scope]
-            o = off[off["station"] == scope]
-            v = inv[inv["township"] == scope]
+            i, o, v = (
+                split.get(scope, frame.iloc[0:0]) for split, frame in zip(parts, (inc, off, inv))
+            )
         row = {"township": scope}
         row.update(incident_metrics(i, target_min, observed_days))
         row.update(officer_metrics(o))
