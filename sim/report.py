@@ -372,8 +372,8 @@ def reproducibility_html(manifest: dict[str, Any], folder: Path) -> str:
 
 def run_report_html(run: Any) -> str:
     """The whole HTML report of a run (``run``: :class:`sim.plots.data.RunData`)."""
-    from .plots.network_map import cross_township_work
     from .plots.results_charts import RUN_CHARTS
+    from .plots.road_map import cross_township_work
 
     sc = run.loaded.scenario
     summary = run.summary
@@ -448,7 +448,7 @@ def run_report_html(run: Any) -> str:
 
 def sweep_report_html(sweep: Any, metric: str) -> str:
     """The HTML report of a sweep folder for ``metric``."""
-    from .plots.sweep_charts import sweep_charts
+    from .plots.sweep_charts import list_sweep_charts
 
     m = sweep.manifest
     params = sweep.parameters
@@ -471,7 +471,7 @@ def sweep_report_html(sweep: Any, metric: str) -> str:
         body.append(table(["fixed at every point", "value"],
                           [(k, _short(v)) for k, v in grid["fixed"].items()], left=2))
     body.append("<h2>Charts</h2>")
-    for chart in sweep_charts(sweep, metric):
+    for chart in list_sweep_charts(sweep, metric):
         body.append(figure_html(chart.build(sweep), chart.caption, chart.stem))
     pts = sweep.points[sweep.points["metric"] == metric]
     wide = {mod: pts[pts["model"] == mod].set_index("point") for mod in

@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 from sim.cli import app
 from sim.metrics import DIFFERENCE, METRICS, t_interval
 from sim.plots import RUN_CHARTS, load_run, load_sweep, plot_run, plot_sweep
-from sim.plots.network_map import cross_township_work, positions
+from sim.plots.road_map import cross_township_work, positions
 from sim.plots.style import MODEL_STYLE, pixel_size
-from sim.plots.sweep_charts import sweep_charts
+from sim.plots.sweep_charts import list_sweep_charts
 from sim.results_io import INCOMPLETE
 from tests.conftest import SCENARIOS
 
@@ -158,6 +158,18 @@ def test_map_layout_without_coordinates_is_seeded_and_keeps_given_ones():
     assert positions(g)["A"] == (3.0, 4.0)
 
 
+def test_every_public_name_of_sim_plots_is_what_it_says():
+    """No public function is shadowed by a submodule of the same name once imported."""
+    import types
+
+    import sim.plots
+
+    for module in ("data", "results_charts", "road_map", "sweep_charts", "render", "progress"):
+        __import__(f"sim.plots.{module}")
+    for name in sim.plots.__all__:
+        assert not isinstance(getattr(sim.plots, name), types.ModuleType), name
+
+
 # ----------------------------------------------------------------------------- bad input
 
 
@@ -271,7 +283,7 @@ def test_synthetic_sweep_charts(tmp_path, params, heatmaps):
     res = cli("plot", folder)
     assert res.exit_code == 0, res.output
     sweep = load_sweep(folder)
-    charts = sweep_charts(sweep, "response_p90_min")
+    charts = list_sweep_charts(sweep, "response_p90_min")
     files = sorted((folder / "charts").glob("*.png"))
     assert len(files) == len(charts) == 2 * len(params) + heatmaps
     assert sum("heatmap" in c.stem for c in charts) == heatmaps

@@ -8,7 +8,7 @@ Modules, one job each:
 - :mod:`~sim.plots.data`: read a run or sweep folder (bad input raises
   :class:`~sim.errors.ScenarioError`);
 - :mod:`~sim.plots.results_charts`: the six charts of a run;
-- :mod:`~sim.plots.network_map`: the road map;
+- :mod:`~sim.plots.road_map`: the road map;
 - :mod:`~sim.plots.sweep_charts`: a metric against swept parameters, heat maps;
 - :mod:`~sim.plots.render`: write them all to ``RESULTS_DIR/charts/``;
 - :mod:`~sim.plots.progress`: a progress bar for notebooks;
@@ -40,9 +40,9 @@ _EXPORTS = {
     "full_strength_reinforced": "results_charts",
     "officer_time": "results_charts",
     "investigation_turnaround": "results_charts",
-    "network_map": "network_map",
-    "cross_township_work": "network_map",
-    "sweep_charts": "sweep_charts",
+    "network_map": "road_map",
+    "cross_township_work": "road_map",
+    "list_sweep_charts": "sweep_charts",
     "metric_vs_parameter": "sweep_charts",
     "difference_vs_parameter": "sweep_charts",
     "heatmap": "sweep_charts",

@@ -18,7 +18,7 @@ from ..metrics import METRICS
 from .data import RunData, SweepData, folder_kind, load_run, load_sweep
 from .results_charts import RUN_CHARTS
 from .style import FORMATS, save_figure
-from .sweep_charts import sweep_charts
+from .sweep_charts import list_sweep_charts
 
 CHARTS_DIR = "charts"
 DEFAULT_SWEEP_METRIC = "response_p90_min"
@@ -92,9 +92,8 @@ def plot_sweep(
     sweep = folder if isinstance(folder, SweepData) else load_sweep(folder)
     metric = sweep_metric(sweep, metric)
     target = _prepare(Path(out) if out else sweep.folder / CHARTS_DIR)
-    written = [
-        _write(c.build(sweep), target / f"{c.stem}.{fmt}", fmt) for c in sweep_charts(sweep, metric)
-    ]
+    charts = list_sweep_charts(sweep, metric)
+    written = [_write(c.build(sweep), target / f"{c.stem}.{fmt}", fmt) for c in charts]
     _tidy(target, fmt, written)
     return written
 

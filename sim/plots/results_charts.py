@@ -14,7 +14,7 @@ Which calls each chart uses, so an analyst can check a number against the tables
    pooled model, so the comparison is paired.
 4. :func:`officer_time`: officers' on-duty minutes by state, per station and
    model; command-room staff are not in the officer records and are left out.
-5. :func:`sim.plots.network_map.network_map`: the road map.
+5. :func:`sim.plots.road_map.network_map`: the road map.
 6. :func:`investigation_turnaround`: every investigation created after
    warm-up; those still open at the horizon count in the denominator.
 """
@@ -32,7 +32,7 @@ from matplotlib.patches import Patch
 
 from .common import ecdf, marker_positions, minutes, pct, percentile, source_note, title
 from .data import RunData
-from .network_map import network_map
+from .road_map import network_map
 from .style import (
     GREY,
     MODEL_STYLE,

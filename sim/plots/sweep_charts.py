@@ -320,7 +320,7 @@ class SweepChart:
     caption: str
 
 
-def sweep_charts(sweep: SweepData, metric: str) -> list[SweepChart]:
+def list_sweep_charts(sweep: SweepData, metric: str) -> list[SweepChart]:
     """The charts of a sweep folder for ``metric``, in report order."""
     out = []
     m = slug(metric)
