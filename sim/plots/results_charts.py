@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from matplotlib import patheffects
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
@@ -185,7 +186,8 @@ def response_by_township(run: RunData) -> Figure:
                 stats, positions=pos, widths=width, patch_artist=True, showmeans=True,
                 showfliers=False,
                 boxprops=fill_kwargs(model),
-                medianprops={"color": "black", "linewidth": 1.6},
+                medianprops={"color": "black", "linewidth": 1.8, "path_effects": [
+                    patheffects.withStroke(linewidth=3.6, foreground="white")]},
                 meanprops={"marker": "D", "markerfacecolor": "white",
                            "markeredgecolor": "black", "markersize": 5},
                 whiskerprops={"color": s["edge"], "linestyle": s["linestyle"]},
@@ -195,13 +197,14 @@ def response_by_township(run: RunData) -> Figure:
                 within[model][town] = share
         target_line(ax, target, f"target: {target:g} min", vertical=False)
         many = len(towns) > 6
-        labels = [
-            f"{t}\n{'' if many else f'within {target:g} min: '}"
-            f"{pct(within[MODELS[0]].get(t, math.nan))} \u2192 "
-            f"{pct(within[MODELS[1]].get(t, math.nan))}"
-            for t in towns
-        ]
-        ax.set_xticks(range(len(towns)), labels, fontsize=8.5 if many else 9)
+        def share_change(t: str) -> str:
+            a, b = (pct(within[m].get(t, math.nan)) for m in MODELS)
+            if many:  # narrow columns: 89\u219256%
+                return f"{a.rstrip('%')}\u2192{b}"
+            return f"within {target:g} min: {a} \u2192 {b}"
+
+        labels = [f"{t}\n{share_change(t)}" for t in towns]
+        ax.set_xticks(range(len(towns)), labels, fontsize=8 if many else 9)
         ax.set_xlim(-0.6, len(towns) - 0.4)
         ax.set_ylim(0, max(top * 1.12, target * 1.2))
         ax.set_xlabel("township (where the call came from)")
@@ -317,16 +320,25 @@ def full_strength_reinforced(run: RunData) -> Figure:
 
 
 def _groups(run: RunData) -> tuple[dict[str, str], str]:
-    """Station -> row group: the station itself, or its joint station when there are many."""
+    """Station -> row group: the station itself, or its joint station when there are many.
+
+    The dict's insertion order is the row order (stations in scenario order, or
+    joint stations by id and then the stations in none).
+    """
     sc = run.loaded.scenario
     stations = run.townships
     if len(stations) <= MAX_GROUPS:
         return {s: s for s in stations}, ""
-    group = {s: "stations in no joint station" for s in stations}
-    for pool in sc.pools:
+    group: dict[str, str] = {}
+    for pool in sorted(sc.pools, key=lambda p: p.pool_id):
         for m in sc.pool_members(pool):
-            group[m] = f"joint station {pool.pool_id}"
-    return group, "Stations are grouped by joint station (too many to show one by one)."
+            group[m] = pool.pool_id
+    for s in stations:
+        group.setdefault(s, "in no pool")
+    return group, (
+        "Too many stations to show one by one: rows are joint stations (all their member "
+        "stations' officers together), and the stations in no joint station together."
+    )
 
 
 def officer_time_table(run: RunData) -> pd.DataFrame:
@@ -387,15 +399,17 @@ def officer_time(run: RunData) -> Figure:
         table = table.iloc[::-1].reset_index(drop=True)  # first station on top
         gaps = (table["group"] != table["group"].shift()).cumsum().to_numpy()
         y = np.arange(len(table), dtype=float) + 0.5 * (gaps - 1)  # a gap between groups
-        _stack(ax, table, y, list(STATE_STYLE), label_min=0.06)
+        crowded = len(table) > 16
+        _stack(ax, table, y, list(STATE_STYLE), label_min=None if crowded else 0.06)
         busy = _stack(bx, table, y, list(BUSY_STATES), label_min=None)
         for yi, total in zip(y, busy):
-            bx.text(100 * total, yi, f" {100 * total:.1f}%", va="center", ha="left", fontsize=8)
+            bx.text(100 * total, yi, f" {100 * total:.1f}%", va="center", ha="left",
+                    fontsize=6.5 if crowded else 8)
         labels = [
             f"{r.row}  ({r.officers:.0f})" if not math.isnan(r.officers) else r.row
             for r in table.itertuples()
         ]
-        ax.set_yticks(y, labels)
+        ax.set_yticks(y, labels, fontsize=7.5 if crowded else 9)
         for tick, model in zip(ax.get_yticklabels(), table["model"]):
             tick.set_fontweight("bold" if model == POOLED else "normal")
         ax.set_xlim(0, 100)
@@ -403,7 +417,7 @@ def officer_time(run: RunData) -> Figure:
         ax.set_xlabel("share of on-duty time (%)")
         bx.set_xlabel("busy share of on-duty time (%)")
         ax.set_title("All on-duty time", loc="left", fontsize=10)
-        bx.set_title("Busy time only (zoomed scale)", loc="left", fontsize=10)
+        bx.set_title("Busy time only (zoomed)", loc="left", fontsize=10)
         for a in (ax, bx):
             a.grid(axis="y", visible=False)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.075), ncol=3, fontsize=8.5,

@@ -137,7 +137,9 @@ def network_map(run: RunData) -> Figure:
     graph = run.loaded.network.graph
     with context():
         fig, ax = new_figure("square")
-        title(fig, "Road network and cross-township work under the joint station")
+        many = len(sc.pools) > 1
+        title(fig, "Road network and cross-township work under the joint station"
+              + ("s" if many else ""))
         if graph.number_of_nodes() == 0:
             no_data(ax, "the scenario has no road network")
             return fig
@@ -170,6 +172,10 @@ def network_map(run: RunData) -> Figure:
             "stations (pooled). works elsewhere: estimated share of the station's officers' "
             "call attendances outside its township (records lack attending officers' home "
             "station)."
+            if len(station_nodes) <= MAX_STATION_LABELS
+            else "Shading: estimated share of a member station's officers' call attendances "
+            "outside its township under pooling (records lack attending officers' home "
+            "station); black squares: stations in no joint station."
         )
         source_note(fig, f"policesim simulation. {run.subtitle()}.\n{note}")
     return fig
@@ -207,14 +213,19 @@ def _draw_villages(ax, graph: nx.Graph, pos: dict, colour: dict, legend: bool) -
         return
     weights = np.array([float(a.get("weight", 1.0)) for _, a in villages])
     top = max(float(weights.max()), 1e-9)
-    sizes = 30 + 320 * weights / top
+    shrink = min(1.0, math.sqrt(40 / len(villages)))  # crowded maps get smaller dots
+
+    def size(w: float | np.ndarray) -> float | np.ndarray:
+        return shrink * (30 + 320 * w / top)
+
+    sizes = size(weights)
     ax.scatter(
         [pos[n][0] for n, _ in villages], [pos[n][1] for n, _ in villages], s=sizes,
         c=[colour.get(a.get("township"), "#DDDDDD") for _, a in villages],
         edgecolors="#333333", linewidths=0.7, zorder=3,
     )
     handles = [
-        Line2D([], [], linestyle="none", marker="o", markersize=math.sqrt(30 + 320 * w / top),
+        Line2D([], [], linestyle="none", marker="o", markersize=math.sqrt(size(w)),
                markerfacecolor="white", markeredgecolor="#333333",
                label=f"village, demand weight {w:g}")
         for w in _nice_weights(top)
@@ -229,8 +240,12 @@ def _draw_villages(ax, graph: nx.Graph, pos: dict, colour: dict, legend: bool) -
                    markeredgecolor="#333333", label=f"{t} township")
             for t, c in colour.items()
         ]
-    ax.legend(handles=handles, loc="upper left", fontsize=7.5, labelspacing=0.9,
-              borderpad=0.7, ncol=1 if len(handles) <= 9 else 2)
+    if legend:
+        ax.legend(handles=handles, loc="upper left", fontsize=7.5, labelspacing=0.9,
+                  borderpad=0.7, ncol=1 if len(handles) <= 9 else 2)
+    else:  # a crowded map: the legend goes under it
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=3,
+                  fontsize=7.5, frameon=False)
 
 
 def _nice_weights(top: float) -> list[float]:
@@ -249,14 +264,14 @@ def _draw_stations(fig: Figure, ax, run: RunData, pos: dict, station_nodes: dict
     for node, sid in station_nodes.items():
         x, y = pos[node]
         host = sid in hosts
-        ax.scatter([x], [y], s=320 if host else 110, marker="*" if host else "s", color="black",
-                   edgecolors="white", linewidths=0.8, zorder=5)
         xs.append(x)
         ys.append(y)
         share.append(by_station["outside_share_est"].get(sid, math.nan)
                      if not by_station.empty else math.nan)
         if not few:
             continue
+        ax.scatter([x], [y], s=320 if host else 110, marker="*" if host else "s", color="black",
+                   edgecolors="white", linewidths=0.8, zorder=5)
         text = sid + (" (host)" if host else "")
         if not by_station.empty and sid in by_station.index:
             r = by_station.loc[sid]
@@ -274,15 +289,32 @@ def _draw_stations(fig: Figure, ax, run: RunData, pos: dict, station_nodes: dict
         )
     if labels:
         place_labels(fig, ax, labels)
-    if not few and not by_station.empty:
-        vals = np.array(share, dtype=float)
-        mask = ~np.isnan(vals)
+    if not few:
+        _shade_stations(fig, ax, np.array(xs), np.array(ys), np.array(share, dtype=float),
+                        [sid in hosts for sid in station_nodes.values()])
+
+
+def _shade_stations(fig: Figure, ax, xs: np.ndarray, ys: np.ndarray, share: np.ndarray,
+                    host: list[bool]) -> None:
+    """Crowded maps: no labels; pooled stations shaded by their estimated work elsewhere."""
+    host_mask = np.array(host, dtype=bool)
+    pooled = ~np.isnan(share)
+    alone = ~pooled
+    ax.scatter(xs[alone], ys[alone], s=40, marker="s", color="black", edgecolors="white",
+               linewidths=0.6, zorder=5)
+    if not pooled.any():
+        return
+    cmap = ListedColormap(colormaps["YlOrBr"](np.linspace(0.25, 1.0, 256)), "work")
+    vmax = max(5.0, float(np.nanmax(share)) * 100)
+    shaded = None
+    for mask, marker, size in ((pooled & ~host_mask, "s", 60), (pooled & host_mask, "*", 200)):
         if mask.any():
-            sc_ = ax.scatter(np.array(xs)[mask], np.array(ys)[mask], c=vals[mask] * 100,
-                             cmap="Greys", vmin=0, vmax=max(5.0, float(np.nanmax(vals)) * 100),
-                             s=60, marker="s", edgecolors="black", zorder=6)
-            cb = fig.colorbar(sc_, ax=ax, shrink=0.6, pad=0.02)
-            cb.set_label("pooled: est. share of call attendances outside own township (%)")
+            shaded = ax.scatter(xs[mask], ys[mask], c=share[mask] * 100, cmap=cmap, vmin=0,
+                                vmax=vmax, s=size, marker=marker, edgecolors="black",
+                                linewidths=0.8, zorder=6)
+    cb = fig.colorbar(shaded, ax=ax, shrink=0.6, pad=0.02)
+    cb.set_label("joint-station members: est. share of their officers'\n"
+                 "call attendances outside their township (%)")
 
 
 def _candidates() -> list[tuple[tuple[float, float], str, str, float]]:
