@@ -330,3 +330,36 @@ def test_real_sweep_folder_plots(tmp_path):
     assert sweep.target_min == 20.0
     paths = plot_sweep(sweep, "county_requests_per_30d", "png", tmp_path / "c")
     assert len(paths) == 5
+
+
+# ----------------------------------------------------------------------------- progress
+
+
+def test_progress_bar_counts_replications_and_sweep_tasks():
+    import io
+
+    from sim.plots import ProgressBackend, ProgressBar
+
+    stream = io.StringIO()
+    with ProgressBar(3, "replications", interval_s=0, stream=stream) as bar:
+        for _ in range(3):
+            bar(object())  # the on_done signature: one result argument
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("replications [") and lines[0].endswith("0/3 (0 s)")
+    assert lines[-1].startswith("replications [" + "#" * 30 + "] 3/3")
+    assert len(lines) == 4  # no repeated final line
+
+    class Backend:
+        def describe(self):
+            return {"backend": "fake"}
+
+        def run(self, loaded, specs, on_result):
+            for s in specs:
+                on_result(s)
+
+    got = []
+    bar = ProgressBar(2, stream=io.StringIO())
+    wrapped = ProgressBackend(Backend(), bar)
+    wrapped.run({}, ["a", "b"], got.append)
+    assert got == ["a", "b"] and bar.done == 2
+    assert wrapped.describe() == {"backend": "fake"}

@@ -75,7 +75,7 @@ def short(value: Any) -> str:
     return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "\u2026"
 
 
-def short_name(param: str, limit: int = 24) -> str:
+def short_name(param: str, limit: int = 30) -> str:
     """A long dotted parameter path cut to its last parts: ``…from_stations.Taoxi``."""
     if len(param) <= limit:
         return param
