@@ -196,13 +196,18 @@ def _rows_to_specs(
                 where = f"{file_name or ''} line {line}".strip()
             else:
                 where = f"{file_name + ' ' if file_name else ''}{labels[i] if labels else i}"
-            what = "unknown column (check the spelling)" if err["type"] == "extra_forbidden" else (
-                "required column is missing" if err["type"] == "missing" else err["msg"]
+            what = (
+                "unknown column (check the spelling)"
+                if err["type"] == "extra_forbidden"
+                else ("required column is missing" if err["type"] == "missing" else err["msg"])
             )
             what = what.removeprefix("Value error, ").replace("Input should be", "should be")
-            got = f" (got {err['input']!r})" if err["type"] not in (
-                "missing", "extra_forbidden", "value_error"
-            ) and "input" in err else ""
+            got = (
+                f" (got {err['input']!r})"
+                if err["type"] not in ("missing", "extra_forbidden", "value_error")
+                and "input" in err
+                else ""
+            )
             raise NetworkError(
                 ("network", key), f"{where}: {loc + ': ' if loc else ''}{what}{got}"
             ) from None
@@ -257,9 +262,7 @@ def build_network(sc: Scenario, nodes: list[NodeSpec], edges: list[EdgeSpec]) ->
     station_ids = {s.id for s in sc.stations}
     for i, s in enumerate(sc.stations):
         if s.node not in graph:
-            raise NetworkError(
-                ("stations", i, "node"), f"node {s.node!r} is not on the road graph"
-            )
+            raise NetworkError(("stations", i, "node"), f"node {s.node!r} is not on the road graph")
     village_ids = [n.id for n in nodes if n.kind == "village"]
     if not village_ids:
         raise NetworkError(
@@ -296,9 +299,7 @@ def build_network(sc: Scenario, nodes: list[NodeSpec], edges: list[EdgeSpec]) ->
     _check_pools_connected(sc, component, station_place)
     weights = np.array([graph.nodes[v].get("weight", 1.0) for v in village_ids], dtype=float)
     if weights.sum() <= 0:
-        raise NetworkError(
-            ("network", src), "all village weights are zero, so no calls can arise"
-        )
+        raise NetworkError(("network", src), "all village weights are zero, so no calls can arise")
     return RoadNetwork(graph, places, station_place, villages, township, weights)
 
 
@@ -335,21 +336,25 @@ def _place_components(graph: nx.Graph, places: tuple[str, ...]) -> np.ndarray:
     return labels[[pos[p] for p in places]]
 
 
-def _travel_matrix(graph: nx.Graph, places: tuple[str, ...]) -> np.ndarray:
-    """Shortest travel minutes between all pairs of ``places`` (inf when unreachable)."""
-    order = list(graph.nodes)
-    pos = {n: i for i, n in enumerate(order)}
+def road_adjacency(graph: nx.Graph) -> tuple[csr_matrix, dict[str, int]]:
+    """Return the roads as a symmetric sparse matrix of minutes, and each node's row number.
+
+    scipy's csgraph treats explicit zeros as missing edges, so a zero-minute road
+    is stored as 1e-9 minutes; callers set distances below 1e-6 back to zero.
+    """
+    pos = {n: i for i, n in enumerate(graph.nodes)}
     rows, cols, vals = [], [], []
     for u, v, minutes in graph.edges(data="minutes"):
         rows += [pos[u], pos[v]]
         cols += [pos[v], pos[u]]
         vals += [minutes, minutes]
-    # csgraph treats explicit zeros as missing edges: shift zero-minute roads by a
-    # negligible epsilon and remove it again after the search.
-    eps = 1e-9
-    vals = [v if v > 0 else eps for v in vals]
-    n = len(order)
-    adj = csr_matrix((vals, (rows, cols)), shape=(n, n))
+    vals = [v if v > 0 else 1e-9 for v in vals]
+    return csr_matrix((vals, (rows, cols)), shape=(len(pos), len(pos))), pos
+
+
+def _travel_matrix(graph: nx.Graph, places: tuple[str, ...]) -> np.ndarray:
+    """Shortest travel minutes between all pairs of ``places`` (inf when unreachable)."""
+    adj, pos = road_adjacency(graph)
     src = [pos[p] for p in places]
     dist = dijkstra(adj, directed=False, indices=src)[:, src]
     dist[dist < 1e-6] = 0.0

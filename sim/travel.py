@@ -28,8 +28,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
+
+from .network import road_adjacency
 
 if TYPE_CHECKING:
     from .network import RoadNetwork
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 FIRST_LIMIT_MIN = 120.0
 #: Groups with more places than this get ``array('d')`` rows (8 bytes a number, not 32).
 LIST_ROWS_MAX = 2048
-
 
 
 class GroupTable:
@@ -73,21 +73,9 @@ class RoadIndex:
     """The road graph as a sparse matrix, its components, and cached group tables."""
 
     def __init__(self, net: RoadNetwork) -> None:
-        graph = net.graph
-        # Exactly the matrix sim.network builds for the all-pairs array.
-        order = list(graph.nodes)
-        pos = {n: i for i, n in enumerate(order)}
-        rows, cols, vals = [], [], []
-        for u, v, minutes in graph.edges(data="minutes"):
-            rows += [pos[u], pos[v]]
-            cols += [pos[v], pos[u]]
-            vals += [minutes, minutes]
-        eps = 1e-9
-        vals = [v if v > 0 else eps for v in vals]
-        n = len(order)
-        self.adj = csr_matrix((vals, (rows, cols)), shape=(n, n))
-        finite = [v for v in vals if np.isfinite(v)]
-        self.total_min = float(sum(finite)) if finite else 0.0
+        self.adj, pos = road_adjacency(net.graph)
+        finite = self.adj.data[np.isfinite(self.adj.data)]
+        self.total_min = float(finite.sum())
         _, self.component = connected_components(self.adj, directed=False)
         self.node_of_place = np.array([pos[p] for p in net.places], dtype=np.int64)
         self.tables: dict[tuple[int, ...], GroupTable] = {}
