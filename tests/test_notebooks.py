@@ -9,6 +9,7 @@ registered for another Python is never used.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -45,7 +46,9 @@ def execute(path: Path, specs: KernelSpecManager, tmp_path: Path) -> nbformat.No
         nb, km=km, timeout=300, kernel_name=KERNEL,
         resources={"metadata": {"path": str(NOTEBOOKS)}},  # run where Jupyter would
     )
-    client.execute(env={"HOME": str(tmp_path), "MPLCONFIGDIR": str(tmp_path / "mpl")})
+    # a private HOME: IPython's profile and matplotlib's cache go to the test's folder
+    env = {**os.environ, "HOME": str(tmp_path), "MPLCONFIGDIR": str(tmp_path / "mpl")}
+    client.execute(env=env)
     return nb
 
 

@@ -118,7 +118,7 @@ RC: dict[str, Any] = {
     "lines.linewidth": 2.0,
     "hatch.linewidth": 0.8,
     "svg.hashsalt": "policesim",  # stable element ids: the same data gives the same SVG
-    "svg.fonttype": "none",  # text stays text in SVG (searchable, editable)
+    "svg.fonttype": "path",  # text drawn as outlines: the SVG looks the same without the font
     "pdf.fonttype": 42,  # TrueType in PDF, editable in office software
 }
 
