@@ -24,7 +24,15 @@ from rich.table import Table
 from .city import generate_city_command
 from .errors import ScenarioError
 from .loader import load_scenario
-from .metrics import ALL, DIFFERENCE, METRICS, STABILITY, stability_warnings, unstable_models
+from .metrics import (
+    ALL,
+    DIFFERENCE,
+    HEADLINE_METRICS,
+    METRICS,
+    STABILITY,
+    stability_warnings,
+    unstable_models,
+)
 from .plots.command import plot_command, report_command
 from .run_folder import prepare_folder, run_scenario, write_run
 from .sweep.command import sweep as sweep_command
@@ -40,22 +48,7 @@ err = Console(stderr=True)
 out = Console() if Console().is_terminal else Console(width=140)
 
 #: Metrics shown in the comparison table printed after a run.
-TABLE_METRICS = (
-    "calls",
-    "response_mean_min",
-    "response_median_min",
-    "response_p90_min",
-    "within_target_share",
-    "full_strength_mean_min",
-    "full_strength_p90_min",
-    "reinforced_share",
-    "reinforcement_mean_min",
-    "county_requests_per_30d",
-    "utilisation",
-    "patrol_share",
-    "investigation_turnaround_mean_hours",
-    "unstable_share",
-)
+TABLE_METRICS = (*HEADLINE_METRICS, "unstable_share")
 #: Metrics that ``run --json`` guarantees (more are included).
 JSON_METRICS = tuple(METRICS)
 

@@ -68,6 +68,25 @@ METRICS: dict[str, tuple[str, str]] = {
 }
 
 
+#: The metrics of the comparison table (CLI) and the report's headline table, in order.
+HEADLINE_METRICS: tuple[str, ...] = (
+    "calls",
+    "response_mean_min",
+    "response_median_min",
+    "response_p90_min",
+    "within_target_share",
+    "unanswered_share",
+    "full_strength_mean_min",
+    "full_strength_p90_min",
+    "reinforced_share",
+    "reinforcement_mean_min",
+    "county_requests_per_30d",
+    "utilisation",
+    "patrol_share",
+    "investigation_turnaround_mean_hours",
+)
+
+
 def _q(values: np.ndarray, q: float) -> float:
     return float(np.percentile(values, q)) if len(values) else math.nan
 

@@ -27,27 +27,20 @@ from typing import Any
 import pandas as pd
 
 from .errors import ScenarioError
-from .metrics import ALL, DIFFERENCE, METRICS, STABILITY, stability_warnings, unstable_models
+from .metrics import (
+    ALL,
+    DIFFERENCE,
+    HEADLINE_METRICS,
+    METRICS,
+    STABILITY,
+    stability_warnings,
+    unstable_models,
+)
 from .results_io import atomic_text
 
 REPORT_NAME = "report.html"
 #: Metrics in the headline table of a run report, in order.
-HEADLINE = (
-    "calls",
-    "response_mean_min",
-    "response_median_min",
-    "response_p90_min",
-    "within_target_share",
-    "unanswered_share",
-    "full_strength_mean_min",
-    "full_strength_p90_min",
-    "reinforced_share",
-    "reinforcement_mean_min",
-    "county_requests_per_30d",
-    "utilisation",
-    "patrol_share",
-    "investigation_turnaround_mean_hours",
-)
+HEADLINE = HEADLINE_METRICS
 #: Metrics of the per-township table.
 TOWNSHIP_METRICS = (
     "calls",
