@@ -86,9 +86,7 @@ def run(
     reps: Annotated[
         int | None, typer.Option(min=1, help="Replications (default: the scenario's).")
     ] = None,
-    seed: Annotated[
-        int | None, typer.Option(min=0, help="Override the scenario's seed.")
-    ] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Override the scenario's seed.")] = None,
     days: Annotated[float | None, typer.Option(help="Override horizon_days.")] = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Results folder (default: results/NAME-TIME).")
@@ -101,8 +99,18 @@ def run(
     allow_outside_paths: Annotated[
         bool, typer.Option(help="Allow network files outside the scenario's folder.")
     ] = False,
+    by: Annotated[
+        str,
+        typer.Option(
+            help="Also print one table per township, priority or incident type "
+            "(all, township, priority, type)."
+        ),
+    ] = "all",
 ) -> None:
     """Run a scenario under both models with paired replications and write a results folder."""
+    if by not in BREAKDOWNS:
+        err.print(f"[bold red]error:[/] --by: expected one of {', '.join(BREAKDOWNS)}, got {by!r}")
+        raise typer.Exit(2)
     overrides: dict[str, Any] = {}
     if seed is not None:
         overrides["seed"] = seed
@@ -130,9 +138,22 @@ def run(
         out.print(
             comparison_table(result.summary, f"{loaded.scenario.name}: {n} paired replications")
         )
+        for scope in _scopes(result.summary, by):
+            out.print(comparison_table(result.summary, f"{loaded.scenario.name}: {scope}", scope))
         for warning in stability_warnings(result.summary):
             out.print(f"[bold yellow]warning:[/] {escape(warning)}", soft_wrap=True)
         out.print(f"results written to {folder}")
+
+
+#: Breakdowns ``run --by`` can print (``all`` prints the overall table only).
+BREAKDOWNS = ("all", "township", "priority", "type")
+
+
+def _scopes(summary: pd.DataFrame, by: str) -> list[str]:
+    """Scopes (values of the summary's ``township`` column) of breakdown ``by``, in order."""
+    if by == "all" or "breakdown" not in summary:
+        return []
+    return list(dict.fromkeys(summary.loc[summary["breakdown"] == by, "township"]))
 
 
 def _slug(text: str) -> str:
@@ -225,15 +246,24 @@ def summary_json(summary: pd.DataFrame, name: str, replications: int) -> dict[st
         return outd
 
     overall = summary[summary["township"] == ALL]
-    towns = {
-        t: block(g) for t, g in summary[summary["township"] != ALL].groupby("township", sort=False)
-    }
+    kind = (
+        summary["breakdown"]
+        if "breakdown" in summary
+        else summary["township"].map(lambda t: "all" if t == ALL else "township")
+    )
+
+    def groups(breakdown: str) -> dict[str, Any]:
+        rows = summary[kind == breakdown]
+        return {str(t): block(g) for t, g in rows.groupby("township", sort=False)}
+
     return {
         "scenario": name,
         "replications": replications,
         "confidence": 0.95,
         "models": block(overall),
-        "townships": towns,
+        "townships": groups("township"),
+        "priorities": groups("priority"),
+        "incident_types": groups("type"),
         "unstable": {m: m in unstable_models(summary) for m in ("isolated", "pooled")},
         "warnings": stability_warnings(summary),
     }
