@@ -121,7 +121,16 @@ def run(
     n = loaded.scenario.replications
     with _progress(n, f"{loaded.scenario.name}: replications") as advance:
         result = run_scenario(loaded, n, workers=workers, on_done=lambda _r: advance())
-    write_run(folder, loaded, result)
+    try:
+        write_run(folder, loaded, result)
+        write_error = None
+    except OSError as exc:  # e.g. the disk filled up: the numbers are still worth showing
+        write_error = ScenarioError(
+            folder,
+            "--out",
+            f"cannot finish writing the results folder ({exc.strerror or exc}); it stays "
+            "marked INCOMPLETE and the numbers shown were not saved: make room and run again",
+        )
     if as_json:
         sys.stdout.write(
             json.dumps(summary_json(result.summary, loaded.scenario.name, n), indent=2) + "\n"
@@ -132,6 +141,9 @@ def run(
         )
         for warning in stability_warnings(result.summary):
             out.print(f"[bold yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+    if write_error is not None:
+        _fail(write_error)
+    if not as_json:
         out.print(f"results written to {folder}")
 
 

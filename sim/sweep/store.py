@@ -105,6 +105,17 @@ class SweepFolder:
             raise ScenarioError(
                 self.out, "--resume", "--resume and --force contradict each other; give one"
             )
+        try:
+            self._prepare(force, resume)
+        except OSError as exc:  # a path under a file, a read-only or forbidden folder, ...
+            self.close()
+            raise ScenarioError(
+                self.out, "--out", f"cannot write the sweep folder ({exc.strerror or exc})"
+            ) from None
+
+    def _prepare(self, force: bool, resume: bool) -> None:
+        if self.out.exists() and not self.out.is_dir():
+            raise ScenarioError(self.out, "--out", "exists and is a file, not a sweep folder")
         if resume:
             if not (self.out / MANIFEST).is_file():
                 raise ScenarioError(
