@@ -35,6 +35,7 @@ from .metrics import (
 )
 from .plots.command import plot_command, report_command
 from .run_folder import prepare_folder, run_scenario, write_run
+from .sweep.backends import worker_count
 from .sweep.command import sweep as sweep_command
 
 app = typer.Typer(
@@ -96,7 +97,14 @@ def run(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the summary as JSON on stdout.")
     ] = False,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes for replications.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes for replications (never more than the cores or the "
+            "replications).",
+        ),
+    ] = 1,
     force: Annotated[bool, typer.Option(help="Overwrite an existing results folder.")] = False,
     allow_outside_paths: Annotated[
         bool, typer.Option(help="Allow network files outside the scenario's folder.")
@@ -120,7 +128,9 @@ def run(
         _fail(exc)
     n = loaded.scenario.replications
     with _progress(n, f"{loaded.scenario.name}: replications") as advance:
-        result = run_scenario(loaded, n, workers=workers, on_done=lambda _r: advance())
+        result = run_scenario(
+            loaded, n, workers=worker_count(workers, n), on_done=lambda _r: advance()
+        )
     try:
         write_run(folder, loaded, result)
         write_error = None

@@ -108,7 +108,11 @@ def sweep(
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option(min=1, help="Local worker processes (default: the number of cores)."),
+        typer.Option(
+            min=1,
+            help="Local worker processes (default: the number of cores; never more than the "
+            "cores or the tasks).",
+        ),
     ] = None,
     scheduler: Annotated[
         str | None,
@@ -161,7 +165,12 @@ def sweep(
         return
     folder = out_dir or _default_out(scenario)
     try:
-        backend = make_backend(workers, scheduler, log=lambda m: err.print(m, highlight=False))
+        backend = make_backend(
+            workers,
+            scheduler,
+            log=lambda m: err.print(m, highlight=False),
+            tasks=len(plan.points) * plan.replications,
+        )
     except ScenarioError as exc:
         _fail(err, exc)
     try:
