@@ -22,6 +22,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from .city import generate_city_command
+from .compare import (
+    BELOW_ZERO_MARK,
+    BELOW_ZERO_NOTE,
+    bottom_line,
+    interval,
+    summary_verdicts,
+    threshold_note,
+    waits,
+)
 from .errors import ScenarioError
 from .loader import load_scenario
 from .metrics import (
@@ -29,12 +38,12 @@ from .metrics import (
     DIFFERENCE,
     HEADLINE_METRICS,
     METRICS,
-    STABILITY,
     stability_warnings,
     unstable_models,
 )
 from .plots.command import plot_command, report_command
 from .run_folder import prepare_folder, run_scenario, write_run
+from .sweep.backends import worker_count
 from .sweep.command import sweep as sweep_command
 
 app = typer.Typer(
@@ -94,7 +103,14 @@ def run(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the summary as JSON on stdout.")
     ] = False,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes for replications.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes for replications (never more than the cores or the "
+            "replications).",
+        ),
+    ] = 1,
     force: Annotated[bool, typer.Option(help="Overwrite an existing results folder.")] = False,
     allow_outside_paths: Annotated[
         bool, typer.Option(help="Allow network files outside the scenario's folder.")
@@ -128,8 +144,19 @@ def run(
         _fail(exc)
     n = loaded.scenario.replications
     with _progress(n, f"{loaded.scenario.name}: replications") as advance:
-        result = run_scenario(loaded, n, workers=workers, on_done=lambda _r: advance())
-    write_run(folder, loaded, result)
+        result = run_scenario(
+            loaded, n, workers=worker_count(workers, n), on_done=lambda _r: advance()
+        )
+    try:
+        write_run(folder, loaded, result)
+        write_error = None
+    except OSError as exc:  # e.g. the disk filled up: the numbers are still worth showing
+        write_error = ScenarioError(
+            folder,
+            "--out",
+            f"cannot finish writing the results folder ({exc.strerror or exc}); it stays "
+            "marked INCOMPLETE and the numbers shown were not saved: make room and run again",
+        )
     if as_json:
         sys.stdout.write(
             json.dumps(summary_json(result.summary, loaded.scenario.name, n), indent=2) + "\n"
@@ -142,6 +169,9 @@ def run(
             out.print(comparison_table(result.summary, f"{loaded.scenario.name}: {scope}", scope))
         for warning in stability_warnings(result.summary):
             out.print(f"[bold yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+    if write_error is not None:
+        _fail(write_error)
+    if not as_json:
         out.print(f"results written to {folder}")
 
 
@@ -187,45 +217,46 @@ class _progress:
             self.bar.stop()
 
 
-def _fmt(value: float, metric: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    unit = {**METRICS, **STABILITY}[metric][0]
-    if unit == "share":
-        return f"{100 * value:.1f}%"
-    if metric == "calls":
-        return f"{value:.0f}"
-    return f"{value:.2f}"
-
-
-def _cell(row: pd.Series, metric: str) -> str:
-    mean = _fmt(row["mean"], metric)
-    if math.isnan(row["ci_low"]):
-        return mean
-    return f"{mean} [{_fmt(row['ci_low'], metric)}, {_fmt(row['ci_high'], metric)}]"
-
-
 def comparison_table(summary: pd.DataFrame, title: str, township: str = ALL) -> Table:
-    """Return a rich table: each metric's mean [95% CI] per model and the paired difference."""
-    table = Table(title=title, title_justify="left")
+    """Return a rich table of each metric's means [95% CI], paired difference and verdict.
+
+    The ``better`` column and the caption's bottom line come from :mod:`sim.compare`.
+    """
+    table = Table(title=title, title_justify="left", caption_justify="left")
     table.add_column(
         "metric (overall)" if township == ALL else f"metric ({township})", no_wrap=True
     )
-    for label in ("isolated", "pooled", f"{DIFFERENCE} (paired)"):
-        table.add_column(label, justify="right")
+    for label in ("isolated", "pooled", f"{DIFFERENCE} (paired)", "better"):
+        table.add_column(label, justify="right" if label != "better" else "left")
     block = summary[summary["township"] == township].set_index(["metric", "model"])
     # An unstable queue's waiting times grow with the horizon: show no misleading number.
     unstable = unstable_models(summary, township)
     unstable |= {DIFFERENCE} if unstable else set()
+    verdicts = summary_verdicts(summary, township)
+    below_zero = False
     for metric in TABLE_METRICS:
         if (metric, "isolated") not in block.index:
             continue
-        waits = METRICS.get(metric, ("",))[0] == "min" or metric == "within_target_share"
-        cells = [
-            "unstable" if waits and m in unstable else _cell(block.loc[(metric, m)], metric)
-            for m in ("isolated", "pooled", DIFFERENCE)
-        ]
-        table.add_row(metric, *cells)
+        cells = []
+        for m in ("isolated", "pooled", DIFFERENCE):
+            if waits(metric) and m in unstable:
+                cells.append("unstable")
+                continue
+            r = block.loc[(metric, m)]
+            text, below = interval(r["mean"], r["ci_low"], r["ci_high"], metric, m == DIFFERENCE)
+            below_zero |= below
+            cells.append(f"{text}{BELOW_ZERO_MARK if below else ''}")
+        v = verdicts.get(metric)
+        table.add_row(metric, *cells, v.better if v else "")
+    headline = [verdicts[m] for m in HEADLINE_METRICS if m in verdicts]
+    notes = [
+        f"bottom line: {bottom_line(headline)}",
+        f"{threshold_note(HEADLINE_METRICS)}. Shares in %, their differences in percentage "
+        "points (pp).",
+    ]
+    if below_zero:
+        notes.append(BELOW_ZERO_NOTE)
+    table.caption = escape("\n".join(notes))
     return table
 
 
@@ -265,6 +296,13 @@ def summary_json(summary: pd.DataFrame, name: str, replications: int) -> dict[st
         "priorities": groups("priority"),
         "incident_types": groups("type"),
         "unstable": {m: m in unstable_models(summary) for m in ("isolated", "pooled")},
+        "better": {
+            metric: {"better": v.better, "reason": v.reason}
+            for metric, v in summary_verdicts(summary, metrics=tuple(METRICS)).items()
+        },
+        "bottom_line": bottom_line(
+            v for m, v in summary_verdicts(summary).items() if m in HEADLINE_METRICS
+        ),
         "warnings": stability_warnings(summary),
     }
 
