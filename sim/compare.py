@@ -67,6 +67,7 @@ _TIME = Rule(LOWER, 0.5, "0.5 min for times")
 _SHARE_LOW = Rule(LOWER, 0.01, "1 pp for shares")
 _SHARE_HIGH = Rule(HIGHER, 0.01, "1 pp for shares")
 _SHARE_UNRANKED = Rule(UNRANKED, 0.01, "1 pp for shares")
+_HOURS_UNRANKED = Rule(UNRANKED, 0.5, "0.5 officer-hours a day")
 
 #: Metric -> how to read it. Every metric of sim.metrics.METRICS and STABILITY is here.
 RULES: dict[str, Rule] = {
@@ -85,7 +86,26 @@ RULES: dict[str, Rule] = {
     # reinforcement is how a call is helped, not an outcome: more of it is neither good nor bad
     "reinforced_share": _SHARE_UNRANKED,
     "reinforcement_mean_min": _TIME,
+    "own_short_share": _SHARE_LOW,
+    # routine cover by a nearer officer of another township: how, not how well
+    "cross_township_share": _SHARE_UNRANKED,
+    "same_call_full_strength_mean_min": _TIME,
+    "same_call_full_strength_p90_min": _TIME,
     "county_requests_per_30d": Rule(LOWER, 0.5, "0.5 for county requests per 30 days"),
+    "county_stood_down_per_30d": Rule(UNRANKED, 0.5, "0.5 per 30 days"),
+    # the time budget: staffing accounting (unranked) and visible patrol (more is the aim)
+    "on_duty_hours_per_day": _HOURS_UNRANKED,
+    "community_on_duty_hours_per_day": _HOURS_UNRANKED,
+    "case_team_on_duty_hours_per_day": _HOURS_UNRANKED,
+    "room_on_duty_hours_per_day": _HOURS_UNRANKED,
+    "on_duty_hours_per_officer_year": Rule(UNRANKED, 10.0, "10 h per officer-year"),
+    "patrol_hours_per_day": Rule(HIGHER, 1.0, "1 officer-hour a day of patrol"),
+    "desk_hours_per_day": _HOURS_UNRANKED,
+    "call_hours_per_day": _HOURS_UNRANKED,
+    "case_work_hours_per_day": _HOURS_UNRANKED,
+    "duty_hours_per_day": _HOURS_UNRANKED,
+    "walk_in_wait_mean_min": _TIME,
+    "walk_in_wait_p90_min": _TIME,
     "utilisation": _SHARE_UNRANKED,
     "patrol_share": _SHARE_UNRANKED,
     "investigation_turnaround_mean_hours": Rule(LOWER, 0.5, "0.5 h for investigation turnaround"),
