@@ -39,6 +39,7 @@ from .metrics import (
     HEADLINE_METRICS,
     METRICS,
     stability_warnings,
+    staffing_warnings,
     unstable_models,
 )
 from .plots.command import plot_command, report_command
@@ -167,6 +168,9 @@ def run(
         )
         for scope in _scopes(result.summary, by):
             out.print(comparison_table(result.summary, f"{loaded.scenario.name}: {scope}", scope))
+        for note in staffing_warnings(result.summary):
+            label = "staffing:" if note.startswith("both") else "[bold yellow]warning:[/]"
+            out.print(f"{label} {escape(note)}", soft_wrap=True)
         for warning in stability_warnings(result.summary):
             out.print(f"[bold yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     if write_error is not None:
@@ -304,6 +308,7 @@ def summary_json(summary: pd.DataFrame, name: str, replications: int) -> dict[st
             v for m, v in summary_verdicts(summary).items() if m in HEADLINE_METRICS
         ),
         "warnings": stability_warnings(summary),
+        "staffing": staffing_warnings(summary),
     }
 
 

@@ -422,6 +422,42 @@ def stability_warnings(summary: pd.DataFrame, township: str = ALL) -> list[str]:
     return out
 
 
+#: On-duty officer-hours of the two models may differ by this share before a warning.
+STAFFING_TOLERANCE = 0.01
+
+
+def staffing_warnings(summary: pd.DataFrame) -> list[str]:
+    """Warn when the models do not put the same on-duty officer-hours to work.
+
+    The roster is applied per team, so rounding (``max(1, round(share x n))``)
+    can give the pooled model's smaller teams more or fewer on-duty hours than
+    the isolated stations from the same roll; a difference in results is then
+    partly a difference in staffing, not in how the officers are organised.
+    """
+    rows = summary[(summary["township"] == ALL) & (summary["metric"] == "on_duty_hours_per_day")]
+    means = {r.model: r.mean for r in rows.itertuples() if r.model != DIFFERENCE}
+    if len(means) < 2 or any(math.isnan(v) for v in means.values()):
+        return []
+    base, *others = list(means.items())
+    out = []
+    for model, hours in others:
+        if abs(hours - base[1]) > STAFFING_TOLERANCE * base[1]:
+            out.append(
+                f"the models do not use the same on-duty officer-hours: {base[0]} "
+                f"{base[1]:.1f} h/day, {model} {hours:.1f} h/day "
+                f"({100 * (hours / base[1] - 1):+.1f}%), from rounding the roster per team. "
+                "Part of any difference is staffing, not organisation: adjust the roster or "
+                "team sizes to compare like with like."
+            )
+    if not out:
+        out_note = (
+            f"both models use the same on-duty officer-hours ({base[1]:.1f} h/day, "
+            f"within {100 * STAFFING_TOLERANCE:.0f}%)."
+        )
+        return [out_note]
+    return out
+
+
 def unstable_models(summary: pd.DataFrame, township: str = ALL) -> set[str]:
     """Return the models (``isolated``, ``pooled``) flagged unstable in any replication."""
     rows = summary[

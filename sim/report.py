@@ -2,7 +2,7 @@
 
 For a run folder the report holds: the headline comparison (means, 95%
 intervals, the paired difference and a plain verdict), the six charts, a
-per-township table, the estimated cross-township work under pooling, every
+per-township table, the cross-township work under pooling, every
 assumption of the scenario (stations, incident types with their rates, county,
 both operating models, patrol and shifts), and what is needed to repeat the
 run (seed, replications, versions, command line). For a sweep folder: the grid,
@@ -434,22 +434,19 @@ def run_report_html(run: Any) -> str:
     if not work.empty:
         rows = [
             (r.station, r.pool, f"{r.calls:,}", f"{100 * r.helped_share:.1f}%",
-             f"{r.own_attendances:,.0f}", f"{r.outside_attendances_est:,.0f}",
-             f"{100 * r.outside_share_est:.1f}%")
+             f"{r.own_attendances:,.0f}", f"{r.outside_attendances:,.0f}",
+             f"{100 * r.outside_share:.1f}%")
             for r in work.itertuples()
         ]
         body += [
             "<h3>Cross-township work under the joint station</h3>",
             table(["station", "joint station", "calls (all replications)",
                    "calls helped by other stations", "own officers at own calls",
-                   "officer attendances elsewhere (est.)", "share elsewhere (est.)"], rows,
+                   "officer attendances elsewhere", "share elsewhere"], rows,
                   left=2),
-            "<p class=note>Helped: exact, from the incident records (<code>n_other</code>). "
-            "Attendances elsewhere: estimated, because the records count officers from other "
-            "stations per call but do not say which station they came from; each call's "
-            "officers from other stations are shared among the other member stations in "
-            "proportion to their community officers divided by their road minutes to the "
-            "call.</p>",
+            "<p class=note>Helped: from the incident records (<code>n_other</code>). "
+            "Attendances: community officers sent, by home station, from the dispatch "
+            "records (<code>dispatches.parquet</code>).</p>",
         ]
     body += [
         "<h2>Assumptions</h2>",

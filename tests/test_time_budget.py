@@ -268,3 +268,24 @@ def test_bad_time_budget_fields_name_the_field(extra, field):
     with pytest.raises(ScenarioError) as err:
         scenario_from_dict(tiny([1], **extra))
     assert field in str(err.value)
+
+
+def test_the_run_says_whether_both_models_use_the_same_officer_hours():
+    from sim.metrics import staffing_warnings, summarise
+    from sim.runner import run_replications
+
+    def summary(doc):
+        loaded = scenario_from_dict(doc)
+        reps = run_replications(loaded, range(2))
+        import pandas as pd
+
+        return summarise(pd.concat([r.metrics for r in reps], ignore_index=True))
+
+    same = tiny([4, 4], horizon_days=2, shifts={"on_duty_share_by_hour": [0.5] * 24})
+    assert staffing_warnings(summary(same))[0].startswith("both models use the same")
+    # A room team of 1 drawn from S1 is on duty around the clock while the isolated
+    # station's 4 officers round to 2 of 4: the pooled model gets more hours.
+    doc = tiny([4, 4], horizon_days=2, shifts={"on_duty_share_by_hour": [0.5] * 24})
+    doc["pooled"]["command_room"]["drawn_from"] = {"S1": 1}
+    note = staffing_warnings(summary(doc))[0]
+    assert "do not use the same on-duty officer-hours" in note

@@ -35,7 +35,7 @@ class RunData:
     ----------
     folder
         The results folder.
-    incidents, officers, investigations, replications, summary
+    incidents, officers, investigations, replications, summary, dispatches
         The tables of :func:`sim.results_io.read_results`.
     loaded
         The resolved scenario (``scenario.resolved.yaml``), validated, with its network.
@@ -52,6 +52,7 @@ class RunData:
     summary: pd.DataFrame
     loaded: LoadedScenario
     manifest: dict[str, Any]
+    dispatches: pd.DataFrame | None = None
 
     @property
     def target_min(self) -> float:
@@ -176,6 +177,7 @@ def load_run(folder: str | Path) -> RunData:
         summary=tables["summary"],
         loaded=loaded,
         manifest=manifest,
+        dispatches=tables["dispatches"],
     )
 
 
