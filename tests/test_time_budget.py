@@ -289,3 +289,27 @@ def test_the_run_says_whether_both_models_use_the_same_officer_hours():
     doc["pooled"]["command_room"]["drawn_from"] = {"S1": 1}
     note = staffing_warnings(summary(doc))[0]
     assert "do not use the same on-duty officer-hours" in note
+
+
+def test_scene_work_speeds_up_when_the_second_officer_arrives():
+    """2 x 30 = 60 person-minutes: 10 done alone (5 to 15), the last 50 at two at a time."""
+    doc = tiny([1, 1])
+    r = run(doc, "pooled", [Call(0.0, need=2, scene_min=30)])
+    row = _row(r)
+    assert row["full_strength_min"] == pytest.approx(15.0)
+    assert row["cleared_min"] == pytest.approx(15.0 + 25.0), (
+        "rule: scene work done so far is booked at the crew present before it changes"
+    )
+
+
+def test_county_is_stood_down_when_the_scene_is_done_before_it_arrives():
+    doc = tiny([1])
+    r = run(doc, "isolated", [Call(0.0, need=2, scene_min=10, county_delay_min=100)])
+    row = _row(r)
+    assert row["cleared_min"] == pytest.approx(5.0 + 20.0)
+    assert row["n_county"] == 1 and row["n_county_stood_down"] == 1, (
+        "rule: a county request not yet arrived is stood down at clearance"
+    )
+    assert math.isnan(row["county_arrived_min"])
+    county = r.dispatches[r.dispatches["role"] == "county"].iloc[0]
+    assert bool(county["stood_down"]) and county["freed_min"] == pytest.approx(25.0)
