@@ -92,9 +92,12 @@ def test_a_bad_path_names_the_part_that_does_not_exist(path, expected):
     assert expected in str(info.value)
 
 
-def test_the_bad_path_test_can_fail():
-    # a good path raises nothing, so the checks above are not vacuous
-    set_path(scenario_dict("wubei.yaml"), "stations.Taoxi.officers", 1)
+def test_a_good_path_sets_the_value_it_names():
+    # the good path next to the bad ones above: it must change exactly that field
+    doc = set_path(scenario_dict("wubei.yaml"), "stations.Taoxi.officers", 1)
+    taoxi = next(s for s in doc["stations"] if s["id"] == "Taoxi")
+    assert taoxi["officers"] == 1
+    assert doc["stations"] != scenario_dict("wubei.yaml")["stations"]
 
 
 # --- --set -------------------------------------------------------------------------------------
