@@ -411,8 +411,10 @@ class Engine:
         }
         self.officers = self._make_officers()
         self.teams = self._make_teams()
+        for o in self.officers:  # one pass: no groups x officers scan
+            if ROLES[o.role] != ROOM:
+                self.groups[o.group].field.append(o)
         for g in self.groups:
-            g.field = [o for o in self.officers if o.group == g.index and o.role != 2]
             n_community = sum(1 for o in g.field if not o.case)
             if n_community > INDEX_MIN_OFFICERS:
                 g.free_index = FreeIndex(g.table)
