@@ -21,6 +21,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from .attribution import attribute as attribute_command
 from .city import generate_city_command
 from .compare import (
     BELOW_ZERO_MARK,
@@ -316,6 +317,7 @@ app.command("sweep")(sweep_command)
 app.command("generate-city")(generate_city_command)
 app.command("plot")(plot_command)
 app.command("report")(report_command)
+app.command("attribute")(attribute_command)
 
 
 def main() -> None:
