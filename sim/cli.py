@@ -22,6 +22,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from .city import generate_city_command
+from .compare import (
+    BELOW_ZERO_MARK,
+    BELOW_ZERO_NOTE,
+    bottom_line,
+    interval,
+    summary_verdicts,
+    threshold_note,
+    waits,
+)
 from .errors import ScenarioError
 from .loader import load_scenario
 from .metrics import (
@@ -29,12 +38,12 @@ from .metrics import (
     DIFFERENCE,
     HEADLINE_METRICS,
     METRICS,
-    STABILITY,
     stability_warnings,
     unstable_models,
 )
 from .plots.command import plot_command, report_command
 from .run_folder import prepare_folder, run_scenario, write_run
+from .sweep.backends import worker_count
 from .sweep.command import sweep as sweep_command
 
 app = typer.Typer(
@@ -86,9 +95,7 @@ def run(
     reps: Annotated[
         int | None, typer.Option(min=1, help="Replications (default: the scenario's).")
     ] = None,
-    seed: Annotated[
-        int | None, typer.Option(min=0, help="Override the scenario's seed.")
-    ] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Override the scenario's seed.")] = None,
     days: Annotated[float | None, typer.Option(help="Override horizon_days.")] = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Results folder (default: results/NAME-TIME).")
@@ -96,13 +103,30 @@ def run(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the summary as JSON on stdout.")
     ] = False,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes for replications.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes for replications (never more than the cores or the "
+            "replications).",
+        ),
+    ] = 1,
     force: Annotated[bool, typer.Option(help="Overwrite an existing results folder.")] = False,
     allow_outside_paths: Annotated[
         bool, typer.Option(help="Allow network files outside the scenario's folder.")
     ] = False,
+    by: Annotated[
+        str,
+        typer.Option(
+            help="Also print one table per township, priority or incident type "
+            "(all, township, priority, type)."
+        ),
+    ] = "all",
 ) -> None:
     """Run a scenario under both models with paired replications and write a results folder."""
+    if by not in BREAKDOWNS:
+        err.print(f"[bold red]error:[/] --by: expected one of {', '.join(BREAKDOWNS)}, got {by!r}")
+        raise typer.Exit(2)
     overrides: dict[str, Any] = {}
     if seed is not None:
         overrides["seed"] = seed
@@ -120,8 +144,19 @@ def run(
         _fail(exc)
     n = loaded.scenario.replications
     with _progress(n, f"{loaded.scenario.name}: replications") as advance:
-        result = run_scenario(loaded, n, workers=workers, on_done=lambda _r: advance())
-    write_run(folder, loaded, result)
+        result = run_scenario(
+            loaded, n, workers=worker_count(workers, n), on_done=lambda _r: advance()
+        )
+    try:
+        write_run(folder, loaded, result)
+        write_error = None
+    except OSError as exc:  # e.g. the disk filled up: the numbers are still worth showing
+        write_error = ScenarioError(
+            folder,
+            "--out",
+            f"cannot finish writing the results folder ({exc.strerror or exc}); it stays "
+            "marked INCOMPLETE and the numbers shown were not saved: make room and run again",
+        )
     if as_json:
         sys.stdout.write(
             json.dumps(summary_json(result.summary, loaded.scenario.name, n), indent=2) + "\n"
@@ -130,9 +165,25 @@ def run(
         out.print(
             comparison_table(result.summary, f"{loaded.scenario.name}: {n} paired replications")
         )
+        for scope in _scopes(result.summary, by):
+            out.print(comparison_table(result.summary, f"{loaded.scenario.name}: {scope}", scope))
         for warning in stability_warnings(result.summary):
             out.print(f"[bold yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+    if write_error is not None:
+        _fail(write_error)
+    if not as_json:
         out.print(f"results written to {folder}")
+
+
+#: Breakdowns ``run --by`` can print (``all`` prints the overall table only).
+BREAKDOWNS = ("all", "township", "priority", "type")
+
+
+def _scopes(summary: pd.DataFrame, by: str) -> list[str]:
+    """Scopes (values of the summary's ``township`` column) of breakdown ``by``, in order."""
+    if by == "all" or "breakdown" not in summary:
+        return []
+    return list(dict.fromkeys(summary.loc[summary["breakdown"] == by, "township"]))
 
 
 def _slug(text: str) -> str:
@@ -166,45 +217,46 @@ class _progress:
             self.bar.stop()
 
 
-def _fmt(value: float, metric: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    unit = {**METRICS, **STABILITY}[metric][0]
-    if unit == "share":
-        return f"{100 * value:.1f}%"
-    if metric == "calls":
-        return f"{value:.0f}"
-    return f"{value:.2f}"
-
-
-def _cell(row: pd.Series, metric: str) -> str:
-    mean = _fmt(row["mean"], metric)
-    if math.isnan(row["ci_low"]):
-        return mean
-    return f"{mean} [{_fmt(row['ci_low'], metric)}, {_fmt(row['ci_high'], metric)}]"
-
-
 def comparison_table(summary: pd.DataFrame, title: str, township: str = ALL) -> Table:
-    """Return a rich table: each metric's mean [95% CI] per model and the paired difference."""
-    table = Table(title=title, title_justify="left")
+    """Return a rich table of each metric's means [95% CI], paired difference and verdict.
+
+    The ``better`` column and the caption's bottom line come from :mod:`sim.compare`.
+    """
+    table = Table(title=title, title_justify="left", caption_justify="left")
     table.add_column(
         "metric (overall)" if township == ALL else f"metric ({township})", no_wrap=True
     )
-    for label in ("isolated", "pooled", f"{DIFFERENCE} (paired)"):
-        table.add_column(label, justify="right")
+    for label in ("isolated", "pooled", f"{DIFFERENCE} (paired)", "better"):
+        table.add_column(label, justify="right" if label != "better" else "left")
     block = summary[summary["township"] == township].set_index(["metric", "model"])
     # An unstable queue's waiting times grow with the horizon: show no misleading number.
     unstable = unstable_models(summary, township)
     unstable |= {DIFFERENCE} if unstable else set()
+    verdicts = summary_verdicts(summary, township)
+    below_zero = False
     for metric in TABLE_METRICS:
         if (metric, "isolated") not in block.index:
             continue
-        waits = METRICS.get(metric, ("",))[0] == "min" or metric == "within_target_share"
-        cells = [
-            "unstable" if waits and m in unstable else _cell(block.loc[(metric, m)], metric)
-            for m in ("isolated", "pooled", DIFFERENCE)
-        ]
-        table.add_row(metric, *cells)
+        cells = []
+        for m in ("isolated", "pooled", DIFFERENCE):
+            if waits(metric) and m in unstable:
+                cells.append("unstable")
+                continue
+            r = block.loc[(metric, m)]
+            text, below = interval(r["mean"], r["ci_low"], r["ci_high"], metric, m == DIFFERENCE)
+            below_zero |= below
+            cells.append(f"{text}{BELOW_ZERO_MARK if below else ''}")
+        v = verdicts.get(metric)
+        table.add_row(metric, *cells, v.better if v else "")
+    headline = [verdicts[m] for m in HEADLINE_METRICS if m in verdicts]
+    notes = [
+        f"bottom line: {bottom_line(headline)}",
+        f"{threshold_note(HEADLINE_METRICS)}. Shares in %, their differences in percentage "
+        "points (pp).",
+    ]
+    if below_zero:
+        notes.append(BELOW_ZERO_NOTE)
+    table.caption = escape("\n".join(notes))
     return table
 
 
@@ -225,16 +277,32 @@ def summary_json(summary: pd.DataFrame, name: str, replications: int) -> dict[st
         return outd
 
     overall = summary[summary["township"] == ALL]
-    towns = {
-        t: block(g) for t, g in summary[summary["township"] != ALL].groupby("township", sort=False)
-    }
+    kind = (
+        summary["breakdown"]
+        if "breakdown" in summary
+        else summary["township"].map(lambda t: "all" if t == ALL else "township")
+    )
+
+    def groups(breakdown: str) -> dict[str, Any]:
+        rows = summary[kind == breakdown]
+        return {str(t): block(g) for t, g in rows.groupby("township", sort=False)}
+
     return {
         "scenario": name,
         "replications": replications,
         "confidence": 0.95,
         "models": block(overall),
-        "townships": towns,
+        "townships": groups("township"),
+        "priorities": groups("priority"),
+        "incident_types": groups("type"),
         "unstable": {m: m in unstable_models(summary) for m in ("isolated", "pooled")},
+        "better": {
+            metric: {"better": v.better, "reason": v.reason}
+            for metric, v in summary_verdicts(summary, metrics=tuple(METRICS)).items()
+        },
+        "bottom_line": bottom_line(
+            v for m, v in summary_verdicts(summary).items() if m in HEADLINE_METRICS
+        ),
         "warnings": stability_warnings(summary),
     }
 

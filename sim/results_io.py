@@ -5,6 +5,8 @@ Layout of a run folder::
     incidents.parquet       one row per incident per model per replication
     officers.parquet        one row per officer per model per replication
     investigations.parquet  one row per investigation per model per replication
+    dispatches.parquet      one row per officer (or county head) sent to an incident
+    walkins.parquet         one row per walk-in visitor per model per replication
     replications.csv        metrics per replication, model and township
     summary.csv             mean, 95% CI per metric, model and township, plus paired difference
     scenario.resolved.yaml  the scenario as run (network inline, overrides applied)
@@ -49,6 +51,8 @@ RESULT_FILES = (
     "incidents.parquet",
     "officers.parquet",
     "investigations.parquet",
+    "dispatches.parquet",
+    "walkins.parquet",
     "replications.csv",
     "summary.csv",
     "scenario.resolved.yaml",
@@ -268,7 +272,7 @@ def read_results(folder: str | Path) -> dict[str, pd.DataFrame]:
         )
     tables = {}
     try:
-        for name in ("incidents", "officers", "investigations"):
+        for name in ("incidents", "officers", "investigations", "dispatches", "walkins"):
             tables[name] = pd.read_parquet(folder / f"{name}.parquet")
         for name in ("replications", "summary"):
             tables[name] = pd.read_csv(folder / f"{name}.csv")

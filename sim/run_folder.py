@@ -31,6 +31,8 @@ class RunOutput:
     officers: pd.DataFrame
     investigations: pd.DataFrame
     digests: dict[int, str]
+    dispatches: pd.DataFrame
+    walk_ins: pd.DataFrame
 
 
 def run_scenario(
@@ -52,6 +54,8 @@ def run_scenario(
         officers=pd.concat([r.officers for r in results], ignore_index=True),
         investigations=pd.concat([r.investigations for r in results], ignore_index=True),
         digests={r.replication: r.stream_digest for r in results},
+        dispatches=pd.concat([r.dispatches for r in results], ignore_index=True),
+        walk_ins=pd.concat([r.walk_ins for r in results], ignore_index=True),
     )
 
 
@@ -61,6 +65,8 @@ def write_run(out: Path, loaded: LoadedScenario, result: RunOutput) -> None:
     write_parquet(result.incidents, out / "incidents.parquet")
     write_parquet(result.officers, out / "officers.parquet")
     write_parquet(result.investigations, out / "investigations.parquet")
+    write_parquet(result.dispatches, out / "dispatches.parquet")
+    write_parquet(result.walk_ins, out / "walkins.parquet")
     write_csv(result.replications, out / "replications.csv")
     write_csv(result.summary, out / "summary.csv")
     write_manifest(out, loaded, sorted(result.digests), result.digests)

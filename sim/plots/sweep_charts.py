@@ -51,13 +51,9 @@ MAX_LABEL = 22
 
 def direction(metric: str) -> int:
     """-1 when lower is better for the public, +1 when higher is better, 0 when neither."""
-    try:  # the sweep summary is the single source of truth for what "better" means
-        from ..sweep.summary import direction as sweep_direction
+    from ..compare import direction as compare_direction  # what "better" means, in one place
 
-        return sweep_direction(metric)
-    except ImportError:  # pragma: no cover - only without the sweep package
-        unit = METRICS.get(metric, ("",))[0]
-        return 1 if metric == "within_target_share" else -1 if unit in ("min", "hours") else 0
+    return compare_direction(metric)
 
 
 def slug(text: str) -> str:
