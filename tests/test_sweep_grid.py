@@ -77,7 +77,7 @@ def test_an_override_does_not_leak_through_a_yaml_alias():
         ("stations.Taoxy.officers", "stations has no item with id 'Taoxy' (ids: Taoxi, Yongping"),
         ("stations.Taoxi.oficers", "'oficers' is not a field of stations.Taoxi (its fields: id"),
         ("county.reinforcement_delay_min.mode", "'mode' is not a field of county.reinforcement"),
-        ("incident_types.theft.officers_required.values", "is a single value (1)"),
+        ("incident_types.theft.priority.values", "is a single value (2)"),
         ("network.edges.Taoxi.minutes", "its items have no id: use a position [0]"),
         ("shifts.on_duty_share_by_hour[24]", "has 24 items, so [24] does not exist"),
         ("demand_scal", "'demand_scal' is not a field of the scenario"),
