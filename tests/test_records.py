@@ -66,9 +66,12 @@ def test_record_times_are_ordered_and_counts_consistent(doc):
     kept = sent - inc["n_county_stood_down"] - inc["n_preempted"]
     assert (kept <= inc["officers_required"]).all()
     assert (sent[cleared] >= 1).all()
-    # Full strength means every required officer was sent (replacements counted once).
+    # Full strength means every required officer was sent; an officer pulled off the
+    # scene afterwards (preemption) may leave it one short again when it clears.
     full = inc["full_strength_min"].notna()
-    assert (kept[full] == inc.loc[full, "officers_required"]).all()
+    need = inc.loc[full, "officers_required"]
+    assert ((sent - inc["n_county_stood_down"])[full] >= need).all()
+    assert (kept[full] >= need - inc.loc[full, "n_preempted"]).all()
     # One dispatch row per officer or county head counted in n_own + n_other + n_case + n_county.
     rows = res.dispatches.groupby(["model", "incident"]).size()
     counted = inc.set_index(["model", "incident"])[["n_own", "n_other", "n_case", "n_county"]]
