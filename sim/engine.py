@@ -85,6 +85,8 @@ _heappop = heapq.heappop
 _isnan = math.isnan
 _INF = math.inf
 _FREE_STATES = (PATROL, STATION, RETURN)
+#: Scheduled-duty backlogs below this many minutes count as done (float dust).
+_DUTY_EPS = 1e-9
 
 
 class Officer:
@@ -352,7 +354,7 @@ class Team:
         self.desk = desk
         self.start = 0  # first member of the on-duty window (the roster rotates)
         self.k = len(members)  # members on duty now
-        self.duty_queue: deque[float] = deque()  # minutes of scheduled-duty blocks waiting
+        self.duty_backlog = 0.0  # minutes of scheduled duties due and not yet taken
 
     def posts(self) -> list[int]:
         """Return each member's post for the current window (in member order)."""
@@ -399,6 +401,9 @@ class Engine:
         self.case_interrupt = scenario.case_work.interruptible
         pre = scenario.preemption
         self.preempt_max = pre.max_priority if pre.enabled else 0
+        standby = scenario.standby
+        self.standby_max = standby.max_priority if standby.enabled else 0
+        self.call_in = standby.call_in_min
         self.walk_in_priority = self._walk_in_priority()
         self.group_of_station = layout.group_of_station().tolist()
         places = self._group_places(network)
@@ -493,6 +498,7 @@ class Engine:
             self.duty_interrupt
             or self.case_interrupt
             or self.preempt_max
+            or self.standby_max
             or (g.plan.desk_may_respond and g.room is not None)
         )
 
@@ -735,23 +741,30 @@ class Engine:
         """Take officers from interruptible work for short ``call``, nearest first.
 
         In order: scheduled duties, case work (when interruptible), an idle
-        desk officer (``may_respond``), then officers on scene at less urgent
-        calls (preemption, for calls of priority <= ``max_priority``).
+        desk officer (``may_respond``), off-duty officers on standby (called in
+        from their station after ``standby.call_in_min``), then officers on
+        scene at less urgent calls (preemption, for calls of priority <=
+        ``max_priority``); nearest first within each.
         """
         dest = call.place
         tt = g.tt
         cands = []
         preempt = call.priority <= self.preempt_max
+        standby = call.priority <= self.standby_max
         for o in g.field:
-            if o.post != FIELD or (o.case and call.priority > g.assist_max):
+            if o.case and call.priority > g.assist_max:
                 continue
             st = o.state
+            if o.post != FIELD:
+                if standby and o.post == OFF and st == OFF_DUTY:
+                    cands.append((3, self.call_in + tt[o.base][dest], o.id, o, o.base))
+                continue
             if st == DUTY and self.duty_interrupt:
                 cands.append((0, tt[o.rest][dest], o.id, o, o.rest))
             elif st == INVESTIGATION and self.case_interrupt:
                 cands.append((1, tt[o.base][dest], o.id, o, o.base))
             elif st == SCENE and preempt and o.call.priority > call.priority:
-                cands.append((3, tt[o.call.place][dest], o.id, o, o.call.place))
+                cands.append((4, tt[o.call.place][dest], o.id, o, o.call.place))
         room = g.room
         if g.plan.desk_may_respond and room is not None:
             idle = room.capacity - room.users
@@ -759,15 +772,20 @@ class Engine:
                 cands.append((2, tt[o.base][dest], o.id, o, o.base))
         cands.sort(key=lambda c: c[:3])
         for kind, _, _, o, place in cands[: call.remaining]:
+            delay = None
             if kind == 0:
                 self._stop_duty(o)
             elif kind == 1:
                 self._pause_case(o, g)
             elif kind == 2:
                 self._unsit(o)
+            elif kind == 3:
+                self._close(o, self.env.now)  # off duty until now; out on call from here
+                delay = self.call_in
+                self.rec.called_in[call.i] += 1
             else:
                 self._pull_from_scene(o, g)
-            self._send(o, call, g, place, False)
+            self._send(o, call, g, place, False, delay)
 
     def _take_free(self, o: Officer, g: Group) -> None:
         """Remove free officer ``o`` from its group's free sets."""
@@ -778,10 +796,19 @@ class Engine:
             if g.free_index is not None:
                 g.free_index.remove(o)
 
-    def _send(self, o: Officer, call: Call, g: Group, origin: int, was_free: bool) -> None:
+    def _send(
+        self,
+        o: Officer,
+        call: Call,
+        g: Group,
+        origin: int,
+        was_free: bool,
+        delay: float | None = None,
+    ) -> None:
         """Send officer ``o`` from local place ``origin`` to ``call``.
 
-        ``was_free``: ``o`` is in the group's free set (else it has just left other work).
+        ``was_free``: ``o`` is in the group's free set (else it has just left other work);
+        ``delay``: minutes before it sets out, for a standby officer called in (else None).
         """
         env = self.env
         now = env.now
@@ -810,8 +837,11 @@ class Engine:
             rec.dispatched[i] = now
         if (o.case or other) and _isnan(rec.reinforcement_requested[i]):
             rec.reinforcement_requested[i] = now
-        minutes = g.tt[origin][call.place] + self.turnout
-        o.drow = rec.add_dispatch(i, o.id, o.station, ROLES[o.role], now, minutes)
+        called_in = delay is not None
+        minutes = g.tt[origin][call.place] + self.turnout + (delay if called_in else 0.0)
+        o.drow = rec.add_dispatch(
+            i, o.id, o.station, ROLES[o.role], now, minutes, g.places[origin], called_in
+        )
         if minutes == 0.0:
             self._arrive(o, call)
         else:
@@ -1032,7 +1062,7 @@ class Engine:
             if self._start_case(g, o):
                 return
         team = self.teams[o.team]
-        if team.duty_queue:
+        if team.duty_backlog > _DUTY_EPS:
             self._do_duty(o, team, place)
             return
         self._go_free(o, place)
@@ -1140,26 +1170,31 @@ class Engine:
 
     # ------------------------------------------------------ scheduled duties
     def _start_duties(self, team: Team) -> None:
-        """Start the team's scheduled-duty clock: a block falls due every interval."""
+        """Start the team's scheduled-duty clock: every ``block_min`` the work due is added.
+
+        The team owes ``hours_per_day x size / 24`` minutes of work per minute;
+        the backlog is one number (work beyond what the team can do piles up
+        there, not in memory), and the clock ticks once per block whatever the
+        team's size.
+        """
         plan = self.layout.teams[team.index]
         n = len(team.members)
         if plan.duty_hours_per_day <= 0 or n == 0 or plan.role == ROOM:
             return
         block = self.duty_block
-        # minutes of work per minute = hours/day x n / 24
-        interval = block * 24.0 / (plan.duty_hours_per_day * n)
+        work = block * plan.duty_hours_per_day * n / 24.0  # minutes due per tick
 
         def due(_e: simpy.Event) -> None:
-            team.duty_queue.append(block)
+            team.duty_backlog += work
             self._offer_duty(team)
-            self.env.timeout(interval).callbacks.append(due)
+            self.env.timeout(block).callbacks.append(due)
 
-        self.env.timeout(interval).callbacks.append(due)
+        self.env.timeout(block).callbacks.append(due)
 
     def _offer_duty(self, team: Team) -> None:
         """Give waiting duty blocks to free on-duty members (lowest number first)."""
         for o in team.members:
-            if not team.duty_queue:
+            if team.duty_backlog <= _DUTY_EPS:
                 return
             if o.post == FIELD and o.state in _FREE_STATES and o.call is None:
                 g = self.groups[o.group]
@@ -1172,7 +1207,8 @@ class Engine:
     def _do_duty(self, o: Officer, team: Team, place: int) -> None:
         """``o`` works the next duty block where it is (``place``)."""
         now = self.env.now
-        minutes = team.duty_queue.popleft()
+        minutes = min(self.duty_block, team.duty_backlog)
+        team.duty_backlog -= minutes
         o.state = DUTY
         o.since = now
         o.rest = o.scene = place
@@ -1194,7 +1230,7 @@ class Engine:
         now = self.env.now
         left = o.job - now
         if left > 0:
-            self.teams[o.team].duty_queue.appendleft(left)
+            self.teams[o.team].duty_backlog += left
         o.job = None
         o.token += 1
         self._close(o, now)

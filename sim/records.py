@@ -55,7 +55,7 @@ TIME_FIELDS = (
 )
 COUNT_FIELDS = ("by_own", "by_other", "by_case", "by_county")
 #: Per-incident counts recorded beside who came (not part of ``n_*``'s sum).
-EXTRA_COUNTS = ("own_free", "county_stood_down", "preempted")
+EXTRA_COUNTS = ("own_free", "county_stood_down", "preempted", "called_in")
 #: Columns of ``dispatches.parquet`` (one row per officer or county head sent).
 DISPATCH_FIELDS = (
     "incident",
@@ -67,6 +67,8 @@ DISPATCH_FIELDS = (
     "freed_min",
     "travel_min",
     "stood_down",
+    "origin",
+    "called_in",
 )
 
 
@@ -92,10 +94,24 @@ class RunRecords:
         self.investigations_waiting = 0
 
     def add_dispatch(
-        self, incident: int, officer: int, station: int, role: str, sent: float, travel: float
+        self,
+        incident: int,
+        officer: int,
+        station: int,
+        role: str,
+        sent: float,
+        travel: float,
+        origin: int = -1,
+        called_in: bool = False,
     ) -> int:
-        """Record that ``officer`` (-1: a county head) was sent to ``incident``; return the row."""
-        self.dispatches.append([incident, officer, station, role, sent, NAN, NAN, travel, False])
+        """Record that ``officer`` (-1: a county head) was sent to ``incident``; return the row.
+
+        ``origin`` is the network place it set out from (-1: the county);
+        ``called_in``: an off-duty officer on standby.
+        """
+        self.dispatches.append(
+            [incident, officer, station, role, sent, NAN, NAN, travel, False, origin, called_in]
+        )
         return len(self.dispatches) - 1
 
     def dispatch_arrived(self, row: int, now: float) -> None:
@@ -161,6 +177,7 @@ def incident_frame(
         df[f"n_{name[3:]}"] = np.asarray(getattr(rec, name), dtype=np.int64)[idx]
     df["n_county_stood_down"] = np.asarray(rec.county_stood_down, dtype=np.int64)[idx]
     df["n_preempted"] = np.asarray(rec.preempted, dtype=np.int64)[idx]
+    df["n_called_in"] = np.asarray(rec.called_in, dtype=np.int64)[idx]
     df["own_free_at_dispatch"] = np.asarray(rec.own_free, dtype=np.int64)[idx]
     # The own station could not staff the call alone with the officers free at dispatch.
     df["own_short"] = df["own_free_at_dispatch"] < df["officers_required"]
@@ -203,13 +220,17 @@ def dispatch_frame(
     """
     df = pd.DataFrame(rec.dispatches, columns=list(DISPATCH_FIELDS))
     if df.empty:
-        df = df.astype({"incident": "int64", "officer": "int64", "stood_down": "bool"})
+        df = df.astype(
+            {"incident": "int64", "officer": "int64", "stood_down": "bool", "origin": "int64"}
+        )
     keep = stream.call_min[df["incident"].to_numpy(dtype=np.int64)] >= (
         loaded.scenario.warmup_days * 1440.0
     )
     df = df[keep].reset_index(drop=True)
     names = [s.id for s in loaded.scenario.stations]
     df["station"] = [names[s] if s >= 0 else "county" for s in df["station"]]
+    places = loaded.network.places
+    df["origin"] = [places[p] if p >= 0 else "county" for p in df["origin"]]
     df.insert(0, "model", model)
     df.insert(0, "replication", replication)
     return df

@@ -183,7 +183,7 @@ class ScheduledDutiesSpec(_Block):
     """
 
     hours_per_day: dict[Literal["community", "case_team"], float]
-    block_min: float = Field(default=60.0, gt=0)
+    block_min: float = Field(default=60.0, ge=5, le=1440)
     interruptible: bool = True
 
     @field_validator("hours_per_day")
@@ -198,6 +198,21 @@ class CaseWorkSpec(_Block):
     """How investigations (case work) behave: ``interruptible`` by calls or not."""
 
     interruptible: bool = False
+
+
+class StandbySpec(_Block):
+    """Off-duty officers on call (standby): called in for urgent calls nobody on duty can take.
+
+    Both models use it the same way: an off-duty field officer of the call's
+    group (its own station when isolated, any member station when pooled)
+    sets out from its station ``call_in_min`` after the call-out, for calls of
+    priority <= ``max_priority``; it goes off duty again when the call clears,
+    and its hours out count as on-duty hours.
+    """
+
+    enabled: bool = False
+    call_in_min: float = Field(default=15.0, ge=0, le=MAX_ROAD_MIN)
+    max_priority: int = Field(default=1, ge=1)
 
 
 class PreemptionSpec(_Block):
@@ -409,6 +424,7 @@ class Scenario(_Block):
     scheduled_duties: ScheduledDutiesSpec | None = None
     case_work: CaseWorkSpec = CaseWorkSpec()
     preemption: PreemptionSpec = PreemptionSpec()
+    standby: StandbySpec = StandbySpec()
 
     @field_validator("warmup_days")
     @classmethod
@@ -633,6 +649,15 @@ def _check_full_strength_reachable(
 
 def _check_incident_volume(sc: Scenario) -> None:
     total = sum(t.rate_per_day for t in sc.incident_types) * sc.demand_scale * sc.horizon_days
+    if sc.walk_ins is not None:
+        visitors = sum(sc.walk_ins.per_day.values()) * sc.demand_scale * sc.horizon_days
+        if visitors > MAX_INCIDENTS_PER_REPLICATION:
+            raise CrossReferenceError(
+                ("walk_ins", "per_day"),
+                f"the visitor rates add up to about {visitors:,.0f} walk-ins per replication "
+                f"(per_day x demand_scale x horizon_days), more than the limit of "
+                f"{MAX_INCIDENTS_PER_REPLICATION:,}: lower the rates or shorten horizon_days",
+            )
     if total > MAX_INCIDENTS_PER_REPLICATION:
         raise CrossReferenceError(
             ("incident_types",),

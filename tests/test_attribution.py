@@ -101,6 +101,8 @@ def test_variants_change_only_their_own_block():
 
 
 def test_variants_not_used_by_a_scenario_are_none(wubei_dict):
+    for key in ("duty_desk", "walk_ins", "scheduled_duties"):
+        wubei_dict.pop(key, None)
     sc = scenario_from_dict(wubei_dict, SCENARIOS / "wubei.yaml").scenario
     assert without_duty_desk(wubei_dict, sc) is None
     assert without_walk_ins(wubei_dict, sc) is None
@@ -120,14 +122,10 @@ def test_list_of_pools_is_handled():
 
 
 def test_variant_scenarios_skip_with_a_note():
-    scenarios, skipped = variant_scenarios(SCENARIOS / "wubei.yaml", {"horizon_days": 20})
-    assert set(scenarios) == {
-        ALL_MECHANISMS,
-        "no case work",
-        "no room/case-team draw",
-        "same county rule",
-    }
-    assert {"no duty desk", "no walk-ins", "no scheduled duties"} <= set(skipped)
+    # The M/M/c case uses none of the time budget: only the mechanisms it has remain.
+    scenarios, skipped = variant_scenarios(SCENARIOS / "mmc_validation.yaml", {"horizon_days": 20})
+    assert set(scenarios) == {ALL_MECHANISMS}
+    assert {"no duty desk", "no walk-ins", "no scheduled duties", "no case work"} <= set(skipped)
     assert "no crew-dependent scene work" in skipped
     assert all(s.scenario.horizon_days == 20 for s in scenarios.values())
 
@@ -190,9 +188,13 @@ def test_all_mechanisms_row_equals_a_plain_run(tmp_path):
     plain = runner.invoke(app, ["run", *args, "--out", str(tmp_path / "r")])
     assert att.exit_code == 0 and plain.exit_code == 0, att.output + plain.output
     doc, run = json.loads(att.stdout), json.loads(plain.stdout)
+    # The calibrated Wubei scenario uses every switchable mechanism.
     assert doc["variants"] == [
         ALL_MECHANISMS,
+        "no duty desk",
+        "no walk-ins",
         "no case work",
+        "no scheduled duties",
         "no room/case-team draw",
         "same county rule",
     ]
