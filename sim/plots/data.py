@@ -18,8 +18,7 @@ import pandas as pd
 from ..errors import ScenarioError
 from ..loader import LoadedScenario, load_scenario
 from ..metrics import METRICS
-from ..results_io import CSV_ENCODING
-from ..results_io import INCOMPLETE, MANIFEST, read_results
+from ..results_io import CSV_ENCODING, INCOMPLETE, MANIFEST, read_results
 
 SWEEP_MANIFEST = "sweep.json"
 #: Files a sweep folder must hold for its charts.
