@@ -43,7 +43,7 @@ from .metrics import (
     unstable_models,
 )
 from .plots.command import plot_command, report_command
-from .run_folder import prepare_folder, run_scenario, write_run
+from .run_folder import prepare_run_folder, resume_command, run_scenario, write_run
 from .sweep.backends import worker_count
 from .sweep.command import sweep as sweep_command
 
@@ -113,6 +113,13 @@ def run(
         ),
     ] = 1,
     force: Annotated[bool, typer.Option(help="Overwrite an existing results folder.")] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Continue an interrupted run in --out: run only the replications it lacks "
+            "(same scenario and options)."
+        ),
+    ] = False,
     allow_outside_paths: Annotated[
         bool, typer.Option(help="Allow network files outside the scenario's folder.")
     ] = False,
@@ -140,17 +147,24 @@ def run(
         folder = (
             out_dir or Path("results") / f"{_slug(scenario.stem)}-{datetime.now():%Y%m%d-%H%M%S}"
         )
-        prepare_folder(folder, force)
+        partial = prepare_run_folder(folder, loaded, force, resume)
     except ScenarioError as exc:
         _fail(exc)
     n = loaded.scenario.replications
-    with _progress(n, f"{loaded.scenario.name}: replications") as advance:
-        result = run_scenario(
-            loaded, n, workers=worker_count(workers, n), on_done=lambda _r: advance()
-        )
     try:
+        with _progress(n, f"{loaded.scenario.name}: replications") as advance:
+            result = run_scenario(
+                loaded,
+                n,
+                workers=worker_count(workers, n),
+                on_done=lambda _r: advance(),
+                partial=partial,
+            )
         write_run(folder, loaded, result)
         write_error = None
+    except KeyboardInterrupt:
+        _interrupted(scenario, folder, partial, n, reps=reps, seed=seed, days=days,
+                     workers=workers, allow_outside_paths=allow_outside_paths)
     except OSError as exc:  # e.g. the disk filled up: the numbers are still worth showing
         write_error = ScenarioError(
             folder,
@@ -177,6 +191,22 @@ def run(
         _fail(write_error)
     if not as_json:
         out.print(f"results written to {folder}")
+
+
+def _interrupted(scenario: Path, folder: Path, partial: Any, n: int, **options: Any) -> None:
+    """Say what an interrupted run kept and how to continue it; exit 130 (as for SIGINT)."""
+    argv = [
+        f"--{name.replace('_', '-')}" + ("" if value is True else f"={value}")
+        for name, value in options.items()
+        if value not in (None, False) and not (name == "workers" and value == 1)
+    ]
+    kept = len(partial.finished(below=n))
+    err.print(
+        f"interrupted after {kept} of {n} replications; finished ones kept in {folder}; "
+        f"continue with: {resume_command(scenario, folder, argv)}",
+        highlight=False, markup=False, soft_wrap=True,
+    )
+    raise typer.Exit(130)
 
 
 #: Breakdowns ``run --by`` can print (``all`` prints the overall table only).
