@@ -12,9 +12,8 @@ import re
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -22,30 +21,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from .city import generate_city_command
-from .compare import (
-    BELOW_ZERO_MARK,
-    BELOW_ZERO_NOTE,
-    bottom_line,
-    interval,
-    summary_verdicts,
-    threshold_note,
-    waits,
-)
 from .errors import ScenarioError
 from .loader import load_scenario
-from .metrics import (
-    ALL,
-    DIFFERENCE,
-    HEADLINE_METRICS,
-    METRICS,
-    stability_warnings,
-    staffing_warnings,
-    unstable_models,
-)
 from .plots.command import plot_command, report_command
-from .run_folder import prepare_run_folder, resume_command, run_scenario, write_run
-from .sweep.backends import worker_count
 from .sweep.command import sweep as sweep_command
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas, scipy, matplotlib, dask and the metric, sweep and chart code are imported
+# inside the commands that need them: `policesim check` and `import sim.cli` stay fast.
 
 app = typer.Typer(
     add_completion=False,
@@ -57,10 +42,17 @@ err = Console(stderr=True)
 # Wide enough for the comparison table when stdout is a file or pipe (rich assumes 80).
 out = Console() if Console().is_terminal else Console(width=140)
 
-#: Metrics shown in the comparison table printed after a run.
-TABLE_METRICS = (*HEADLINE_METRICS, "unstable_share")
-#: Metrics that ``run --json`` guarantees (more are included).
-JSON_METRICS = tuple(METRICS)
+
+
+def __getattr__(name: str) -> Any:
+    """``TABLE_METRICS`` (the comparison table's rows) and ``JSON_METRICS``, computed lazily."""
+    if name not in ("TABLE_METRICS", "JSON_METRICS"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from .metrics import HEADLINE_METRICS, METRICS
+
+    if name == "TABLE_METRICS":  # metrics shown in the comparison table printed after a run
+        return (*HEADLINE_METRICS, "unstable_share")
+    return tuple(METRICS)  # JSON_METRICS: what ``run --json`` guarantees (more are included)
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.")]
 
@@ -132,6 +124,10 @@ def run(
     ] = "all",
 ) -> None:
     """Run a scenario under both models with paired replications and write a results folder."""
+    from . import run_folder
+    from .metrics import stability_warnings, staffing_warnings
+    from .sweep.backends import worker_count
+
     if by not in BREAKDOWNS:
         err.print(f"[bold red]error:[/] --by: expected one of {', '.join(BREAKDOWNS)}, got {by!r}")
         raise typer.Exit(2)
@@ -147,20 +143,20 @@ def run(
         folder = (
             out_dir or Path("results") / f"{_slug(scenario.stem)}-{datetime.now():%Y%m%d-%H%M%S}"
         )
-        partial = prepare_run_folder(folder, loaded, force, resume)
+        partial = run_folder.prepare_run_folder(folder, loaded, force, resume)
     except ScenarioError as exc:
         _fail(exc)
     n = loaded.scenario.replications
     try:
         with _progress(n, f"{loaded.scenario.name}: replications") as advance:
-            result = run_scenario(
+            result = run_folder.run_scenario(
                 loaded,
                 n,
                 workers=worker_count(workers, n),
                 on_done=lambda _r: advance(),
                 partial=partial,
             )
-        write_run(folder, loaded, result)
+        run_folder.write_run(folder, loaded, result)
         write_error = None
     except KeyboardInterrupt:
         _interrupted(scenario, folder, partial, n, reps=reps, seed=seed, days=days,
@@ -195,6 +191,8 @@ def run(
 
 def _interrupted(scenario: Path, folder: Path, partial: Any, n: int, **options: Any) -> None:
     """Say what an interrupted run kept and how to continue it; exit 130 (as for SIGINT)."""
+    from .run_folder import resume_command
+
     argv = [
         f"--{name.replace('_', '-')}" + ("" if value is True else f"={value}")
         for name, value in options.items()
@@ -251,11 +249,24 @@ class _progress:
             self.bar.stop()
 
 
-def comparison_table(summary: pd.DataFrame, title: str, township: str = ALL) -> Table:
+def comparison_table(summary: pd.DataFrame, title: str, township: str | None = None) -> Table:
     """Return a rich table of each metric's means [95% CI], paired difference and verdict.
 
     The ``better`` column and the caption's bottom line come from :mod:`sim.compare`.
     """
+    from .compare import (
+        BELOW_ZERO_MARK,
+        BELOW_ZERO_NOTE,
+        bottom_line,
+        interval,
+        summary_verdicts,
+        threshold_note,
+        waits,
+    )
+    from .metrics import ALL, DIFFERENCE, HEADLINE_METRICS, unstable_models
+
+    if township is None:
+        township = ALL
     table = Table(title=title, title_justify="left", caption_justify="left")
     table.add_column(
         "metric (overall)" if township == ALL else f"metric ({township})", no_wrap=True
@@ -268,7 +279,7 @@ def comparison_table(summary: pd.DataFrame, title: str, township: str = ALL) -> 
     unstable |= {DIFFERENCE} if unstable else set()
     verdicts = summary_verdicts(summary, township)
     below_zero = False
-    for metric in TABLE_METRICS:
+    for metric in (*HEADLINE_METRICS, "unstable_share"):
         if (metric, "isolated") not in block.index:
             continue
         cells = []
@@ -296,6 +307,16 @@ def comparison_table(summary: pd.DataFrame, title: str, township: str = ALL) -> 
 
 def summary_json(summary: pd.DataFrame, name: str, replications: int) -> dict[str, Any]:
     """Return the summary as nested dicts: models -> metric -> mean/ci_low/ci_high (NaN as null)."""
+    from .compare import bottom_line, summary_verdicts
+    from .metrics import (
+        ALL,
+        HEADLINE_METRICS,
+        METRICS,
+        stability_warnings,
+        staffing_warnings,
+        unstable_models,
+    )
+
 
     def clean(v: float) -> float | None:
         return None if v is None or math.isnan(v) else float(v)
