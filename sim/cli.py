@@ -80,6 +80,50 @@ def check(
         f"{len(sc.pools)} joint station(s), "
         f"{len(loaded.network.villages)} villages, {len(sc.incident_types)} incident types"
     )
+    for note in check_notes(sc):
+        out.print(f"note: {escape(note)}", soft_wrap=True, highlight=False)
+
+
+def check_notes(sc: Any) -> list[str]:
+    """Notes ``check`` prints: each command room's seats, and ``p`` lists renormalised to 1."""
+    notes = []
+    for pool in sc.pools:
+        room = pool.command_room
+        drawn = sum(room.drawn_from.values())
+        civilians = room.staff - drawn
+        notes.append(
+            f"pooled{'.' + pool.id if pool.id else ''}.command_room: {room.staff} seat(s): "
+            f"{drawn} officer(s) drawn from member stations, {civilians} civilian "
+            "call-taker(s) not on the police roll (docs/model.md)"
+        )
+    for path, dist in _choices(sc, ""):
+        if dist.renormalised_from is not None:
+            notes.append(
+                f"{path}: p sums to {dist.renormalised_from:g}; renormalised to sum to 1 "
+                f"({', '.join(f'{q:.4g}' for q in dist.p)})"
+            )
+    return notes
+
+
+def _choices(node: Any, path: str) -> Any:
+    """(path, distribution) of every ``choice`` distribution in a scenario model."""
+    from pydantic import BaseModel
+
+    from .distributions import Choice
+
+    if isinstance(node, Choice):
+        yield path, node
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            yield from _choices(getattr(node, name), f"{path}.{name}" if path else name)
+    elif isinstance(node, (list, tuple)):
+        for i, item in enumerate(node):
+            label = getattr(item, "id", None) or i
+            yield from _choices(item, f"{path}.{label}" if isinstance(label, str) else
+                                f"{path}[{label}]")
+    elif isinstance(node, dict):
+        for key, item in node.items():
+            yield from _choices(item, f"{path}.{key}")
 
 
 @app.command()
