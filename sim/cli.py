@@ -12,41 +12,26 @@ import re
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from .attribution import attribute as attribute_command
+from .attribution_command import attribute as attribute_command
 from .city import generate_city_command
-from .compare import (
-    BELOW_ZERO_MARK,
-    BELOW_ZERO_NOTE,
-    bottom_line,
-    interval,
-    summary_verdicts,
-    threshold_note,
-    waits,
-)
 from .errors import ScenarioError
 from .loader import load_scenario
-from .metrics import (
-    ALL,
-    DIFFERENCE,
-    HEADLINE_METRICS,
-    METRICS,
-    stability_warnings,
-    staffing_warnings,
-    unstable_models,
-)
 from .plots.command import plot_command, report_command
-from .run_folder import prepare_folder, run_scenario, write_run
-from .sweep.backends import worker_count
 from .sweep.command import sweep as sweep_command
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas, scipy, matplotlib, dask and the metric, sweep and chart code are imported
+# inside the commands that need them: `policesim check` and `import sim.cli` stay fast.
 
 app = typer.Typer(
     add_completion=False,
@@ -58,10 +43,17 @@ err = Console(stderr=True)
 # Wide enough for the comparison table when stdout is a file or pipe (rich assumes 80).
 out = Console() if Console().is_terminal else Console(width=140)
 
-#: Metrics shown in the comparison table printed after a run.
-TABLE_METRICS = (*HEADLINE_METRICS, "unstable_share")
-#: Metrics that ``run --json`` guarantees (more are included).
-JSON_METRICS = tuple(METRICS)
+
+
+def __getattr__(name: str) -> Any:
+    """``TABLE_METRICS`` (the comparison table's rows) and ``JSON_METRICS``, computed lazily."""
+    if name not in ("TABLE_METRICS", "JSON_METRICS"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from .metrics import HEADLINE_METRICS, METRICS
+
+    if name == "TABLE_METRICS":  # metrics shown in the comparison table printed after a run
+        return (*HEADLINE_METRICS, "unstable_share")
+    return tuple(METRICS)  # JSON_METRICS: what ``run --json`` guarantees (more are included)
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.")]
 
@@ -89,6 +81,50 @@ def check(
         f"{len(sc.pools)} joint station(s), "
         f"{len(loaded.network.villages)} villages, {len(sc.incident_types)} incident types"
     )
+    for note in check_notes(sc):
+        out.print(f"note: {escape(note)}", soft_wrap=True, highlight=False)
+
+
+def check_notes(sc: Any) -> list[str]:
+    """Notes ``check`` prints: each command room's seats, and ``p`` lists renormalised to 1."""
+    notes = []
+    for pool in sc.pools:
+        room = pool.command_room
+        drawn = sum(room.drawn_from.values())
+        civilians = room.staff - drawn
+        notes.append(
+            f"pooled{'.' + pool.id if pool.id else ''}.command_room: {room.staff} seat(s): "
+            f"{drawn} officer(s) drawn from member stations, {civilians} civilian "
+            "call-taker(s) not on the police roll (docs/model.md)"
+        )
+    for path, dist in _choices(sc, ""):
+        if dist.renormalised_from is not None:
+            notes.append(
+                f"{path}: p sums to {dist.renormalised_from:g}; renormalised to sum to 1 "
+                f"({', '.join(f'{q:.4g}' for q in dist.p)})"
+            )
+    return notes
+
+
+def _choices(node: Any, path: str) -> Any:
+    """(path, distribution) of every ``choice`` distribution in a scenario model."""
+    from pydantic import BaseModel
+
+    from .distributions import Choice
+
+    if isinstance(node, Choice):
+        yield path, node
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            yield from _choices(getattr(node, name), f"{path}.{name}" if path else name)
+    elif isinstance(node, (list, tuple)):
+        for i, item in enumerate(node):
+            label = getattr(item, "id", None) or i
+            yield from _choices(item, f"{path}.{label}" if isinstance(label, str) else
+                                f"{path}[{label}]")
+    elif isinstance(node, dict):
+        for key, item in node.items():
+            yield from _choices(item, f"{path}.{key}")
 
 
 @app.command()
@@ -114,6 +150,13 @@ def run(
         ),
     ] = 1,
     force: Annotated[bool, typer.Option(help="Overwrite an existing results folder.")] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Continue an interrupted run in --out: run only the replications it lacks "
+            "(same scenario and options)."
+        ),
+    ] = False,
     allow_outside_paths: Annotated[
         bool, typer.Option(help="Allow network files outside the scenario's folder.")
     ] = False,
@@ -126,6 +169,10 @@ def run(
     ] = "all",
 ) -> None:
     """Run a scenario under both models with paired replications and write a results folder."""
+    from . import run_folder
+    from .metrics import stability_warnings, staffing_warnings
+    from .sweep.backends import worker_count
+
     if by not in BREAKDOWNS:
         err.print(f"[bold red]error:[/] --by: expected one of {', '.join(BREAKDOWNS)}, got {by!r}")
         raise typer.Exit(2)
@@ -141,17 +188,24 @@ def run(
         folder = (
             out_dir or Path("results") / f"{_slug(scenario.stem)}-{datetime.now():%Y%m%d-%H%M%S}"
         )
-        prepare_folder(folder, force)
+        partial = run_folder.prepare_run_folder(folder, loaded, force, resume)
     except ScenarioError as exc:
         _fail(exc)
     n = loaded.scenario.replications
-    with _progress(n, f"{loaded.scenario.name}: replications") as advance:
-        result = run_scenario(
-            loaded, n, workers=worker_count(workers, n), on_done=lambda _r: advance()
-        )
     try:
-        write_run(folder, loaded, result)
+        with _progress(n, f"{loaded.scenario.name}: replications") as advance:
+            result = run_folder.run_scenario(
+                loaded,
+                n,
+                workers=worker_count(workers, n),
+                on_done=lambda _r: advance(),
+                partial=partial,
+            )
+        run_folder.write_run(folder, loaded, result)
         write_error = None
+    except KeyboardInterrupt:
+        _interrupted(scenario, folder, partial, n, reps=reps, seed=seed, days=days,
+                     workers=workers, allow_outside_paths=allow_outside_paths)
     except OSError as exc:  # e.g. the disk filled up: the numbers are still worth showing
         write_error = ScenarioError(
             folder,
@@ -178,6 +232,24 @@ def run(
         _fail(write_error)
     if not as_json:
         out.print(f"results written to {folder}")
+
+
+def _interrupted(scenario: Path, folder: Path, partial: Any, n: int, **options: Any) -> None:
+    """Say what an interrupted run kept and how to continue it; exit 130 (as for SIGINT)."""
+    from .run_folder import resume_command
+
+    argv = [
+        f"--{name.replace('_', '-')}" + ("" if value is True else f"={value}")
+        for name, value in options.items()
+        if value not in (None, False) and not (name == "workers" and value == 1)
+    ]
+    kept = len(partial.finished(below=n))
+    err.print(
+        f"interrupted after {kept} of {n} replications; finished ones kept in {folder}; "
+        f"continue with: {resume_command(scenario, folder, argv)}",
+        highlight=False, markup=False, soft_wrap=True,
+    )
+    raise typer.Exit(130)
 
 
 #: Breakdowns ``run --by`` can print (``all`` prints the overall table only).
@@ -222,11 +294,24 @@ class _progress:
             self.bar.stop()
 
 
-def comparison_table(summary: pd.DataFrame, title: str, township: str = ALL) -> Table:
+def comparison_table(summary: pd.DataFrame, title: str, township: str | None = None) -> Table:
     """Return a rich table of each metric's means [95% CI], paired difference and verdict.
 
     The ``better`` column and the caption's bottom line come from :mod:`sim.compare`.
     """
+    from .compare import (
+        BELOW_ZERO_MARK,
+        BELOW_ZERO_NOTE,
+        bottom_line,
+        interval,
+        summary_verdicts,
+        threshold_note,
+        waits,
+    )
+    from .metrics import ALL, DIFFERENCE, HEADLINE_METRICS, unstable_models
+
+    if township is None:
+        township = ALL
     table = Table(title=title, title_justify="left", caption_justify="left")
     table.add_column(
         "metric (overall)" if township == ALL else f"metric ({township})", no_wrap=True
@@ -239,7 +324,7 @@ def comparison_table(summary: pd.DataFrame, title: str, township: str = ALL) -> 
     unstable |= {DIFFERENCE} if unstable else set()
     verdicts = summary_verdicts(summary, township)
     below_zero = False
-    for metric in TABLE_METRICS:
+    for metric in (*HEADLINE_METRICS, "unstable_share"):
         if (metric, "isolated") not in block.index:
             continue
         cells = []
@@ -267,6 +352,16 @@ def comparison_table(summary: pd.DataFrame, title: str, township: str = ALL) -> 
 
 def summary_json(summary: pd.DataFrame, name: str, replications: int) -> dict[str, Any]:
     """Return the summary as nested dicts: models -> metric -> mean/ci_low/ci_high (NaN as null)."""
+    from .compare import bottom_line, summary_verdicts
+    from .metrics import (
+        ALL,
+        HEADLINE_METRICS,
+        METRICS,
+        stability_warnings,
+        staffing_warnings,
+        unstable_models,
+    )
+
 
     def clean(v: float) -> float | None:
         return None if v is None or math.isnan(v) else float(v)

@@ -174,7 +174,12 @@ def _read_graphml(path: Path) -> tuple[list[NodeSpec], list[EdgeSpec]]:
             ("network", "graphml"), f"{path.name!r} is not a valid GraphML file ({detail})"
         ) from None
     nodes = [{"id": str(n), **attrs} for n, attrs in g.nodes(data=True)]
-    edges = [{"from": str(u), "to": str(v), **attrs} for u, v, attrs in g.edges(data=True)]
+    # An edge's GraphML ``id`` (networkx and OSMnx write one per edge of a multigraph) names
+    # the edge, not a road attribute.
+    edges = [
+        {"from": str(u), "to": str(v), **{k: a for k, a in attrs.items() if k != "id"}}
+        for u, v, attrs in g.edges(data=True)
+    ]
     labels = [f"node {n['id']!r}" for n in nodes]
     arrow = "->" if g.is_directed() else "-"
     labels_e = [f"edge {e['from']!r} {arrow} {e['to']!r}" for e in edges]
@@ -239,6 +244,14 @@ def _read_csv(path: Path, key: str) -> list[dict[str, object]]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
+            names = reader.fieldnames or []
+            if any(";" in name for name in names) and not any("," in n for n in names):
+                raise NetworkError(
+                    where,
+                    f"{path.name!r} line {reader.line_num}: {names[0].split(';')[0]!r}: "
+                    "the file looks semicolon-separated; use commas (in Excel: save as "
+                    "'CSV UTF-8 (comma delimited)')",
+                )
             rows = []
             for row in reader:
                 if None in row:
@@ -259,6 +272,45 @@ def _read_csv(path: Path, key: str) -> list[dict[str, object]]:
     return rows
 
 
+#: Road attributes of OpenStreetMap tools (OSMnx) in files, and how they are read:
+#: ``travel_time`` in seconds (read as seconds / 60 minutes), ``length`` in metres
+#: (read as metres / 1000 km, at ``speed_kmh`` or the network's ``default_speed_kmh``).
+OSM_EDGE_ATTRIBUTES = {
+    "travel_time": ("minutes", 60.0, "seconds"),
+    "length": ("km", 1000.0, "metres"),
+}
+
+
+class _OsmValueError(ValueError):
+    """An OpenStreetMap length attribute that is not a number."""
+
+
+def _osm_lengths(row: dict) -> dict:
+    """Read an edge's ``travel_time`` (seconds) or ``length`` (metres) as minutes or km.
+
+    Only when the row gives neither ``minutes`` nor ``km``; with both OSM names,
+    ``travel_time`` wins (it already includes the road's speed) and ``length``
+    is dropped. Other OSMnx attributes are not accepted (a misspelt column must
+    not pass silently): remove them, or export only these.
+    """
+    if "minutes" in row or "km" in row:
+        return row
+    out = dict(row)
+    if "travel_time" in out:
+        out.pop("length", None)
+    for name, (ours, per_unit, unit) in OSM_EDGE_ATTRIBUTES.items():
+        if name in out:
+            value = out.pop(name)
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise _OsmValueError(
+                    f"{name}: should be a number of {unit} (got {value!r})"
+                ) from None
+            out[ours] = number / per_unit
+    return out
+
+
 def _rows_to_specs(
     rows: list[dict],
     cls: type,
@@ -275,7 +327,15 @@ def _rows_to_specs(
         row = dict(row)
         line = row.pop("__line__", None)
         try:
+            if cls is EdgeSpec:
+                row = _osm_lengths(row)
             out.append(cls.model_validate(row, strict=False))
+        except _OsmValueError as exc:
+            where = (
+                f"{file_name or ''} line {line}".strip() if line is not None
+                else f"{file_name + ' ' if file_name else ''}{labels[i] if labels else i}"
+            )
+            raise NetworkError(("network", key), f"{where}: {exc}") from None
         except ValidationError as exc:
             err = exc.errors()[0]
             loc = ".".join(str(p) for p in err["loc"])

@@ -20,7 +20,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-import sim.cli
+import sim.run_folder
 import sim.sweep.backends as backends
 from sim.cli import app
 from sim.results_io import INCOMPLETE
@@ -74,13 +74,13 @@ def test_help_says_workers_are_capped():
 
 def test_run_caps_its_workers_at_the_replications(monkeypatch, tmp_path):
     seen = []
-    real = sim.cli.run_scenario
+    real = sim.run_folder.run_scenario
 
-    def spy(loaded, n, workers=1, on_done=None):
+    def spy(loaded, n, workers=1, on_done=None, **kw):
         seen.append(workers)
-        return real(loaded, n, workers=1, on_done=on_done)
+        return real(loaded, n, workers=1, on_done=on_done, **kw)
 
-    monkeypatch.setattr(sim.cli, "run_scenario", spy)
+    monkeypatch.setattr(sim.run_folder, "run_scenario", spy)
     scenario = Path(__file__).parent / "bad_scenarios" / "base.yaml"
     out = tmp_path / "r"
     res = runner.invoke(app, ["run", str(scenario), "--reps", "2", "--workers", "1000",

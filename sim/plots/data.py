@@ -18,7 +18,7 @@ import pandas as pd
 from ..errors import ScenarioError
 from ..loader import LoadedScenario, load_scenario
 from ..metrics import METRICS
-from ..results_io import INCOMPLETE, MANIFEST, read_results
+from ..results_io import CSV_ENCODING, INCOMPLETE, MANIFEST, read_results
 
 SWEEP_MANIFEST = "sweep.json"
 #: Files a sweep folder must hold for its charts.
@@ -205,7 +205,7 @@ def load_sweep(folder: str | Path) -> SweepData:
         raise ScenarioError(folder, "sweep.json", "'parameters' must be a list of column names")
     try:
         runs = pd.read_parquet(folder / "runs.parquet")
-        points = pd.read_csv(folder / "points.csv")
+        points = pd.read_csv(folder / "points.csv", encoding=CSV_ENCODING)
     except Exception as exc:  # pyarrow and pandas raise many types for damaged files
         raise ScenarioError(
             folder, "", f"sweep tables cannot be read ({type(exc).__name__}: {exc})"

@@ -13,7 +13,7 @@ import shlex
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -21,11 +21,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import ScenarioError
-from .backends import make_backend
-from .grid import combine, load_grid, short
-from .plan import SweepPlan, build_plan
-from .run import run_sweep
-from .summary import print_summary
+
+if TYPE_CHECKING:
+    from .plan import SweepPlan
 
 EXIT_FAILED_TASKS = 1
 EXIT_BAD_INPUT = 2
@@ -69,6 +67,8 @@ def resume_command(argv: list[str], folder: Path) -> str:
 
 
 def _print_plan(plan: SweepPlan, out: Console) -> None:
+    from .grid import short
+
     table = Table(
         title=(
             f"{plan.scenario_name}: {len(plan.points)} points × {plan.replications} "
@@ -147,6 +147,12 @@ def sweep(
     Writes runs.parquet (one row per point, replication and model), points.csv
     (means and 95% CIs, and the paired isolated - pooled difference) and sweep.json.
     """
+    from .backends import make_backend
+    from .grid import combine, load_grid
+    from .plan import build_plan
+    from .run import run_sweep
+    from .summary import print_summary
+
     err = Console(stderr=True)
     out = Console() if Console().is_terminal else Console(width=140)
     try:

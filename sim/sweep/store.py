@@ -47,6 +47,7 @@ from ..errors import ScenarioError
 from ..metrics import METRICS
 from ..models import MODELS
 from ..results_io import (
+    CSV_ENCODING,
     INCOMPLETE,
     atomic_text,
     atomic_write,
@@ -289,10 +290,13 @@ class SweepFolder:
         return df
 
     def write_tables(self, runs: pd.DataFrame, points: pd.DataFrame) -> None:
-        """Write ``runs.parquet`` and ``points.csv`` atomically."""
+        """Write ``runs.parquet`` and ``points.csv`` (UTF-8 with a BOM, for Excel) atomically."""
         write_parquet(runs, self.out / RUNS)
-        atomic_text(
-            self.out / POINTS_CSV, points.to_csv(index=False, float_format="%.10g", na_rep="")
+        atomic_write(
+            self.out / POINTS_CSV,
+            lambda p: points.to_csv(
+                p, index=False, float_format="%.10g", na_rep="", encoding=CSV_ENCODING
+            ),
         )
 
 
