@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from .city import generate_city_command
+from .design.commands import design_command, staff_command
 from .compare import (
     BELOW_ZERO_MARK,
     BELOW_ZERO_NOTE,
@@ -316,6 +317,8 @@ app.command("sweep")(sweep_command)
 app.command("generate-city")(generate_city_command)
 app.command("plot")(plot_command)
 app.command("report")(report_command)
+app.command("design")(design_command)
+app.command("staff")(staff_command)
 
 
 def main() -> None:
