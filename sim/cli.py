@@ -22,7 +22,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from .city import generate_city_command
-from .design.commands import design_command, staff_command
 from .compare import (
     BELOW_ZERO_MARK,
     BELOW_ZERO_NOTE,
@@ -32,6 +31,7 @@ from .compare import (
     threshold_note,
     waits,
 )
+from .design.commands import design_command, staff_command
 from .errors import ScenarioError
 from .loader import load_scenario
 from .metrics import (

@@ -70,7 +70,9 @@ def with_pools(doc: dict[str, Any], pools: list[dict[str, Any]]) -> dict[str, An
     return out
 
 
-def load_doc(doc: dict[str, Any], source: Path, allow_outside_paths: bool = False) -> LoadedScenario:
+def load_doc(
+    doc: dict[str, Any], source: Path, allow_outside_paths: bool = False
+) -> LoadedScenario:
     """Validate a design document as if it were the file ``source`` (network files beside it)."""
     return scenario_from_dict(doc, source, None, allow_outside_paths)
 

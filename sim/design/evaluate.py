@@ -25,7 +25,7 @@ from ..scenario import PoolSpec
 from .candidates import StationGeo, enumerate_pools, station_geo
 from .designs import base_document, design_key, load_doc, pool_doc, with_pools, write_design
 from .partition import Column, Infeasible, solve
-from .proxy import ProxyModel, design_score, proxy_model
+from .proxy import design_score, proxy_model
 from .simulate import Runner, paired
 
 #: Metrics of the ranked table (each: design mean and paired difference with the status quo).
@@ -91,8 +91,8 @@ def _resolve_keep(loaded: LoadedScenario, keep: list[str]) -> list[tuple[list[st
     seen: set[str] = set()
     for members, _, _ in out:
         if seen & set(members):
-            raise ScenarioError("--keep", "", f"station(s) {', '.join(sorted(seen & set(members)))} "
-                                "are in two kept pools")  # fmt: skip
+            both = ", ".join(sorted(seen & set(members)))
+            raise ScenarioError("--keep", "", f"station(s) {both} are in two kept pools")
         seen |= set(members)
     return out
 
@@ -122,8 +122,10 @@ def _no_candidates(geo: StationGeo, req: DesignRequest, excluded: set[int]) -> S
 
 def propose(loaded: LoadedScenario, req: DesignRequest) -> tuple[list[Design], Design | None,
                                                                  Design, int]:
-    """Return the K best designs, the scenario's own design (or None), the status quo, and the
-    number of candidate pools."""
+    """Return the K best designs, the scenario's own design (or None), the status quo, and more.
+
+    The fourth value is the number of candidate pools.
+    """
     sc = loaded.scenario
     geo = station_geo(loaded)
     pm = proxy_model(loaded, geo)
@@ -218,8 +220,10 @@ def rank(
             m, lo, hi = t_interval(np.array(paired(per, base, metric)))
             row[f"{metric}_diff"], row[f"{metric}_diff_lo"], row[f"{metric}_diff_hi"] = m, lo, hi
         rows.append(row)
-    sq: dict[str, Any] = {"design": STATUS_QUO, "pools": 0, "pooled_stations": 0,
-                          "proxy": round(status_quo_proxy, 2), "proxy_vs_status_quo": 0.0}  # fmt: skip
+    sq: dict[str, Any] = {
+        "design": STATUS_QUO, "pools": 0, "pooled_stations": 0,
+        "proxy": round(status_quo_proxy, 2), "proxy_vs_status_quo": 0.0,
+    }
     for metric in dict.fromkeys((rank_metric, *TABLE_METRICS)):
         sq[metric] = t_interval(np.array([r["isolated"][metric] for r in base]))[0]
         sq[f"{metric}_diff"] = sq[f"{metric}_diff_lo"] = sq[f"{metric}_diff_hi"] = 0.0

@@ -114,7 +114,7 @@ class ProxyModel:
         return MIN_PER_DAY * self.calls_per_min[i] * per_call
 
     def pool(self, members: tuple[int, ...], host: int, spec: PoolSpec | None = None) -> float:
-        """Delay minutes per day of ``members`` pooled with ``host`` (``spec``: its real staffing)."""
+        """Delay minutes per day of ``members`` pooled with ``host`` (``spec``: real staffing)."""
         tpl = self.template
         if spec is not None:
             room = sum(spec.command_room.drawn_from.values())
@@ -147,7 +147,8 @@ class ProxyModel:
         for i in members:
             mask, w = self._own_villages(i)
             if w.size:
-                total += self.inv_per_day[i] * 2 * float(np.dot(w, self.geo.village_min[host, mask]))
+                trip = float(np.dot(w, self.geo.village_min[host, mask]))
+                total += self.inv_per_day[i] * 2 * trip
         return total
 
     def best_host(
