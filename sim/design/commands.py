@@ -266,6 +266,8 @@ def staff_command(
         out.print(f"{m}: " + (f"{n} officers ({result['stations'][m]})" if n is not None
                               else f"not met within {search.budget} officers"), soft_wrap=True)
     if result["saves"] is not None:
-        out.print(f"officers pooling saves at the same service level: {result['saves']} "
+        saves = result["saves"]
+        verb = "saves" if saves >= 0 else "costs"
+        out.print(f"officers pooling {verb} at the same service level: {abs(saves)} "
                   f"(pooled split: {result['split'].label()}; today {total_now})")  # fmt: skip
     out.print(f"{runner.simulated} simulations run, {runner.reused} reused; written to {folder}")
