@@ -49,7 +49,8 @@ def pool_doc(
     doc = template.model_dump(mode="json", by_alias=True, exclude_none=True)
     doc.update(id=pool_id, host=host, members=list(members))
     doc["command_room"]["drawn_from"] = room
-    doc["command_room"]["staff"] = max(template.command_room.staff, sum(room.values()))
+    dedicated = template.command_room.staff - room_n  # call-takers not drawn from a station
+    doc["command_room"]["staff"] = max(0, dedicated) + sum(room.values())
     if template.case_team is not None:
         doc["case_team"]["from_stations"] = case
     return doc

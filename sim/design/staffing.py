@@ -14,7 +14,9 @@ Search (it never simulates every combination):
 2. **The split (``--vary case_team,command_room``).** At the pooled model's
    smallest ``N``, moving one officer between the community teams and the
    case team or the room (one step each way) is tried at ``N - 1``; a split
-   that meets the target there is kept and the step repeats (greedy).
+   that meets the target there is kept and the step repeats (greedy). Room
+   seats follow the officers drawn for them (a room left with no seat is not
+   a valid scenario), so no officer leaves the count.
 
 The frontier is every candidate simulated: the target metric (mean and 95%
 CI) against total officers for both models; "pooling saves" is the isolated
@@ -165,8 +167,12 @@ class StaffSearch:
         pooled = doc["pooled"]
         blocks = pooled if isinstance(pooled, list) else [pooled]
         for b, room, case in zip(blocks, split.room, split.case):
+            # dedicated call-takers (staff not drawn from a station) stay; drawn seats follow
+            dedicated = int(b["command_room"]["staff"]) - sum(
+                b["command_room"].get("drawn_from", {}).values()
+            )
             b["command_room"]["drawn_from"] = dict(room)
-            b["command_room"]["staff"] = max(int(b["command_room"]["staff"]), sum(room.values()))
+            b["command_room"]["staff"] = max(0, dedicated) + sum(room.values())
             if b.get("case_team") is not None:
                 b["case_team"]["from_stations"] = dict(case)
         return doc
