@@ -159,8 +159,9 @@ def design_command(
     table.to_csv(folder / "ranked.csv", index=False)
     from .mapchart import pools_map
 
-    best = next(d for d in result["designs"] if d.name == table.iloc[0]["design"]) \
-        if table.iloc[0]["design"] != "status_quo" else result["designs"][0]
+    # the map shows the best-ranked design that pools something
+    best_name = next(n for n in table["design"] if n != "status_quo")
+    best = next(d for d in result["designs"] if d.name == best_name)
     pools_map(loaded, best, result["designs"], folder / "pools_map.png")
     summary = {
         "scenario": str(scenario),
