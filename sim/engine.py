@@ -600,9 +600,15 @@ class Engine:
             env.timeout(float(wi.arrival_min[w]) - env.now).callbacks.append(self._on_walk_in)
 
     def _receive(self, call: Call, g: Group) -> None:
+        """Take a call: at a free seat of the group's desk or room, else as a plain delay.
+
+        A desk with nobody at it (its only on-duty officer is out on a call)
+        does not leave the phone ringing: the call is forwarded to the duty
+        officer's phone and handled in the usual time without a seat.
+        """
         if not g.handles:
             self._dispatch(call, g)
-        elif g.room is None:
+        elif g.room is None or g.room.capacity == 0:
             self.env.timeout(self.handling[call.i]).callbacks.append(
                 lambda _e: self._dispatch(call, g)
             )

@@ -344,3 +344,15 @@ def test_standby_officers_are_called_in_for_urgent_calls_only():
     assert on.officers["on_duty_min"].sum() == pytest.approx(
         off.officers["on_duty_min"].sum() + 40.0
     )
+
+
+def test_a_call_to_an_empty_desk_is_forwarded_not_left_waiting():
+    """The only desk officer is out on a call: the next call is still handled at once."""
+    doc = tiny([2], duty_desk={"seats": 1, "may_respond": True})
+    doc["isolated"]["handling_min"] = {"dist": "exponential", "mean": 1}
+    calls = [Call(0.0, scene_min=100), Call(1.0, scene_min=100), Call(10.0, priority=1)]
+    r = run(doc, "isolated", calls, handling=[0.0, 0.0, 2.0])
+    # Call 0 takes the field officer, call 1 the desk officer: nobody sits at 10.
+    assert _row(r, 2)["handled_min"] == pytest.approx(12.0), (
+        "rule: a call to an unstaffed desk is forwarded to the duty officer's phone"
+    )
