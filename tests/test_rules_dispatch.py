@@ -1,0 +1,182 @@
+"""Rule tests: which free officers a call gets, and from where they drive (docs/model.md).
+
+Rule (Dispatch 1): after handling, the nearest free eligible officers are
+sent, by travel minutes from where each officer is now -- its base, its patrol
+village, or the scene it left while it drives back -- ties to the lower
+officer number; ``turnout_min`` is added to every journey. The multi-officer
+path and the by-place index of large groups choose the same officers.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import sim.engine
+from sim.incidents import draw_incidents
+from sim.models import MODELS
+from tests.rulekit import C, load, run, scenario
+
+NEAREST = "rule: nearest free officer by travel minutes"
+TIE = "rule: equal travel minutes go to the lower officer number"
+WHERE_NOW = "rule: travel minutes from where the officer is now (driving back: the scene it left)"
+SETTLED = "rule: an officer that has reached its rest place is there"
+MULTI = "rule: a call needing k officers gets the k nearest free officers"
+INDEX = "rule: the by-place index of a large group picks the same officers as the scan"
+PATROL = "rule: a free officer on patrol is at a village of its own township"
+BASE = "rule: patrol share 0 keeps every free officer at its base"
+TURNOUT = "rule: turnout minutes are added to every journey to a scene"
+
+# Village VA of township A; the stations' bases are 9, 3, 20 and 6 minutes away.
+STAR = [("VA", "SA", 9), ("VA", "SB", 3), ("VA", "SC", 20), ("VA", "SD", 6),
+        ("SB", "VB", 1), ("SC", "VC", 1), ("SD", "VD", 1)]  # fmt: skip
+STAR_VILLAGES = {"VA": "A", "VB": "B", "VC": "C", "VD": "D"}
+
+
+def star(n: int = 1, **top):
+    stations = {s: (f"S{s}", n) for s in "ABCD"}
+    return scenario(STAR, stations, STAR_VILLAGES, **top)
+
+
+@pytest.fixture(params=["scan", "index"])
+def search(request, monkeypatch):
+    """Run a test with the small-group scan and again with the large-group index forced."""
+    if request.param == "index":
+        monkeypatch.setattr(sim.engine, "INDEX_MIN_OFFICERS", 0)
+    else:
+        monkeypatch.setattr(sim.engine, "INDEX_MIN_OFFICERS", 10**9)
+    return request.param
+
+
+def test_one_officer_call_gets_the_nearest_free_officer(search):
+    r = run(star(), "pooled", [C(10, "VA")])
+    assert r.travelled() == [1], f"{NEAREST}: B's officer (3 min) beats A (9), D (6), C (20)"
+    assert r.time("first_arrival", 0) == 13, f"{NEAREST}: arrives 3 minutes after the call"
+    assert r.counts(0) == (0, 1, 0, 0), f"{NEAREST}: one officer from another station"
+
+
+def test_equal_minutes_go_to_the_lower_officer_number(search):
+    doc = scenario([("V", "S", 5)], {"A": ("S", 3)}, {"V": "A"})
+    r = run(doc, "isolated", [C(0, "V")])
+    assert r.travelled() == [0], f"{TIE}: three officers at one base, officer 0 goes"
+    roads = [("VA", "SA", 4), ("VA", "SB", 4), ("VA", "SC", 4)]
+    doc = scenario(roads, {s: (f"S{s}", 1) for s in "ABC"}, {"VA": "A"})
+    for need, expected in ((1, [0]), (2, [0, 1])):
+        r = run(doc, "pooled", [C(0, "VA", need=need)])
+        assert r.travelled() == expected, f"{TIE}: stations 4 minutes away each, need {need}"
+
+
+@pytest.mark.parametrize("need, sent, full", [(2, [1, 3], 16), (3, [0, 1, 3], 19)])
+def test_a_call_needing_k_officers_gets_the_k_nearest(search, need, sent, full):
+    r = run(star(), "pooled", [C(10, "VA", need=need)])
+    assert r.travelled() == sent, f"{MULTI}: need {need}"
+    assert r.time("first_arrival", 0) == 13, f"{MULTI}: the nearest arrives first"
+    assert r.time("full_strength", 0) == full, f"{MULTI}: the k-th nearest completes it"
+
+
+def test_large_group_index_picks_the_nearest_by_number():
+    # 4 stations x 12 officers = 48 community officers: the by-place index is used.
+    r = run(star(12), "pooled", [C(10, "VA", need=14)])
+    assert r.engine.groups[0].free_index is not None, f"{INDEX}: the index must be in use"
+    assert r.travelled() == [*range(12, 24), 36, 37], (
+        f"{INDEX}: all 12 of B (3 min), then D's two lowest numbers (6 min)"
+    )
+    assert r.time("full_strength", 0) == 16, f"{INDEX}: D's officers complete it"
+
+
+# Pooled A and B: B's base is 14 min from VB, A's 17; VX (township A) is 2 min from VB,
+# 15 from A's base and 16 from B's. A B officer leaving a call at VB is nearest to VX
+# until it is back at its base, 14 minutes after the scene clears.
+BACK = [("SA", "VX", 15), ("VX", "VB", 2), ("VB", "SB", 14)]
+
+
+@pytest.mark.parametrize("crowd", [(1, 1), (25, 20)], ids=["scan", "index"])
+def test_officer_driving_back_is_at_the_scene_it_left(crowd):
+    n_a, n_b = crowd
+    doc = scenario(BACK, {"A": ("SA", n_a), "B": ("SB", n_b)}, {"VX": "A", "VB": "B"})
+    first_b = n_a
+    r = run(doc, "pooled", [C(0, "VB", need=n_b, scene=6), C(25, "VX", scene=6)])
+    assert (r.engine.groups[0].free_index is not None) == (n_a + n_b > 40)
+    assert r.time("first_arrival", 0) == 14, f"{NEAREST}: B's officers take B's call"
+    assert r.time("first_arrival", 1) == 27, f"{WHERE_NOW}: 2 minutes from VB, not 16 from SB"
+    assert r.counts(1) == (0, 1, 0, 0), f"{WHERE_NOW}: a B officer takes A's call"
+    assert r.travel_min(first_b) == 14 + 2, f"{WHERE_NOW}: B's first officer drove both"
+
+
+@pytest.mark.parametrize("crowd", [(1, 1), (25, 20)], ids=["scan", "index"])
+def test_officer_back_at_base_is_at_its_base(crowd):
+    n_a, n_b = crowd
+    doc = scenario(BACK, {"A": ("SA", n_a), "B": ("SB", n_b)}, {"VX": "A", "VB": "B"})
+    # B's call clears at 20; its officers are back at SB at 34 exactly.
+    r = run(doc, "pooled", [C(0, "VB", need=n_b, scene=6), C(34, "VX", scene=6)])
+    assert r.time("first_arrival", 1) == 34 + 15, f"{SETTLED}: A's officer (15) beats SB (16)"
+    assert r.counts(1) == (1, 0, 0, 0), f"{SETTLED}: A's own officer goes"
+
+
+def test_isolated_officer_driving_back_is_sent_from_the_scene():
+    doc = scenario([("S", "V1", 30), ("V1", "V2", 5), ("S", "V2", 33)], {"A": ("S", 2)},
+                   {"V1": "A", "V2": "A"})  # fmt: skip
+    r = run(doc, "isolated", [C(0, "V1"), C(45, "V2")])
+    assert r.time("first_arrival", 1) == 50, f"{WHERE_NOW}: officer 0 is 5 minutes away at V1"
+    assert r.travel_min(1) == 0, f"{WHERE_NOW}: officer 1 (33 minutes away) stays"
+
+
+PATROL_ROADS = [("SA", "VA", 10), ("VA", "VB", 8), ("VB", "SB", 10)]
+PATROL_STATIONS = {"A": ("SA", 1), "B": ("SB", 1)}
+
+
+@pytest.mark.parametrize("model", ["isolated", "pooled"])
+def test_patrolling_officer_is_at_its_own_village(model):
+    doc = scenario(PATROL_ROADS, PATROL_STATIONS, {"VA": "A", "VB": "B"}, turnout_min=3,
+                   patrol={"share": 1.0, "position": "demand_weighted"})  # fmt: skip
+    r = run(doc, model, [C(100, "VA"), C(200, "VB")])
+    assert r.time("first_arrival", 0) == 103, f"{PATROL}: A's officer waits at VA"
+    assert r.time("first_arrival", 1) == 203, f"{PATROL}: B's officer waits at VB"
+    assert r.counts(0)[0] == 1 and r.counts(1)[0] == 1, f"{PATROL}: each township's own"
+
+
+def test_patrol_stays_in_the_officers_own_township():
+    doc = scenario(PATROL_ROADS, PATROL_STATIONS, {"VA": "A", "VB": "B"}, turnout_min=3,
+                   patrol={"share": 1.0, "position": "uniform"})  # fmt: skip
+    r = run(doc, "pooled", [C(100, "VA", need=2)])
+    assert r.time("first_arrival", 0) == 103, f"{PATROL}: A's officer is at VA"
+    assert r.time("full_strength", 0) == 111, f"{PATROL}: B's officer comes from VB, not VA"
+
+
+@pytest.mark.parametrize("model", ["isolated", "pooled"])
+def test_patrol_share_zero_keeps_officers_at_base(model):
+    doc = scenario(PATROL_ROADS, PATROL_STATIONS, {"VA": "A", "VB": "B"}, turnout_min=3,
+                   patrol={"share": 0.0, "position": "demand_weighted"})  # fmt: skip
+    r = run(doc, model, [C(100, "VA"), C(200, "VB")])
+    assert r.time("first_arrival", 0) == 113, f"{BASE}: A's officer drives 10 from SA"
+    assert r.time("first_arrival", 1) == 213, f"{BASE}: B's officer drives 10 from SB"
+
+
+def test_turnout_is_added_to_every_journey():
+    doc = star(turnout_min=4)
+    r = run(doc, "pooled", [C(10, "VA", need=2)])
+    assert r.time("first_arrival", 0) == 10 + 3 + 4, f"{TURNOUT}: 3 road minutes + 4"
+    assert r.time("full_strength", 0) == 10 + 6 + 4, f"{TURNOUT}: 6 road minutes + 4"
+    assert r.travel_min(1) == 7 and r.travel_min(3) == 10, f"{TURNOUT}: counted as travel"
+    doc = scenario([("S", "V", 0)], {"A": ("S", 1)}, {"V": "A"}, turnout_min=4)
+    r = run(doc, "isolated", [C(10, "V")])
+    assert r.time("first_arrival", 0) == 14, f"{TURNOUT}: also when the road is 0 minutes"
+
+
+def test_index_and_scan_choose_the_same_officers_on_a_busy_day(monkeypatch):
+    doc = star(12, horizon_days=2, patrol={"share": 0.6, "position": "demand_weighted"})
+    doc["incident_types"] = [
+        {"id": "call", "rate_per_day": 150, "priority": 2, "officers_required":
+         {"dist": "choice", "values": [1, 2, 5], "p": [0.6, 0.3, 0.1]},
+         "on_scene_min": {"dist": "exponential", "mean": 45}},
+    ]  # fmt: skip
+    loaded = load(doc)
+    stream = draw_incidents(loaded.scenario, loaded.network, 0)
+    out = {}
+    for name, limit in (("scan", 10**9), ("index", 0)):
+        monkeypatch.setattr(sim.engine, "INDEX_MIN_OFFICERS", limit)
+        layout = MODELS["pooled"](loaded)
+        eng = sim.engine.Engine(loaded.scenario, loaded.network, layout, stream, 0, 1)
+        rec = eng.run()
+        out[name] = (list(rec.first_arrival), list(rec.full_strength), rec.officer_rows)
+    assert len(stream) > 200
+    assert out["scan"] == out["index"], f"{INDEX}: every arrival and officer minute equal"
