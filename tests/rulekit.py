@@ -9,7 +9,8 @@ handling, turnout, shifts) is written out, never left to a schema default, so
 the tests keep meaning the same thing when defaults move.
 
 Officer numbers follow the layout: stations in scenario order, each station's
-community officers first, then (pooled) its case-team officers.
+community officers first, then (pooled) its case-team officers; pooled numbers
+the pools' members first and stations in no pool after them.
 """
 
 from __future__ import annotations

@@ -1,0 +1,126 @@
+"""Rule tests: who may be sent to a call in each operating model (docs/model.md, the table).
+
+Isolated: only the station's own officers. Pooled: any member station's
+community officers; the case team too for calls of priority <= the case team's
+``assist_priority_max`` when ``assists_emergencies``; stations in no pool work
+alone (station desk, isolated handling); command-room officers never go out.
+"""
+
+from __future__ import annotations
+
+import math
+
+from tests.rulekit import C, fixed, run, scenario
+
+OWN = "rule: isolated sends only the station's own officers"
+POOL = "rule: pooled sends community officers of any member station"
+CASE = "rule: the case team helps only at calls of priority <= assist_priority_max"
+CASE_OFF = "rule: the case team never helps when assists_emergencies is false"
+ALONE = "rule: a station in no pool stays alone"
+ROOM = "rule: command-room officers never go to scenes"
+
+STAR = [("VA", "SA", 9), ("VA", "SB", 3), ("VA", "SC", 20), ("VA", "SD", 6),
+        ("SB", "VB", 1), ("SC", "VC", 1), ("SD", "VD", 1)]  # fmt: skip
+STAR_VILLAGES = {"VA": "A", "VB": "B", "VC": "C", "VD": "D"}
+STAR_STATIONS = {s: (f"S{s}", 1) for s in "ABCD"}
+
+
+def test_isolated_sends_only_own_officers():
+    r = run(scenario(STAR, STAR_STATIONS, STAR_VILLAGES), "isolated", [C(10, "VA", need=2)])
+    assert r.travelled() == [0], f"{OWN}: B (3 min) and D (6) are nearer but not A's"
+    assert r.counts(0) == (1, 0, 0, 0), f"{OWN}: one own officer, nobody else"
+    assert r.time("first_arrival", 0) == 19, f"{OWN}: A's officer drives 9 minutes"
+    assert math.isnan(r.time("full_strength", 0)), f"{OWN}: nobody else completes the call"
+
+
+def test_pooled_sends_any_member_community_officer():
+    r = run(scenario(STAR, STAR_STATIONS, STAR_VILLAGES), "pooled", [C(10, "VA", need=4)])
+    assert r.travelled() == [0, 1, 2, 3], f"{POOL}: all four stations' officers go"
+    assert r.counts(0) == (1, 3, 0, 0), f"{POOL}: one own, three from other members"
+    assert r.time("full_strength", 0) == 30, f"{POOL}: the last (C, 20 min) completes it"
+    assert r.time("reinforcement_requested", 0) == 10, f"{POOL}: help sent at once"
+    assert r.time("reinforcement_arrived", 0) == 30, f"{POOL}: last helper on scene"
+
+
+# A: 2 officers, one to the case team (at the host, A's base); B: 1 officer.
+# Officer numbers: 0 = A community, 1 = A case team, 2 = B community.
+CASE_ROADS = [("VA", "SA", 2), ("VA", "SB", 10), ("SB", "VB", 1)]
+
+
+def case_doc(assists: bool = True, priority_max: int = 1, **top):
+    pool = {
+        "host": "A",
+        "command_room": {"staff": 1, "drawn_from": {}, "handling_min": fixed(0)},
+        "case_team": {"from_stations": {"A": 1}, "assists_emergencies": assists,
+                      "assist_priority_max": priority_max},
+        "county_after_min": 0,
+    }  # fmt: skip
+    stations = {"A": ("SA", 2), "B": ("SB", 1)}
+    return scenario(CASE_ROADS, stations, {"VA": "A", "VB": "B"}, pooled=pool, **top)
+
+
+def test_case_team_helps_at_urgent_calls_only():
+    r = run(case_doc(), "pooled", [C(10, "VA", need=2, priority=1)])
+    assert r.counts(0) == (1, 0, 1, 0), f"{CASE}: priority 1 <= 1: the case officer (2 min)"
+    assert r.time("full_strength", 0) == 12, f"{CASE}: both from A's base"
+    r = run(case_doc(), "pooled", [C(10, "VA", need=2, priority=2)])
+    assert r.counts(0) == (1, 1, 0, 0), f"{CASE}: priority 2 > 1: B's officer instead"
+    assert r.time("full_strength", 0) == 20, f"{CASE}: B's officer drives 10"
+    r = run(case_doc(), "pooled", [C(10, "VA", need=3, priority=1)])
+    assert r.counts(0) == (1, 1, 1, 0), f"{CASE}: everyone free goes when few are free"
+    r = run(case_doc(), "pooled", [C(10, "VA", need=3, priority=2)])
+    assert r.counts(0) == (1, 1, 0, 0), f"{CASE}: not even when the call is short"
+    r = run(case_doc(priority_max=2), "pooled", [C(10, "VA", need=2, priority=2)])
+    assert r.counts(0) == (1, 0, 1, 0), f"{CASE}: priority 2 <= 2: the case officer goes"
+    r = run(case_doc(priority_max=2), "pooled", [C(10, "VA", need=1, priority=3)])
+    assert r.counts(0) == (1, 0, 0, 0), f"{CASE}: priority 3 > 2: a community officer"
+
+
+def test_case_team_never_helps_when_it_does_not_assist():
+    r = run(case_doc(assists=False), "pooled", [C(10, "VA", need=2, priority=1)])
+    assert r.counts(0) == (1, 1, 0, 0), f"{CASE_OFF}: B's officer, not the case officer"
+    assert r.travel_min(1) == 0, f"{CASE_OFF}: the case officer never drives"
+
+
+def test_freed_case_officer_takes_only_urgent_queued_calls():
+    # Call 0 (priority 1) goes to officer 0 (tie with the case officer at A's base);
+    # its investigation (1 h) keeps the case officer busy from 12 to 72. Call 1 needs
+    # 3 at 30: officers 0 and 2 go, one place waits until the case officer is free.
+    for priority, n_case in ((2, 0), (1, 1)):
+        calls = [C(0, "VA", priority=1, investigation_hours=1.0),
+                 C(30, "VA", need=3, priority=priority, scene=120)]  # fmt: skip
+        r = run(case_doc(), "pooled", calls)
+        assert r.investigations()[0][4] == 1, "rule: the case team investigates"
+        assert r.counts(1) == (1, 1, n_case, 0), f"{CASE}: priority {priority}, queued call"
+        if n_case:
+            assert r.time("full_strength", 1) == 74, f"{CASE}: sent from A's base at 72"
+        else:
+            assert math.isnan(r.time("full_strength", 1)), f"{CASE}: it never comes"
+
+
+def test_station_outside_every_pool_stays_alone():
+    pool = {"host": "A", "members": ["A", "B", "D"],
+            "command_room": {"staff": 1, "drawn_from": {}, "handling_min": fixed(5)},
+            "county_after_min": 0}  # fmt: skip
+    isolated = {"handling_min": fixed(2), "county_after_min": 0}
+    doc = scenario(STAR, STAR_STATIONS, STAR_VILLAGES, pooled=[pool], isolated=isolated)
+    r = run(doc, "pooled", [C(10, "VA", need=4), C(100, "VC", need=2)])
+    assert [g.name for g in r.layout.groups] == ["A", "C"], f"{ALONE}: one pool, C alone"
+    assert r.counts(0) == (1, 2, 0, 0), f"{ALONE}: C's officer never goes to A's call"
+    # Pooled numbers pool officers first (A 0, B 1, D 2), then lone stations (C 3).
+    assert r.travel_min(3) == 1, f"{ALONE}: C's officer drove only to its own call"
+    assert r.counts(1) == (1, 0, 0, 0), f"{ALONE}: C's call gets no pool officer"
+    assert r.time("handled", 0) == 15, f"{ALONE}: the pool's room takes 5 minutes"
+    assert r.time("handled", 1) == 102, f"{ALONE}: C keeps its station desk (2 minutes)"
+
+
+def test_command_room_officers_never_go_to_scenes():
+    pool = {"host": "A", "command_room": {"staff": 1, "drawn_from": {"A": 1},
+            "handling_min": fixed(0)}, "county_after_min": 0}  # fmt: skip
+    doc = scenario([("S", "V", 5)], {"A": ("S", 2)}, {"V": "A"}, pooled=pool)
+    r = run(doc, "pooled", [C(0, "V", need=2)])
+    assert r.layout.room_officers == (0,), f"{ROOM}: one of A's officers is in the room"
+    assert len(r.rec.officer_rows) == 1, f"{ROOM}: only one field officer is left"
+    assert r.counts(0) == (1, 0, 0, 0), f"{ROOM}: the room officer is not sent"
+    r = run(doc, "isolated", [C(0, "V", need=2)])
+    assert r.counts(0) == (2, 0, 0, 0), f"{ROOM}: isolated has no room, both go"

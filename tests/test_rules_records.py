@@ -1,0 +1,162 @@
+"""Rule tests: the incident record and the county bureau (docs/model.md).
+
+Records: call <= handled <= dispatched <= first arrival <= full strength, and
+the counts of who came (own station, other stations, case team, county).
+County: asked for the whole remaining shortfall once it has lasted the model's
+``county_after_min`` (here always with at least one officer already sent);
+its officers arrive together after the incident's drawn delay; with
+``county.enabled: false`` it is never asked.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.incidents import draw_incidents
+from tests.rulekit import C, fixed, load, run, scenario
+
+ORDER = "rule: call <= handled <= dispatched <= first arrival <= full strength"
+COUNTS = "rule: n_own/n_other/n_case/n_county count who was sent"
+DELAY = "rule: the county arrives after the incident's drawn delay"
+WHOLE = "rule: the county is asked for the whole shortfall after county_after_min"
+NEVER = "rule: county.enabled false never asks the county"
+NOT_NEEDED = "rule: the county is not asked when the shortfall ends before county_after_min"
+
+STAR = [("VA", "SA", 9), ("VA", "SB", 3), ("VA", "SC", 20), ("VA", "SD", 6),
+        ("SB", "VB", 1), ("SC", "VC", 1), ("SD", "VD", 1)]  # fmt: skip
+STAR_VILLAGES = {"VA": "A", "VB": "B", "VC": "C", "VD": "D"}
+STAR_STATIONS = {s: (f"S{s}", 1) for s in "ABCD"}
+
+
+def county(enabled: bool = True, delay: float = 40.0):
+    return {"enabled": enabled, "requests": "partial_shortfall",
+            "reinforcement_delay_min": fixed(delay)}  # fmt: skip
+
+
+def star(room_handling=3.0, pool_after=0.0, iso_after=0.0, **top):
+    top.setdefault("county", county())
+    pool = {"host": "A", "county_after_min": pool_after,
+            "command_room": {"staff": 1, "drawn_from": {}, "handling_min": fixed(room_handling)}}
+    return scenario(STAR, STAR_STATIONS, STAR_VILLAGES, pooled=pool, turnout_min=1,
+                    isolated={"handling_min": fixed(2), "county_after_min": iso_after},
+                    **top)  # fmt: skip
+
+
+def test_times_are_ordered_and_exact():
+    calls = [C(10, "VA", need=2, county_delay=40)]
+    r = run(star(), "isolated", calls)
+    # Isolated: desk 2 min; A's officer 9 + 1 turnout; the county for the other one.
+    want = {"handled": 12, "dispatched": 12, "first_arrival": 22, "full_strength": 52,
+            "county_requested": 12, "county_arrived": 52, "reinforcement_requested": 12,
+            "reinforcement_arrived": 52}  # fmt: skip
+    got = {k: r.time(k, 0) for k in want}
+    assert got == want, f"{ORDER} (isolated, with county): {got}"
+    assert r.counts(0) == (1, 0, 0, 1), f"{COUNTS}: one own officer, one county officer"
+    r = run(star(), "pooled", calls)
+    # Pooled: room 3 min; B (3 + 1) and D (6 + 1) are the nearest two.
+    want = {"handled": 13, "dispatched": 13, "first_arrival": 17, "full_strength": 20,
+            "reinforcement_requested": 13, "reinforcement_arrived": 20}  # fmt: skip
+    got = {k: r.time(k, 0) for k in want}
+    assert got == want, f"{ORDER} (pooled): {got}"
+    assert math.isnan(r.time("county_requested", 0)), f"{COUNTS}: the pool was enough"
+    assert r.counts(0) == (0, 2, 0, 0), f"{COUNTS}: two officers of other stations"
+    df = r.frame()
+    cols = ["call_min", "handled_min", "dispatched_min", "first_arrival_min",
+            "full_strength_min"]  # fmt: skip
+    row = df.loc[0, cols].to_numpy(dtype=float)
+    assert (np.diff(row) >= 0).all() and row.tolist() == [10, 13, 13, 17, 20], f"{ORDER}: {row}"
+    assert df.loc[0, ["n_own", "n_other", "n_case", "n_county"]].tolist() == [0, 2, 0, 0], COUNTS
+    assert df.loc[0, "response_min"] == 7, f"{ORDER}: response = first arrival - call"
+    assert df.loc[0, "full_strength_delay_min"] == 10, f"{ORDER}: full strength - call"
+
+
+def test_own_officer_is_not_a_reinforcement():
+    r = run(star(), "isolated", [C(10, "VA")])
+    assert r.counts(0) == (1, 0, 0, 0), COUNTS
+    assert math.isnan(r.time("reinforcement_requested", 0)), f"{COUNTS}: own is not help"
+    assert math.isnan(r.time("reinforcement_arrived", 0)), f"{COUNTS}: own is not help"
+
+
+def test_counts_of_every_kind():
+    pool = {"host": "A", "county_after_min": 0,
+            "command_room": {"staff": 1, "drawn_from": {}, "handling_min": fixed(0)},
+            "case_team": {"from_stations": {"A": 1}, "assists_emergencies": True,
+                          "assist_priority_max": 1}}  # fmt: skip
+    stations = {"A": ("SA", 2), "B": ("SB", 1)}
+    doc = scenario([("VA", "SA", 2), ("VA", "SB", 10)], stations, {"VA": "A"}, pooled=pool,
+                   county=county(delay=30))  # fmt: skip
+    r = run(doc, "pooled", [C(0, "VA", need=6, priority=1, county_delay=30)])
+    assert r.counts(0) == (1, 1, 1, 3), f"{COUNTS}: own 1, other 1, case 1, county 3"
+    assert r.time("county_requested", 0) == 0, f"{WHOLE}: pooled county_after_min 0"
+    assert r.time("full_strength", 0) == 30, f"{DELAY}: the county completes it at 30"
+
+
+@pytest.mark.parametrize("delay", [33.0, 61.5])
+def test_county_arrives_after_its_drawn_delay(delay):
+    r = run(star(), "isolated", [C(10, "VA", need=3, county_delay=delay)])
+    assert r.time("county_requested", 0) == 12, f"{WHOLE}: at handling, county_after_min 0"
+    assert r.time("county_arrived", 0) == 12 + delay, f"{DELAY}: {delay} minutes later"
+    assert r.time("full_strength", 0) == 12 + delay, f"{DELAY}: all county officers together"
+    assert r.counts(0) == (1, 0, 0, 2), f"{WHOLE}: two county officers for the two missing"
+
+
+def test_county_delay_is_drawn_from_the_scenario_distribution():
+    doc = star(horizon_days=10)
+    doc["incident_types"][0]["rate_per_day"] = 50
+    loaded = load(doc)
+    s = draw_incidents(loaded.scenario, loaded.network, 0)
+    assert len(s) > 100 and (s.county_delay_min == 40).all(), f"{DELAY}: fixed 40"
+    doc["county"]["reinforcement_delay_min"] = {"dist": "uniform", "low": 30, "high": 70}
+    loaded = load(doc)
+    d = draw_incidents(loaded.scenario, loaded.network, 0).county_delay_min
+    assert d.min() >= 30 and d.max() <= 70 and d.std() > 5, f"{DELAY}: Uniform(30, 70)"
+
+
+@pytest.mark.parametrize("model, after, handled", [("isolated", 5, 12), ("pooled", 15, 13)])
+def test_county_is_asked_for_the_whole_shortfall_after_the_wait(model, after, handled):
+    doc = star(iso_after=5, pool_after=15)
+    r = run(doc, model, [C(10, "VA", need=7, scene=120, county_delay=40)])
+    sent = 1 if model == "isolated" else 4
+    assert r.time("county_requested", 0) == handled + after, f"{WHOLE}: after {after} min"
+    assert r.counts(0)[3] == 7 - sent, f"{WHOLE}: all {7 - sent} missing at once"
+    assert r.time("county_arrived", 0) == handled + after + 40, f"{DELAY}: 40 after asking"
+
+
+@pytest.mark.parametrize("model", ["isolated", "pooled"])
+def test_county_not_asked_when_the_shortfall_ends_in_time(model):
+    # One station, 2 officers. Call 0 (0-10) frees officer 0 at V at 10; call 1 needs
+    # 2 at 1: officer 1 goes, officer 0 fills the shortfall at 10, before 30 minutes.
+    pool = {"host": "A", "county_after_min": 30,
+            "command_room": {"staff": 1, "drawn_from": {}, "handling_min": fixed(0)}}
+    doc = scenario([("S", "V", 5)], {"A": ("S", 2)}, {"V": "A"}, county=county(), pooled=pool,
+                   isolated={"handling_min": fixed(0), "county_after_min": 30})  # fmt: skip
+    r = run(doc, model, [C(0, "V", scene=5), C(1, "V", need=2, scene=30)])
+    assert math.isnan(r.time("county_requested", 1)), f"{NOT_NEEDED} ({model})"
+    assert r.counts(1) == (2, 0, 0, 0), f"{NOT_NEEDED}: two own officers"
+    assert r.time("full_strength", 1) == 10, f"{NOT_NEEDED}: officer 0 from V at 10"
+
+
+def test_county_waits_for_county_after_even_when_an_officer_frees_earlier():
+    # Pooled waits 15: call 1 needs 3 at 1; officer 1 goes, officer 0 joins at 10 (freed
+    # at V), the last place goes to the county at 1 + 15, not at 10.
+    pool = {"host": "A", "county_after_min": 15,
+            "command_room": {"staff": 1, "drawn_from": {}, "handling_min": fixed(0)}}
+    doc = scenario([("S", "V", 5)], {"A": ("S", 2)}, {"V": "A"}, county=county(), pooled=pool)
+    r = run(doc, "pooled", [C(0, "V", scene=5), C(1, "V", need=3, scene=60, county_delay=40)])
+    assert r.time("county_requested", 1) == 16, f"{WHOLE}: after 15 minutes of shortfall"
+    assert r.counts(1) == (2, 0, 0, 1), f"{WHOLE}: one county officer for the one missing"
+    assert r.time("full_strength", 1) == 56, f"{DELAY}: 40 minutes after asking"
+
+
+@pytest.mark.parametrize("model", ["isolated", "pooled"])
+def test_disabled_county_is_never_asked(model):
+    doc = star(county=county(enabled=False))
+    r = run(doc, model, [C(10, "VA", need=7, scene=120, county_delay=40)])
+    assert math.isnan(r.time("county_requested", 0)), f"{NEVER} ({model})"
+    assert math.isnan(r.time("county_arrived", 0)), f"{NEVER} ({model})"
+    assert r.counts(0)[3] == 0, f"{NEVER}: no county officers"
+    assert math.isnan(r.time("full_strength", 0)), f"{NEVER}: the call stays short"
+    assert not math.isnan(r.time("cleared", 0)), f"{NEVER}: the call still clears"
