@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench mutation clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,5 +28,14 @@ test: lint
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench.py
 
+# Mutation testing of the simulation core against the fast rule tests (tests/test_rules_*.py);
+# settings in pyproject.toml [tool.mutmut], last run in benchmarks/mutation.md. About 4
+# minutes on 2 cores, so not part of `make test`. `$(BIN)/mutmut browse` shows survivors.
+mutation: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $(or $(JOBS),2)
+	$(BIN)/python benchmarks/mutation_summary.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache mutants

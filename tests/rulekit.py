@@ -39,27 +39,29 @@ def fixed(value: float) -> dict[str, Any]:
 def scenario(
     roads: list[tuple[str, str, float]],
     stations: dict[str, tuple[str, int]],
-    villages: dict[str, str],
+    villages: dict[str, str | tuple[str, float]],
     pooled: dict[str, Any] | list[dict[str, Any]] | None = None,
     **top: Any,
 ) -> dict[str, Any]:
     """Return a scenario document.
 
     ``roads``: (node, node, minutes); ``stations``: id -> (node, officers);
-    ``villages``: node -> township (station id). Station nodes are the
+    ``villages``: node -> township (station id), or (township, demand weight);
+    place numbers follow station order, then village order. Station nodes are the
     station tuples' nodes; every other road end that is not a village is a
     junction. ``pooled`` defaults to one pool of every station hosted by the
     first, a dedicated call-taker, no handling, no case team. ``top`` replaces
     top-level fields (``patrol``, ``county``, ``isolated``, ``turnout_min``...).
     """
-    station_nodes = {node for node, _ in stations.values()}
+    station_nodes = [node for node, _ in stations.values()]
     ends = [n for a, b, _ in roads for n in (a, b)]
     nodes = []
     for n in dict.fromkeys([*station_nodes, *villages, *ends]):
         if n in station_nodes:
             nodes.append({"id": n, "kind": "station"})
         elif n in villages:
-            nodes.append({"id": n, "township": villages[n], "weight": 1.0})
+            town, weight = villages[n] if isinstance(villages[n], tuple) else (villages[n], 1.0)
+            nodes.append({"id": n, "township": town, "weight": weight})
         else:
             nodes.append({"id": n, "kind": "junction"})
     first = next(iter(stations))

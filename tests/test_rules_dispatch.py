@@ -12,9 +12,10 @@ from __future__ import annotations
 import pytest
 
 import sim.engine
+import sim.travel
 from sim.incidents import draw_incidents
 from sim.models import MODELS
-from tests.rulekit import C, load, run, scenario
+from tests.rulekit import C, fixed, load, run, scenario
 
 NEAREST = "rule: nearest free officer by travel minutes"
 TIE = "rule: equal travel minutes go to the lower officer number"
@@ -180,3 +181,71 @@ def test_index_and_scan_choose_the_same_officers_on_a_busy_day(monkeypatch):
         out[name] = (list(rec.first_arrival), list(rec.full_strength), rec.officer_rows)
     assert len(stream) > 200
     assert out["scan"] == out["index"], f"{INDEX}: every arrival and officer minute equal"
+
+
+def test_case_officer_driving_back_is_at_the_scene_it_left():
+    # Host A's base SA is 13 minutes from VB. Call 0 (priority 1, need 3) takes B's
+    # officer, A's officer and the case officer to VB; they clear by 31 and drive
+    # back. At 33 A's officer (0) and the case officer (1) are still at VB (0 min),
+    # B's officer (2) is at SB (1 min): a 2-officer urgent call at VB gets 0 and 1.
+    pool = {"host": "A", "county_after_min": 0,
+            "command_room": {"staff": 1, "drawn_from": {}, "handling_min": fixed(0)},
+            "case_team": {"from_stations": {"A": 1}, "assists_emergencies": True,
+                          "assist_priority_max": 1}}  # fmt: skip
+    roads = [("VA", "SA", 2), ("VA", "SB", 10), ("SB", "VB", 1)]
+    doc = scenario(roads, {"A": ("SA", 2), "B": ("SB", 1)}, {"VA": "A", "VB": "B"}, pooled=pool)
+    calls = [C(0, "VB", need=3, priority=1, scene=20), C(33, "VB", need=2, priority=1)]
+    r = run(doc, "pooled", calls)
+    assert r.counts(1) == (0, 1, 1, 0), f"{WHERE_NOW}: the case officer is still at VB"
+    assert r.time("full_strength", 1) == 33, f"{WHERE_NOW}: both 0 minutes away"
+
+
+@pytest.mark.parametrize("need, sent", [(1, [5]), (2, [5, 6])])
+def test_index_takes_every_place_as_near_as_the_kth(search, need, sent):
+    # Officers patrol (share 1): A's 5 at VA2 (VA has weight 0), B's 20 at VB, D's 20
+    # at VD. VB and VD are both 3 minutes from VA; VD has the lower place number, B
+    # the lower officer numbers (5-24; D has 25-44): a tie by officer number, found
+    # only if the index takes VB too once VD alone has enough officers.
+    roads = [("VA", "VB", 3), ("VA", "VD", 3), ("VA", "VA2", 20),
+             ("SA", "VA2", 1), ("SB", "VB", 1), ("SD", "VD", 1)]  # fmt: skip
+    villages = {"VA": ("A", 0.0), "VA2": "A", "VD": "D", "VB": "B"}
+    doc = scenario(roads, {"A": ("SA", 5), "B": ("SB", 20), "D": ("SD", 20)}, villages,
+                   patrol={"share": 1.0, "position": "demand_weighted"})  # fmt: skip
+    r = run(doc, "pooled", [C(100, "VA", need=need)])
+    assert r.travelled() == sent, f"{TIE}: lowest numbers among the officers 3 minutes away"
+    assert r.time("first_arrival", 0) == 103, f"{PATROL}: 3 minutes from the patrol village"
+
+
+SHORTEST = "rule: travel minutes are shortest road paths"
+
+
+@pytest.mark.parametrize("rows", ["lists", "arrays"])
+def test_travel_minutes_are_shortest_paths(rows, monkeypatch):
+    if rows == "arrays":  # the representation of very large groups
+        monkeypatch.setattr(sim.travel, "LIST_ROWS_MAX", 0)
+    # A direct road of 30 minutes and a detour of 12 + 12 through a junction;
+    # a far village 500 minutes away (beyond the first search limit of 120).
+    roads = [("S", "V", 30), ("S", "J", 12), ("J", "V", 12), ("V", "FAR", 500)]
+    doc = scenario(roads, {"A": ("S", 2)}, {"V": "A", "FAR": "A"})
+    r = run(doc, "isolated", [C(0, "V"), C(10, "FAR")])
+    assert r.time("first_arrival", 0) == 24, f"{SHORTEST}: the detour (24) beats the road (30)"
+    assert r.time("first_arrival", 1) == 10 + 524, f"{SHORTEST}: 24 + 500 to the far village"
+
+
+RELEASE = "rule: a freed officer takes the head of its group's queue (released by number)"
+
+
+def test_officers_freed_together_are_released_by_number():
+    # Call 0 (need 2) gets B's officer (1, 3 min) first and A's (0, 9 min) second;
+    # call 1 waits. When call 0 clears, officer 0 (lower number) takes call 1.
+    doc = scenario(STAR[:2], {"A": ("SA", 1), "B": ("SB", 1)}, {"VA": "A"})
+    r = run(doc, "pooled", [C(0, "VA", need=2, scene=30), C(5, "VA", scene=30)])
+    assert r.counts(1) == (1, 0, 0, 0), f"{RELEASE}: A's officer 0, not B's officer 1"
+
+
+def test_queued_call_takes_each_freed_officer_until_full():
+    # Call 1 needs 3 and gets officer 2; officers 0 and 1 free at 15 both join it.
+    doc = scenario([("S", "V", 5)], {"A": ("S", 3)}, {"V": "A"})
+    r = run(doc, "isolated", [C(0, "V", need=2), C(1, "V", need=3, scene=100)])
+    assert r.counts(1) == (3, 0, 0, 0), f"{RELEASE}: both freed officers join the call"
+    assert r.time("full_strength", 1) == 15, f"{RELEASE}: 0 minutes away at 15"

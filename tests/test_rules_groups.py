@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from tests.rulekit import C, fixed, run, scenario
 
 OWN = "rule: isolated sends only the station's own officers"
@@ -124,3 +126,64 @@ def test_command_room_officers_never_go_to_scenes():
     assert r.counts(0) == (1, 0, 0, 0), f"{ROOM}: the room officer is not sent"
     r = run(doc, "isolated", [C(0, "V", need=2)])
     assert r.counts(0) == (2, 0, 0, 0), f"{ROOM}: isolated has no room, both go"
+
+
+LAYOUT = "rule: the models' layouts (officers, roles, room)"
+
+
+def test_layouts_name_roles_and_room_officers():
+    from sim.models import CASE_TEAM, COMMUNITY
+
+    pool = {"host": "B", "county_after_min": 0,
+            "command_room": {"staff": 2, "drawn_from": {"A": 1, "B": 1},
+                             "handling_min": fixed(0)},
+            "case_team": {"from_stations": {"A": 1}, "assists_emergencies": True,
+                          "assist_priority_max": 1}}  # fmt: skip
+    doc = scenario(CASE_ROADS, {"A": ("SA", 3), "B": ("SB", 2)}, {"VA": "A", "VB": "B"},
+                   pooled=pool)  # fmt: skip
+    r = run(doc, "isolated", [])
+    assert r.layout.model == "isolated" and r.layout.room_officers == (), LAYOUT
+    assert [o.role for o in r.layout.officers] == [COMMUNITY] * 5, f"{LAYOUT}: all community"
+    r = run(doc, "pooled", [])
+    assert r.layout.model == "pooled", LAYOUT
+    assert r.layout.room_officers == (0, 1), f"{LAYOUT}: one room officer from A, one from B"
+    got = [(o.station, o.role) for o in r.layout.officers]
+    assert got == [(0, COMMUNITY), (0, CASE_TEAM), (1, COMMUNITY)], f"{LAYOUT}: A 3-1-1, B 2-1"
+    case = r.layout.officers[1]
+    assert case.base_place == r.loaded.network.station_place["B"], f"{LAYOUT}: case at host"
+    assert case.patrol_places == () and case.patrol_cum_weights == (), f"{LAYOUT}: no patrol"
+
+
+WEIGHTS = "rule: the patrol village is drawn by demand weight, or uniformly"
+
+
+@pytest.mark.parametrize("position, weights, cum", [
+    ("demand_weighted", (1.0, 3.0), (0.25, 1.0)),
+    ("uniform", (1.0, 3.0), (0.5, 1.0)),
+    ("demand_weighted", (0.0, 0.0), (0.5, 1.0)),
+])  # fmt: skip
+def test_patrol_village_weights(position, weights, cum):
+    villages = {"V1": ("A", weights[0]), "V2": ("A", weights[1]), "VB": "B"}
+    roads = [("S", "V1", 5), ("S", "V2", 5), ("S", "SB", 5), ("SB", "VB", 5)]
+    doc = scenario(roads, {"A": ("S", 1), "B": ("SB", 1)}, villages,
+                   patrol={"share": 0.5, "position": position})  # fmt: skip
+    for model in ("isolated", "pooled"):
+        o = run(doc, model, []).layout.officers[0]
+        assert o.patrol_cum_weights == cum, f"{WEIGHTS}: {position} {weights} ({model})"
+        assert len(o.patrol_places) == 2, f"{WEIGHTS}: both villages of its township"
+
+
+def test_case_officers_wait_at_the_host_even_when_others_patrol():
+    # Patrol share 1: community officers patrol, the case officer stays at the host.
+    pool = {"host": "A", "county_after_min": 0,
+            "command_room": {"staff": 1, "drawn_from": {}, "handling_min": fixed(0)},
+            "case_team": {"from_stations": {"A": 1}, "assists_emergencies": True,
+                          "assist_priority_max": 1}}  # fmt: skip
+    doc = scenario(CASE_ROADS, {"A": ("SA", 2), "B": ("SB", 1)}, {"VA": "A", "VB": "B"},
+                   pooled=pool, patrol={"share": 1.0, "position": "demand_weighted"})
+    r = run(doc, "pooled", [C(100, "VB", need=3, priority=1, scene=20), C(300, "VA",
+            need=3, priority=1)])  # fmt: skip
+    # At 300 A's officer patrols VA (0), the case officer is at SA (2), B's at VB (11).
+    assert r.time("first_arrival", 1) == 300, f"{CASE}: A's officer is at VA"
+    assert r.time("full_strength", 1) == 311, f"{CASE}: B's officer comes from VB"
+    assert r.counts(1) == (1, 1, 1, 0), CASE

@@ -160,3 +160,37 @@ def test_disabled_county_is_never_asked(model):
     assert r.counts(0)[3] == 0, f"{NEVER}: no county officers"
     assert math.isnan(r.time("full_strength", 0)), f"{NEVER}: the call stays short"
     assert not math.isnan(r.time("cleared", 0)), f"{NEVER}: the call still clears"
+
+
+def test_county_covers_the_shortfall_once_asked():
+    # Call 1 needs 3: officer 1 goes, the county is asked for 2 at once. Officer 0,
+    # freed at 10, is not sent: the county already covers the rest.
+    doc = scenario([("S", "V", 5)], {"A": ("S", 2)}, {"V": "A"}, county=county(),
+                   isolated={"handling_min": fixed(0), "county_after_min": 0})  # fmt: skip
+    r = run(doc, "isolated", [C(0, "V", scene=5), C(1, "V", need=3, scene=100)])
+    assert r.counts(1) == (1, 0, 0, 2), f"{WHOLE}: one own officer, the county for two"
+    assert r.travel_min(0) == 5, f"{WHOLE}: officer 0 drove only to call 0"
+
+
+def test_case_officers_are_counted_each():
+    pool = {"host": "A", "county_after_min": 0,
+            "command_room": {"staff": 1, "drawn_from": {}, "handling_min": fixed(0)},
+            "case_team": {"from_stations": {"A": 2}, "assists_emergencies": True,
+                          "assist_priority_max": 1}}  # fmt: skip
+    doc = scenario([("VA", "SA", 2)], {"A": ("SA", 3)}, {"VA": "A"}, pooled=pool)
+    r = run(doc, "pooled", [C(0, "VA", need=3, priority=1)])
+    assert r.counts(0) == (1, 0, 2, 0), f"{COUNTS}: two case officers"
+
+
+ANY = "rule: county.requests any_shortfall asks the county even when nobody was free"
+
+
+def test_any_shortfall_asks_when_nobody_is_free():
+    cty = {"enabled": True, "requests": "any_shortfall", "reinforcement_delay_min": fixed(40)}
+    doc = scenario([("S", "V", 5)], {"A": ("S", 1)}, {"V": "A"}, county=cty,
+                   isolated={"handling_min": fixed(0), "county_after_min": 0})  # fmt: skip
+    r = run(doc, "isolated", [C(0, "V", scene=60), C(10, "V", county_delay=40)])
+    assert r.counts(1) == (0, 0, 0, 1), f"{ANY}: the one officer is busy"
+    assert r.time("county_requested", 1) == 10, f"{ANY}: at once"
+    assert r.time("dispatched", 1) == 10, f"{ORDER}: dispatched = the county asked"
+    assert r.time("first_arrival", 1) == 50, f"{DELAY}: the county arrives first"
