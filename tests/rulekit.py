@@ -31,6 +31,14 @@ TRAVEL = STATE_NAMES.index("travel")
 NAN = math.nan
 
 
+#: Village VA of township A with the bases of A, B, C and D 9, 3, 20 and 6 minutes
+#: away; each other station has a village 1 minute from its base.
+STAR = [("VA", "SA", 9), ("VA", "SB", 3), ("VA", "SC", 20), ("VA", "SD", 6),
+        ("SB", "VB", 1), ("SC", "VC", 1), ("SD", "VD", 1)]  # fmt: skip
+STAR_VILLAGES = {"VA": "A", "VB": "B", "VC": "C", "VD": "D"}
+STAR_STATIONS = {s: (f"S{s}", 1) for s in "ABCD"}
+
+
 def fixed(value: float) -> dict[str, Any]:
     """A fixed distribution as a scenario writes it."""
     return {"dist": "fixed", "value": value}

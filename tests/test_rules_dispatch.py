@@ -15,7 +15,7 @@ import sim.engine
 import sim.travel
 from sim.incidents import draw_incidents
 from sim.models import MODELS
-from tests.rulekit import C, fixed, load, run, scenario
+from tests.rulekit import STAR, STAR_VILLAGES, C, fixed, load, run, scenario
 
 NEAREST = "rule: nearest free officer by travel minutes"
 TIE = "rule: equal travel minutes go to the lower officer number"
@@ -27,10 +27,6 @@ PATROL = "rule: a free officer on patrol is at a village of its own township"
 BASE = "rule: patrol share 0 keeps every free officer at its base"
 TURNOUT = "rule: turnout minutes are added to every journey to a scene"
 
-# Village VA of township A; the stations' bases are 9, 3, 20 and 6 minutes away.
-STAR = [("VA", "SA", 9), ("VA", "SB", 3), ("VA", "SC", 20), ("VA", "SD", 6),
-        ("SB", "VB", 1), ("SC", "VC", 1), ("SD", "VD", 1)]  # fmt: skip
-STAR_VILLAGES = {"VA": "A", "VB": "B", "VC": "C", "VD": "D"}
 
 
 def star(n: int = 1, **top):
@@ -126,13 +122,15 @@ PATROL_STATIONS = {"A": ("SA", 1), "B": ("SB", 1)}
 
 
 @pytest.mark.parametrize("model", ["isolated", "pooled"])
-def test_patrolling_officer_is_at_its_own_village(model):
+@pytest.mark.parametrize("share, road, rule", [(1.0, 0, PATROL), (0.0, 10, BASE)])
+def test_free_officer_waits_on_patrol_or_at_base(model, share, road, rule):
+    # Share 1: each officer waits at its township's one village; share 0: at its base.
     doc = scenario(PATROL_ROADS, PATROL_STATIONS, {"VA": "A", "VB": "B"}, turnout_min=3,
-                   patrol={"share": 1.0, "position": "demand_weighted"})  # fmt: skip
+                   patrol={"share": share, "position": "demand_weighted"})  # fmt: skip
     r = run(doc, model, [C(100, "VA"), C(200, "VB")])
-    assert r.time("first_arrival", 0) == 103, f"{PATROL}: A's officer waits at VA"
-    assert r.time("first_arrival", 1) == 203, f"{PATROL}: B's officer waits at VB"
-    assert r.counts(0)[0] == 1 and r.counts(1)[0] == 1, f"{PATROL}: each township's own"
+    assert r.time("first_arrival", 0) == 103 + road, f"{rule}: A's officer, {road} min + 3"
+    assert r.time("first_arrival", 1) == 203 + road, f"{rule}: B's officer, {road} min + 3"
+    assert r.counts(0)[0] == 1 and r.counts(1)[0] == 1, f"{rule}: each township's own"
 
 
 def test_patrol_stays_in_the_officers_own_township():
@@ -141,15 +139,6 @@ def test_patrol_stays_in_the_officers_own_township():
     r = run(doc, "pooled", [C(100, "VA", need=2)])
     assert r.time("first_arrival", 0) == 103, f"{PATROL}: A's officer is at VA"
     assert r.time("full_strength", 0) == 111, f"{PATROL}: B's officer comes from VB, not VA"
-
-
-@pytest.mark.parametrize("model", ["isolated", "pooled"])
-def test_patrol_share_zero_keeps_officers_at_base(model):
-    doc = scenario(PATROL_ROADS, PATROL_STATIONS, {"VA": "A", "VB": "B"}, turnout_min=3,
-                   patrol={"share": 0.0, "position": "demand_weighted"})  # fmt: skip
-    r = run(doc, model, [C(100, "VA"), C(200, "VB")])
-    assert r.time("first_arrival", 0) == 113, f"{BASE}: A's officer drives 10 from SA"
-    assert r.time("first_arrival", 1) == 213, f"{BASE}: B's officer drives 10 from SB"
 
 
 def test_turnout_is_added_to_every_journey():
@@ -194,10 +183,14 @@ def test_case_officer_driving_back_is_at_the_scene_it_left():
                           "assist_priority_max": 1}}  # fmt: skip
     roads = [("VA", "SA", 2), ("VA", "SB", 10), ("SB", "VB", 1)]
     doc = scenario(roads, {"A": ("SA", 2), "B": ("SB", 1)}, {"VA": "A", "VB": "B"}, pooled=pool)
-    calls = [C(0, "VB", need=3, priority=1, scene=20), C(33, "VB", need=2, priority=1)]
+    calls = [C(0, "VB", need=3, priority=1, scene=20), C(33, "VB", need=2, priority=1),
+             C(56, "VB", need=2, priority=1)]  # fmt: skip
     r = run(doc, "pooled", calls)
     assert r.counts(1) == (0, 1, 1, 0), f"{WHERE_NOW}: the case officer is still at VB"
     assert r.time("full_strength", 1) == 33, f"{WHERE_NOW}: both 0 minutes away"
+    # Call 1 clears at 43; officers 0 and 1 are back at SA (13 minutes) at 56 exactly.
+    assert r.counts(2) == (1, 1, 0, 0), f"{SETTLED}: B's officer (1), then officer 0 by number"
+    assert r.time("full_strength", 2) == 56 + 13, f"{SETTLED}: the case officer is at SA"
 
 
 @pytest.mark.parametrize("need, sent", [(1, [5]), (2, [5, 6])])
@@ -237,10 +230,11 @@ RELEASE = "rule: a freed officer takes the head of its group's queue (released b
 
 def test_officers_freed_together_are_released_by_number():
     # Call 0 (need 2) gets B's officer (1, 3 min) first and A's (0, 9 min) second;
-    # call 1 waits. When call 0 clears, officer 0 (lower number) takes call 1.
-    doc = scenario(STAR[:2], {"A": ("SA", 1), "B": ("SB", 1)}, {"VA": "A"})
-    r = run(doc, "pooled", [C(0, "VA", need=2, scene=30), C(5, "VA", scene=30)])
-    assert r.counts(1) == (1, 0, 0, 0), f"{RELEASE}: A's officer 0, not B's officer 1"
+    # call 1 (need 2) gets C's officer (2) and waits for one more. When call 0
+    # clears, officer 0 (lower number) takes the place, not officer 1.
+    doc = scenario(STAR[:3], {s: (f"S{s}", 1) for s in "ABC"}, {"VA": "A"})
+    r = run(doc, "pooled", [C(0, "VA", need=2, scene=30), C(5, "VA", need=2, scene=60)])
+    assert r.counts(1) == (1, 1, 0, 0), f"{RELEASE}: A's officer 0 and C's, not B's officer 1"
 
 
 def test_queued_call_takes_each_freed_officer_until_full():

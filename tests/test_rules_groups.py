@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from tests.rulekit import C, fixed, run, scenario
+from tests.rulekit import STAR, STAR_STATIONS, STAR_VILLAGES, C, fixed, run, scenario
 
 OWN = "rule: isolated sends only the station's own officers"
 POOL = "rule: pooled sends community officers of any member station"
@@ -21,10 +21,6 @@ CASE_OFF = "rule: the case team never helps when assists_emergencies is false"
 ALONE = "rule: a station in no pool stays alone"
 ROOM = "rule: command-room officers never go to scenes"
 
-STAR = [("VA", "SA", 9), ("VA", "SB", 3), ("VA", "SC", 20), ("VA", "SD", 6),
-        ("SB", "VB", 1), ("SC", "VC", 1), ("SD", "VD", 1)]  # fmt: skip
-STAR_VILLAGES = {"VA": "A", "VB": "B", "VC": "C", "VD": "D"}
-STAR_STATIONS = {s: (f"S{s}", 1) for s in "ABCD"}
 
 
 def test_isolated_sends_only_own_officers():
@@ -100,9 +96,10 @@ def test_freed_case_officer_takes_only_urgent_queued_calls():
             assert math.isnan(r.time("full_strength", 1)), f"{CASE}: it never comes"
 
 
-def test_station_outside_every_pool_stays_alone():
+@pytest.mark.parametrize("room", [5.0, 0.0])
+def test_station_outside_every_pool_stays_alone(room):
     pool = {"host": "A", "members": ["A", "B", "D"],
-            "command_room": {"staff": 1, "drawn_from": {}, "handling_min": fixed(5)},
+            "command_room": {"staff": 1, "drawn_from": {}, "handling_min": fixed(room)},
             "county_after_min": 0}  # fmt: skip
     isolated = {"handling_min": fixed(2), "county_after_min": 0}
     doc = scenario(STAR, STAR_STATIONS, STAR_VILLAGES, pooled=[pool], isolated=isolated)
@@ -112,8 +109,10 @@ def test_station_outside_every_pool_stays_alone():
     # Pooled numbers pool officers first (A 0, B 1, D 2), then lone stations (C 3).
     assert r.travel_min(3) == 1, f"{ALONE}: C's officer drove only to its own call"
     assert r.counts(1) == (1, 0, 0, 0), f"{ALONE}: C's call gets no pool officer"
-    assert r.time("handled", 0) == 15, f"{ALONE}: the pool's room takes 5 minutes"
+    assert r.time("handled", 0) == 10 + room, f"{ALONE}: the pool's room takes {room} min"
     assert r.time("handled", 1) == 102, f"{ALONE}: C keeps its station desk (2 minutes)"
+    r = run(doc, "pooled", [C(100, "VC")])  # no call for the pool at all
+    assert r.time("handled", 0) == 102, f"{ALONE}: C's desk, whatever the pool's calls"
 
 
 def test_command_room_officers_never_go_to_scenes():

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from sim.incidents import draw_incidents
-from tests.rulekit import C, fixed, load, run, scenario
+from tests.rulekit import STAR, STAR_STATIONS, STAR_VILLAGES, C, fixed, load, run, scenario
 
 ORDER = "rule: call <= handled <= dispatched <= first arrival <= full strength"
 COUNTS = "rule: n_own/n_other/n_case/n_county count who was sent"
@@ -25,10 +25,6 @@ WHOLE = "rule: the county is asked for the whole shortfall after county_after_mi
 NEVER = "rule: county.enabled false never asks the county"
 NOT_NEEDED = "rule: the county is not asked when the shortfall ends before county_after_min"
 
-STAR = [("VA", "SA", 9), ("VA", "SB", 3), ("VA", "SC", 20), ("VA", "SD", 6),
-        ("SB", "VB", 1), ("SC", "VC", 1), ("SD", "VD", 1)]  # fmt: skip
-STAR_VILLAGES = {"VA": "A", "VB": "B", "VC": "C", "VD": "D"}
-STAR_STATIONS = {s: (f"S{s}", 1) for s in "ABCD"}
 
 
 def county(enabled: bool = True, delay: float = 40.0):
@@ -115,9 +111,10 @@ def test_county_delay_is_drawn_from_the_scenario_distribution():
     assert d.min() >= 30 and d.max() <= 70 and d.std() > 5, f"{DELAY}: Uniform(30, 70)"
 
 
-@pytest.mark.parametrize("model, after, handled", [("isolated", 5, 12), ("pooled", 15, 13)])
+@pytest.mark.parametrize("model, after, handled",
+                         [("isolated", 5, 12), ("isolated", 1, 12), ("pooled", 15, 13)])
 def test_county_is_asked_for_the_whole_shortfall_after_the_wait(model, after, handled):
-    doc = star(iso_after=5, pool_after=15)
+    doc = star(iso_after=after, pool_after=after)
     r = run(doc, model, [C(10, "VA", need=7, scene=120, county_delay=40)])
     sent = 1 if model == "isolated" else 4
     assert r.time("county_requested", 0) == handled + after, f"{WHOLE}: after {after} min"

@@ -88,6 +88,10 @@ def test_backlog_counts_only_calls_still_waiting():
     assert r.rec.backlog_at_end == 1, f"{BACKLOG}: a fully staffed call is not backlog"
     r = run(doc, "isolated", [C(100, "V", scene=10)])
     assert r.rec.backlog_at_end == 0, f"{BACKLOG}: nothing waits"
+    cty = {"enabled": True, "requests": "partial_shortfall", "reinforcement_delay_min": fixed(40)}
+    r = run(one_station(1, county=cty), "isolated", [C(1400, "V", need=2, scene=100)])
+    assert r.counts(0) == (1, 0, 0, 1), f"{BACKLOG}: the county covers the shortfall"
+    assert r.rec.backlog_at_end == 0, f"{BACKLOG}: a call the county covers is not waiting"
 
 
 def test_investigations_waiting_at_the_horizon():
@@ -114,12 +118,16 @@ def test_desk_delay_in_both_models(handling):
     assert got == [10 + handling] * 3, f"{DESK}: no queue at the desk"
 
 
-@pytest.mark.parametrize("staff, want", [(1, [5, 10, 15]), (2, [5, 5, 10]), (3, [5, 5, 5])])
-def test_command_room_call_takers(staff, want):
+@pytest.mark.parametrize("staff, times, want", [
+    (1, [0, 0, 0], [5, 10, 15]), (2, [0, 0, 0], [5, 5, 10]), (3, [0, 0, 0], [5, 5, 5]),
+    (1, [0, 6, 7], [5, 11, 16]),  # the call-taker is free again at 5, busy 6-11
+    (1, [0, 1, 5], [5, 10, 15]),  # a call arriving as the call-taker frees still waits
+])  # fmt: skip
+def test_command_room_call_takers(staff, times, want):
     pool = {"host": "A", "county_after_min": 0,
             "command_room": {"staff": staff, "drawn_from": {}, "handling_min": fixed(5)}}
     doc = one_station(3, pooled=pool)
-    r = run(doc, "pooled", [C(0, "V"), C(0, "V"), C(0, "V")])
+    r = run(doc, "pooled", [C(t, "V") for t in times])
     got = sorted(r.time("handled", i) for i in range(3))
     assert got == want, f"{ROOM}: {staff} call-takers, 5 minutes each"
 
@@ -134,3 +142,5 @@ def test_random_handling_is_drawn_per_call():
         waits = [r.time("handled", i) - 10 * i for i in range(9)]
         assert all(1 <= w <= 3 for w in waits), f"{DESK}: Uniform(1, 3) ({model}): {waits}"
         assert len(set(waits)) == 9, f"{DESK}: one draw per call ({model})"
+        again = run(doc, model, [C(10 * k, "V") for k in range(9)])
+        assert list(again.rec.handled) == list(r.rec.handled), "rule: fixed seed, same run"
