@@ -110,8 +110,12 @@ def test_incident_metrics_of_no_calls():
 def test_officer_and_investigation_metrics():
     m = officer_metrics(officers())
     assert close(m["utilisation"], 0.2) and close(m["patrol_share"], 0.4), UTIL
-    off = officers().assign(on_duty_min=0.0)
-    assert all(math.isnan(v) for v in officer_metrics(off).values()), f"{UTIL}: no duty time"
+    keys = {"utilisation", "patrol_share"}
+    for duty in (0.0, 0.5):
+        m = officer_metrics(officers().assign(on_duty_min=duty, busy_min=0.25, patrol_min=0.25))
+        assert set(m) == keys, UTIL
+        want = NAN if duty == 0 else 0.5  # (0.25 + 0.25) / (0.5 + 0.5)
+        assert close(m["utilisation"], want) and close(m["patrol_share"], want), f"{UTIL}: {duty}"
     m = investigation_metrics(investigations())
     assert m["investigation_turnaround_mean_hours"] == 3.0, INVEST
     assert close(m["investigations_open_share"], 1 / 3), INVEST
@@ -120,6 +124,7 @@ def test_officer_and_investigation_metrics():
     assert m["investigations_open_share"] == 1, INVEST
     m = investigation_metrics(investigations().iloc[0:0])
     assert all(math.isnan(v) for v in m.values()), f"{INVEST}: no investigations"
+    assert set(m) == {"investigation_turnaround_mean_hours", "investigations_open_share"}, INVEST
 
 
 def test_replication_metrics_per_township():
@@ -141,6 +146,8 @@ def test_t_interval(level):
     mean, low, high = t_interval(np.array([1.0, 2.0, NAN, 3.0]), level)
     half = stats.t.ppf(0.5 + level / 2, 2) * 1.0 / math.sqrt(3)
     assert mean == 2 and close(low, 2 - half) and close(high, 2 + half), f"{CI}: n=3, sd 1"
+    if level == 0.95:
+        assert t_interval(np.array([1.0, 2.0, 3.0])) == (mean, low, high), f"{CI}: 95% default"
     assert t_interval(np.array([5.0]))[0] == 5, f"{CI}: one value: its mean"
     assert all(math.isnan(x) for x in t_interval(np.array([5.0]))[1:]), f"{CI}: no interval"
     assert all(math.isnan(x) for x in t_interval(np.array([NAN]))), f"{CI}: no values"
@@ -149,12 +156,12 @@ def test_t_interval(level):
 
 def test_queue_unstable_flags():
     per = pd.DataFrame({
-        "calls": [100, 100, 200, 400, 0, 1000, 100, 100],
-        "unanswered_share": [0.05, 0.04, 0.04, 0.01, NAN, 0.01, 0.0499, 0.05],
-        "utilisation": [0.5, 0.5, 0.97, 0.98, NAN, 0.97, 0.5, NAN],
+        "calls": [100, 100, 200, 400, 0, 1000, 100, 100, 1000, 1],
+        "unanswered_share": [0.05, 0.04, 0.04, 0.01, NAN, 0.01, 0.0499, 0.05, 0.02, 0.0],
+        "utilisation": [0.5, 0.5, 0.97, 0.98, NAN, 0.97, 0.5, NAN, NAN, 0.5],
     })  # fmt: skip
     got = queue_unstable(per).tolist()
-    want = [1.0, 0.0, 1.0, 0.0, NAN, 1.0, 0.0, 1.0]
+    want = [1.0, 0.0, 1.0, 0.0, NAN, 1.0, 0.0, 1.0, 0.0, 0.0]
     assert all(close(a, b) for a, b in zip(got, want)), f"{UNSTABLE}: {got}"
 
 
@@ -188,6 +195,10 @@ def test_summarise_means_intervals_and_paired_difference():
     assert key.loc[(ALL, "backlog_at_end", "isolated")]["mean"] == 10, UNSTABLE
     assert ("A", "backlog_at_end", "isolated") not in key.index, f"{SCOPE}: backlog model-wide"
     assert set(s["model"]) == {"isolated", "pooled", DIFFERENCE}, PAIRED
+    row = summarise(per_rep(), level=0.9).set_index(["township", "metric", "model"])
+    half = stats.t.ppf(0.95, 1) * math.sqrt(8) / math.sqrt(2)
+    got = row.loc[(ALL, "response_mean_min", "isolated")]["ci_high"]
+    assert close(got, 32 + half), f"{CI}: the level is passed on"
 
 
 def test_stability_warnings_name_the_unstable_model():
@@ -201,5 +212,10 @@ def test_stability_warnings_name_the_unstable_model():
     assert stability_warnings(summarise(calm)) == [] and unstable_models(summarise(calm)) == set()
     s = summarise(per_rep().drop(columns="backlog_at_end"))
     (msg,) = stability_warnings(s)
-    assert "calls were still waiting" not in msg, f"{UNSTABLE}: no backlog column, no count"
+    assert "1 of 2 replications: 5.0% of calls" in msg, f"{UNSTABLE}: no backlog, no count"
     assert stability_warnings(s, township="A") != [], f"{SCOPE}: per township too"
+    swapped = per_rep()
+    swapped["model"] = swapped["model"].map({"isolated": "pooled", "pooled": "isolated"})
+    swapped = swapped.sort_values(["replication", "model"], kind="stable")
+    (msg,) = stability_warnings(summarise(swapped))
+    assert msg.startswith("pooled model"), f"{UNSTABLE}: a calm isolated model comes first"
