@@ -219,3 +219,8 @@ def test_stability_warnings_name_the_unstable_model():
     swapped = swapped.sort_values(["replication", "model"], kind="stable")
     (msg,) = stability_warnings(summarise(swapped))
     assert msg.startswith("pooled model"), f"{UNSTABLE}: a calm isolated model comes first"
+    calm_a = per_rep()
+    calm_a.loc[calm_a["township"] == "A", "unanswered_share"] = 0.0
+    s = summarise(calm_a)
+    assert unstable_models(s) == {"isolated"}, f"{SCOPE}: unstable overall"
+    assert unstable_models(s, township="A") == set(), f"{SCOPE}: calm in township A"
