@@ -24,21 +24,20 @@ def main() -> None:
             continue
         name, status = (s.strip() for s in line.rsplit(":", 1))
         per[re.sub(r"\.x[ǁ_].*", "", name)][status] += 1
-    print("| module | killed / total | survived | no test runs it | timeout |")
-    print("|---|---|---|---|---|")
+    print("| module | caught / total | killed | timeout | survived | no test runs it |")
+    print("|---|---|---|---|---|---|")
     total: Counter = Counter()
-    for module, c in sorted(per.items()):
+    for module, c in [*sorted(per.items()), ("**all**", None)]:
+        if c is None:
+            c = total
+        else:
+            total.update(c)
         n = sum(c.values())
-        total.update(c)
+        caught = c["killed"] + c["timeout"]
         print(
-            f"| {module} | {c['killed']} / {n} | {c['survived']} | {c['no tests']} "
-            f"| {c['timeout']} |"
+            f"| {module} | {caught} / {n} ({100 * caught / n:.0f}%) | {c['killed']} "
+            f"| {c['timeout']} | {c['survived']} | {c['no tests']} |"
         )
-    n = sum(total.values())
-    print(
-        f"| **all** | **{total['killed']} / {n}** | {total['survived']} | {total['no tests']} "
-        f"| {total['timeout']} |"
-    )
 
 
 if __name__ == "__main__":
