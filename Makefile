@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: demo test lint bench mutation clean
+.PHONY: demo test lint bench golden mutation clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ lint: $(VENV)/.installed
 
 test: lint
 	$(BIN)/python -m pytest -q
+
+golden: $(VENV)/.installed
+	$(BIN)/python -m tests.golden
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench.py

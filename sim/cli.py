@@ -12,30 +12,26 @@ import re
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from .attribution_command import attribute as attribute_command
 from .city import generate_city_command
 from .errors import ScenarioError
 from .loader import load_scenario
-from .metrics import (
-    ALL,
-    DIFFERENCE,
-    HEADLINE_METRICS,
-    METRICS,
-    STABILITY,
-    stability_warnings,
-    unstable_models,
-)
 from .plots.command import plot_command, report_command
-from .run_folder import prepare_folder, run_scenario, write_run
 from .sweep.command import sweep as sweep_command
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas, scipy, matplotlib, dask and the metric, sweep and chart code are imported
+# inside the commands that need them: `policesim check` and `import sim.cli` stay fast.
 
 app = typer.Typer(
     add_completion=False,
@@ -47,10 +43,17 @@ err = Console(stderr=True)
 # Wide enough for the comparison table when stdout is a file or pipe (rich assumes 80).
 out = Console() if Console().is_terminal else Console(width=140)
 
-#: Metrics shown in the comparison table printed after a run.
-TABLE_METRICS = (*HEADLINE_METRICS, "unstable_share")
-#: Metrics that ``run --json`` guarantees (more are included).
-JSON_METRICS = tuple(METRICS)
+
+
+def __getattr__(name: str) -> Any:
+    """``TABLE_METRICS`` (the comparison table's rows) and ``JSON_METRICS``, computed lazily."""
+    if name not in ("TABLE_METRICS", "JSON_METRICS"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from .metrics import HEADLINE_METRICS, METRICS
+
+    if name == "TABLE_METRICS":  # metrics shown in the comparison table printed after a run
+        return (*HEADLINE_METRICS, "unstable_share")
+    return tuple(METRICS)  # JSON_METRICS: what ``run --json`` guarantees (more are included)
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.")]
 
@@ -78,6 +81,50 @@ def check(
         f"{len(sc.pools)} joint station(s), "
         f"{len(loaded.network.villages)} villages, {len(sc.incident_types)} incident types"
     )
+    for note in check_notes(sc):
+        out.print(f"note: {escape(note)}", soft_wrap=True, highlight=False)
+
+
+def check_notes(sc: Any) -> list[str]:
+    """Notes ``check`` prints: each command room's seats, and ``p`` lists renormalised to 1."""
+    notes = []
+    for pool in sc.pools:
+        room = pool.command_room
+        drawn = sum(room.drawn_from.values())
+        civilians = room.staff - drawn
+        notes.append(
+            f"pooled{'.' + pool.id if pool.id else ''}.command_room: {room.staff} seat(s): "
+            f"{drawn} officer(s) drawn from member stations, {civilians} civilian "
+            "call-taker(s) not on the police roll (docs/model.md)"
+        )
+    for path, dist in _choices(sc, ""):
+        if dist.renormalised_from is not None:
+            notes.append(
+                f"{path}: p sums to {dist.renormalised_from:g}; renormalised to sum to 1 "
+                f"({', '.join(f'{q:.4g}' for q in dist.p)})"
+            )
+    return notes
+
+
+def _choices(node: Any, path: str) -> Any:
+    """(path, distribution) of every ``choice`` distribution in a scenario model."""
+    from pydantic import BaseModel
+
+    from .distributions import Choice
+
+    if isinstance(node, Choice):
+        yield path, node
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            yield from _choices(getattr(node, name), f"{path}.{name}" if path else name)
+    elif isinstance(node, (list, tuple)):
+        for i, item in enumerate(node):
+            label = getattr(item, "id", None) or i
+            yield from _choices(item, f"{path}.{label}" if isinstance(label, str) else
+                                f"{path}[{label}]")
+    elif isinstance(node, dict):
+        for key, item in node.items():
+            yield from _choices(item, f"{path}.{key}")
 
 
 @app.command()
@@ -86,9 +133,7 @@ def run(
     reps: Annotated[
         int | None, typer.Option(min=1, help="Replications (default: the scenario's).")
     ] = None,
-    seed: Annotated[
-        int | None, typer.Option(min=0, help="Override the scenario's seed.")
-    ] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Override the scenario's seed.")] = None,
     days: Annotated[float | None, typer.Option(help="Override horizon_days.")] = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Results folder (default: results/NAME-TIME).")
@@ -96,13 +141,41 @@ def run(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the summary as JSON on stdout.")
     ] = False,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes for replications.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes for replications (never more than the cores or the "
+            "replications).",
+        ),
+    ] = 1,
     force: Annotated[bool, typer.Option(help="Overwrite an existing results folder.")] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Continue an interrupted run in --out: run only the replications it lacks "
+            "(same scenario and options)."
+        ),
+    ] = False,
     allow_outside_paths: Annotated[
         bool, typer.Option(help="Allow network files outside the scenario's folder.")
     ] = False,
+    by: Annotated[
+        str,
+        typer.Option(
+            help="Also print one table per township, priority or incident type "
+            "(all, township, priority, type)."
+        ),
+    ] = "all",
 ) -> None:
     """Run a scenario under both models with paired replications and write a results folder."""
+    from . import run_folder
+    from .metrics import stability_warnings, staffing_warnings
+    from .sweep.backends import worker_count
+
+    if by not in BREAKDOWNS:
+        err.print(f"[bold red]error:[/] --by: expected one of {', '.join(BREAKDOWNS)}, got {by!r}")
+        raise typer.Exit(2)
     overrides: dict[str, Any] = {}
     if seed is not None:
         overrides["seed"] = seed
@@ -115,13 +188,31 @@ def run(
         folder = (
             out_dir or Path("results") / f"{_slug(scenario.stem)}-{datetime.now():%Y%m%d-%H%M%S}"
         )
-        prepare_folder(folder, force)
+        partial = run_folder.prepare_run_folder(folder, loaded, force, resume)
     except ScenarioError as exc:
         _fail(exc)
     n = loaded.scenario.replications
-    with _progress(n, f"{loaded.scenario.name}: replications") as advance:
-        result = run_scenario(loaded, n, workers=workers, on_done=lambda _r: advance())
-    write_run(folder, loaded, result)
+    try:
+        with _progress(n, f"{loaded.scenario.name}: replications") as advance:
+            result = run_folder.run_scenario(
+                loaded,
+                n,
+                workers=worker_count(workers, n),
+                on_done=lambda _r: advance(),
+                partial=partial,
+            )
+        run_folder.write_run(folder, loaded, result)
+        write_error = None
+    except KeyboardInterrupt:
+        _interrupted(scenario, folder, partial, n, reps=reps, seed=seed, days=days,
+                     workers=workers, allow_outside_paths=allow_outside_paths)
+    except OSError as exc:  # e.g. the disk filled up: the numbers are still worth showing
+        write_error = ScenarioError(
+            folder,
+            "--out",
+            f"cannot finish writing the results folder ({exc.strerror or exc}); it stays "
+            "marked INCOMPLETE and the numbers shown were not saved: make room and run again",
+        )
     if as_json:
         sys.stdout.write(
             json.dumps(summary_json(result.summary, loaded.scenario.name, n), indent=2) + "\n"
@@ -130,9 +221,46 @@ def run(
         out.print(
             comparison_table(result.summary, f"{loaded.scenario.name}: {n} paired replications")
         )
+        for scope in _scopes(result.summary, by):
+            out.print(comparison_table(result.summary, f"{loaded.scenario.name}: {scope}", scope))
+        for note in staffing_warnings(result.summary):
+            label = "staffing:" if note.startswith("both") else "[bold yellow]warning:[/]"
+            out.print(f"{label} {escape(note)}", soft_wrap=True)
         for warning in stability_warnings(result.summary):
             out.print(f"[bold yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+    if write_error is not None:
+        _fail(write_error)
+    if not as_json:
         out.print(f"results written to {folder}")
+
+
+def _interrupted(scenario: Path, folder: Path, partial: Any, n: int, **options: Any) -> None:
+    """Say what an interrupted run kept and how to continue it; exit 130 (as for SIGINT)."""
+    from .run_folder import resume_command
+
+    argv = [
+        f"--{name.replace('_', '-')}" + ("" if value is True else f"={value}")
+        for name, value in options.items()
+        if value not in (None, False) and not (name == "workers" and value == 1)
+    ]
+    kept = len(partial.finished(below=n))
+    err.print(
+        f"interrupted after {kept} of {n} replications; finished ones kept in {folder}; "
+        f"continue with: {resume_command(scenario, folder, argv)}",
+        highlight=False, markup=False, soft_wrap=True,
+    )
+    raise typer.Exit(130)
+
+
+#: Breakdowns ``run --by`` can print (``all`` prints the overall table only).
+BREAKDOWNS = ("all", "township", "priority", "type")
+
+
+def _scopes(summary: pd.DataFrame, by: str) -> list[str]:
+    """Scopes (values of the summary's ``township`` column) of breakdown ``by``, in order."""
+    if by == "all" or "breakdown" not in summary:
+        return []
+    return list(dict.fromkeys(summary.loc[summary["breakdown"] == by, "township"]))
 
 
 def _slug(text: str) -> str:
@@ -166,50 +294,74 @@ class _progress:
             self.bar.stop()
 
 
-def _fmt(value: float, metric: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    unit = {**METRICS, **STABILITY}[metric][0]
-    if unit == "share":
-        return f"{100 * value:.1f}%"
-    if metric == "calls":
-        return f"{value:.0f}"
-    return f"{value:.2f}"
+def comparison_table(summary: pd.DataFrame, title: str, township: str | None = None) -> Table:
+    """Return a rich table of each metric's means [95% CI], paired difference and verdict.
 
+    The ``better`` column and the caption's bottom line come from :mod:`sim.compare`.
+    """
+    from .compare import (
+        BELOW_ZERO_MARK,
+        BELOW_ZERO_NOTE,
+        bottom_line,
+        interval,
+        summary_verdicts,
+        threshold_note,
+        waits,
+    )
+    from .metrics import ALL, DIFFERENCE, HEADLINE_METRICS, unstable_models
 
-def _cell(row: pd.Series, metric: str) -> str:
-    mean = _fmt(row["mean"], metric)
-    if math.isnan(row["ci_low"]):
-        return mean
-    return f"{mean} [{_fmt(row['ci_low'], metric)}, {_fmt(row['ci_high'], metric)}]"
-
-
-def comparison_table(summary: pd.DataFrame, title: str, township: str = ALL) -> Table:
-    """Return a rich table: each metric's mean [95% CI] per model and the paired difference."""
-    table = Table(title=title, title_justify="left")
+    if township is None:
+        township = ALL
+    table = Table(title=title, title_justify="left", caption_justify="left")
     table.add_column(
         "metric (overall)" if township == ALL else f"metric ({township})", no_wrap=True
     )
-    for label in ("isolated", "pooled", f"{DIFFERENCE} (paired)"):
-        table.add_column(label, justify="right")
+    for label in ("isolated", "pooled", f"{DIFFERENCE} (paired)", "better"):
+        table.add_column(label, justify="right" if label != "better" else "left")
     block = summary[summary["township"] == township].set_index(["metric", "model"])
     # An unstable queue's waiting times grow with the horizon: show no misleading number.
     unstable = unstable_models(summary, township)
     unstable |= {DIFFERENCE} if unstable else set()
-    for metric in TABLE_METRICS:
+    verdicts = summary_verdicts(summary, township)
+    below_zero = False
+    for metric in (*HEADLINE_METRICS, "unstable_share"):
         if (metric, "isolated") not in block.index:
             continue
-        waits = METRICS.get(metric, ("",))[0] == "min" or metric == "within_target_share"
-        cells = [
-            "unstable" if waits and m in unstable else _cell(block.loc[(metric, m)], metric)
-            for m in ("isolated", "pooled", DIFFERENCE)
-        ]
-        table.add_row(metric, *cells)
+        cells = []
+        for m in ("isolated", "pooled", DIFFERENCE):
+            if waits(metric) and m in unstable:
+                cells.append("unstable")
+                continue
+            r = block.loc[(metric, m)]
+            text, below = interval(r["mean"], r["ci_low"], r["ci_high"], metric, m == DIFFERENCE)
+            below_zero |= below
+            cells.append(f"{text}{BELOW_ZERO_MARK if below else ''}")
+        v = verdicts.get(metric)
+        table.add_row(metric, *cells, v.better if v else "")
+    headline = [verdicts[m] for m in HEADLINE_METRICS if m in verdicts]
+    notes = [
+        f"bottom line: {bottom_line(headline)}",
+        f"{threshold_note(HEADLINE_METRICS)}. Shares in %, their differences in percentage "
+        "points (pp).",
+    ]
+    if below_zero:
+        notes.append(BELOW_ZERO_NOTE)
+    table.caption = escape("\n".join(notes))
     return table
 
 
 def summary_json(summary: pd.DataFrame, name: str, replications: int) -> dict[str, Any]:
     """Return the summary as nested dicts: models -> metric -> mean/ci_low/ci_high (NaN as null)."""
+    from .compare import bottom_line, summary_verdicts
+    from .metrics import (
+        ALL,
+        HEADLINE_METRICS,
+        METRICS,
+        stability_warnings,
+        staffing_warnings,
+        unstable_models,
+    )
+
 
     def clean(v: float) -> float | None:
         return None if v is None or math.isnan(v) else float(v)
@@ -225,17 +377,34 @@ def summary_json(summary: pd.DataFrame, name: str, replications: int) -> dict[st
         return outd
 
     overall = summary[summary["township"] == ALL]
-    towns = {
-        t: block(g) for t, g in summary[summary["township"] != ALL].groupby("township", sort=False)
-    }
+    kind = (
+        summary["breakdown"]
+        if "breakdown" in summary
+        else summary["township"].map(lambda t: "all" if t == ALL else "township")
+    )
+
+    def groups(breakdown: str) -> dict[str, Any]:
+        rows = summary[kind == breakdown]
+        return {str(t): block(g) for t, g in rows.groupby("township", sort=False)}
+
     return {
         "scenario": name,
         "replications": replications,
         "confidence": 0.95,
         "models": block(overall),
-        "townships": towns,
+        "townships": groups("township"),
+        "priorities": groups("priority"),
+        "incident_types": groups("type"),
         "unstable": {m: m in unstable_models(summary) for m in ("isolated", "pooled")},
+        "better": {
+            metric: {"better": v.better, "reason": v.reason}
+            for metric, v in summary_verdicts(summary, metrics=tuple(METRICS)).items()
+        },
+        "bottom_line": bottom_line(
+            v for m, v in summary_verdicts(summary).items() if m in HEADLINE_METRICS
+        ),
         "warnings": stability_warnings(summary),
+        "staffing": staffing_warnings(summary),
     }
 
 
@@ -243,6 +412,7 @@ app.command("sweep")(sweep_command)
 app.command("generate-city")(generate_city_command)
 app.command("plot")(plot_command)
 app.command("report")(report_command)
+app.command("attribute")(attribute_command)
 
 
 def main() -> None:

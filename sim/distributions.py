@@ -22,7 +22,7 @@ import math
 from typing import Annotated, Literal, Union
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 #: Largest parameter a distribution accepts (minutes, hours or officers): far beyond any
 #: real use, small enough that draws and sums of draws stay finite.
@@ -240,12 +240,18 @@ class Triangular(_Dist):
         return float(self.high)
 
 
+#: How far a choice's ``p`` may sum from 1 and be renormalised (rounded shares such as
+#: ``[0.333, 0.333, 0.333, 0]``); further is an error that states this tolerance.
+P_SUM_TOLERANCE = 0.005
+
+
 class Choice(_Dist):
     """Empirical distribution: one of ``values`` with probabilities ``p`` (equal if omitted)."""
 
     dist: Literal["choice"]
     values: list[float] = Field(min_length=1)
     p: list[float] | None = None
+    _renormalised_from: float | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _probabilities(self) -> Choice:
@@ -257,9 +263,23 @@ class Choice(_Dist):
             raise ValueError(f"p has {len(self.p)} entries but values has {len(self.values)}")
         if any(not 0 <= q <= 1 for q in self.p):
             raise ValueError("every p must lie in [0, 1]")
-        if not math.isclose(sum(self.p), 1.0, abs_tol=1e-9):
-            raise ValueError(f"p must sum to 1, sums to {sum(self.p):g}")
+        total = sum(self.p)
+        if math.isclose(total, 1.0, abs_tol=1e-9):
+            return self
+        if abs(total - 1.0) > P_SUM_TOLERANCE:
+            raise ValueError(
+                f"p must sum to 1 (within {P_SUM_TOLERANCE:.1%}, which is renormalised), "
+                f"sums to {total:g}"
+            )
+        # Rounded shares ([0.333, 0.333, 0.333, 0]): renormalise, and say so (policesim check).
+        object.__setattr__(self, "p", [q / total for q in self.p])  # the model is frozen
+        self._renormalised_from = total
         return self
+
+    @property
+    def renormalised_from(self) -> float | None:
+        """The sum of ``p`` as written, when it was renormalised to 1 (else None)."""
+        return self._renormalised_from
 
     def _probs(self) -> np.ndarray:
         if self.p is None:

@@ -45,16 +45,28 @@ from __future__ import annotations
 
 import heapq
 import math
-from bisect import bisect_right
+from bisect import bisect_right, insort
 from collections import deque
 from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
 
-from .incidents import MIN_PER_DAY, IncidentStream
-from .models.layout import CASE_TEAM, GroupPlan, Layout
-from .records import RunRecords
+from .incidents import MIN_PER_DAY, IncidentStream, WalkInStream
+from .models.layout import CASE_TEAM, ROLES, ROOM, GroupPlan, Layout
+from .records import (
+    DESK,
+    DUTY,
+    INVESTIGATION,
+    OFF_DUTY,
+    PATROL,
+    RETURN,
+    SCENE,
+    STATE_NAMES,
+    STATION,
+    TRAVEL,
+    RunRecords,
+)
 from .scenario import Scenario
 from .seeds import rng
 from .travel import GroupTable, group_travel
@@ -62,27 +74,31 @@ from .travel import GroupTable, group_travel
 if TYPE_CHECKING:
     from .network import RoadNetwork
 
-# Officer states (index into Officer.minutes).
-PATROL, STATION, RETURN, TRAVEL, SCENE, INVESTIGATION, OFF_DUTY = range(7)
-STATE_NAMES = ("patrol", "station", "return", "travel", "scene", "investigation", "off_duty")
-
 #: Groups with more community officers than this keep a by-place index of free officers.
 INDEX_MIN_OFFICERS = 40
+
+#: Posts an officer can hold in an hour of its team's roster.
+OFF, FIELD, SEAT = 0, 1, 2
 
 _heappush = heapq.heappush
 _heappop = heapq.heappop
 _isnan = math.isnan
 _INF = math.inf
+_FREE_STATES = (PATROL, STATION, RETURN)
+#: Scheduled-duty backlogs below this many minutes count as done (float dust).
+_DUTY_EPS = 1e-9
 
 
 class Officer:
-    """A field officer's mutable state during one run."""
+    """An officer's mutable state during one run (field officers and room officers)."""
 
     __slots__ = (
         "id",
         "station",
         "case",
+        "role",
         "group",
+        "team",
         "base",
         "patrol_places",
         "patrol_cum",
@@ -94,27 +110,35 @@ class Officer:
         "settle_at",
         "minutes",
         "call",
-        "on_duty",
+        "post",
+        "token",
+        "origin",
+        "drow",
+        "job",
+        "seat",
     )
 
     def __init__(
         self,
         oid: int,
         station: int,
-        case: bool,
+        role: int,
         group: int,
+        team: int,
         base: int,
         patrol_places: tuple[int, ...],
         patrol_cum: tuple[float, ...],
     ) -> None:
         self.id = oid
         self.station = station
-        self.case = case
+        self.role = role
+        self.case = ROLES[role] == CASE_TEAM
         self.group = group
+        self.team = team
         self.base = base  # local place number in the group
         self.patrol_places = patrol_places
         self.patrol_cum = patrol_cum
-        self.state = STATION
+        self.state = OFF_DUTY
         self.since = 0.0
         self.rest = base  # where the officer settles when free
         self.rest_state = STATION
@@ -122,67 +146,113 @@ class Officer:
         self.settle_at = 0.0  # when it reaches ``rest``
         self.minutes = [0.0] * len(STATE_NAMES)
         self.call: Call | None = None
-        self.on_duty = True
+        self.post = OFF
+        self.token = 0  # bumped whenever a scheduled event of this officer becomes stale
+        self.origin = base  # where its current journey started
+        self.drow = -1  # its current dispatch record row
+        self.job: CaseJob | float | None = None  # case work in hand, or a duty block's end
+        self.seat: Room | None = None  # the desk it sits at
 
 
 class Call:
-    """A call's mutable state during one run."""
+    """A call's mutable state during one run.
+
+    Scene work is ``on_scene_min x need`` person-minutes, done at a rate of
+    ``min(crew, need)`` officers; ``token`` invalidates a scheduled clearance
+    when the crew changes.
+    """
 
     __slots__ = (
         "i",
         "place",
         "station",
         "priority",
+        "call_min",
         "need",
         "remaining",
         "assigned",
-        "pending",
-        "arrived",
+        "crew",
+        "work_left",
+        "work_t",
+        "token",
         "officers",
         "county_ok_at",
         "county_n",
-        "clear_waiting",
+        "county_eta",
+        "county_rows",
+        "revisits",
         "cleared",
         "group",
     )
 
     def __init__(
-        self, i: int, place: int, station: int, priority: int, need: int, group: Group
+        self,
+        i: int,
+        place: int,
+        station: int,
+        priority: int,
+        call_min: float,
+        need: int,
+        group: Group,
     ) -> None:
         self.i = i
         self.place = place  # local place number in the group
         self.station = station
         self.priority = priority
+        self.call_min = call_min
         self.need = need
         self.remaining = need  # demand not yet met by anyone sent or asked
         self.assigned = 0  # group officers sent
-        self.pending = 0  # units on their way (officers, plus 1 for the county)
-        self.arrived = 0  # officers on scene (county counted by head)
+        self.crew = 0  # officers on scene now (county counted by head)
+        self.work_left = _INF  # person-minutes of scene work left (set at first arrival)
+        self.work_t = 0.0
+        self.token = 0
         self.officers: list[Officer] = []
         self.county_ok_at = _INF
-        self.county_n = 0
-        self.clear_waiting = False
+        self.county_n = 0  # county heads still coming
+        self.county_eta = _INF
+        self.county_rows: list[int] = []
+        self.revisits = 0  # own officers sent in place of county heads
         self.cleared = False
         self.group = group
 
 
-class Room:
-    """A command room's call-takers: what ``simpy.PriorityResource`` does, with fewer objects.
+class CaseJob:
+    """An investigation: ``left`` minutes of work for a crew of ``crew`` officers."""
 
-    A request is granted at once when a call-taker is free (the grant is an
-    event at the current time, as SimPy's request event is), else it waits in
-    priority order (priority, then request time, then arrival order). A
-    release frees the call-taker at once and, when the release event is
-    processed, grants the head of the queue if a call-taker is still free.
+    __slots__ = ("i", "left", "crew", "officers", "t0", "token", "started")
+
+    def __init__(self, i: int, minutes: float, crew: int) -> None:
+        self.i = i
+        self.left = minutes
+        self.crew = crew
+        self.officers: list[Officer] = []
+        self.t0 = 0.0
+        self.token = 0
+        self.started = False
+
+
+class Room:
+    """Desk seats (a duty desk, a command room or a walk-in window): a priority queue.
+
+    What ``simpy.PriorityResource`` does, with fewer objects, plus a capacity
+    that follows who is sitting: ``capacity`` is the civilian seats plus the
+    officers at the desk now. A request is granted at once when a seat is
+    free (the grant is an event at the current time, as SimPy's request event
+    is), else it waits in priority order (priority, then request time, then
+    arrival order). A release frees the seat at once and, when the release
+    event is processed, grants the head of the queue if a seat is still free.
+    Items are calls (kind 0) and walk-in visitors (kind 1).
     """
 
-    __slots__ = ("capacity", "users", "waiting", "seq")
+    __slots__ = ("capacity", "users", "waiting", "seq", "sitters")
 
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
+    def __init__(self, civilians: int) -> None:
+        self.capacity = civilians
         self.users = 0
-        self.waiting: list[tuple[int, float, int, Call]] = []
+        self.waiting: list[tuple[int, float, int, int, object]] = []
         self.seq = 0
+        self.sitters: set[Officer] = set()
 
 
 class FreeIndex:
@@ -212,7 +282,7 @@ class FreeIndex:
             self.at[o.rest].add(o)
 
     def remove(self, o: Officer) -> None:
-        """Forget free officer ``o`` (it was sent, went off duty or took an investigation)."""
+        """Forget free officer ``o`` (it was sent, went off duty or took other work)."""
         if o in self.moving:
             self.moving.remove(o)
         else:
@@ -263,12 +333,36 @@ class Group:
         self.free_community: set[Officer] = set()
         self.free_case: set[Officer] = set()
         self.free_index: FreeIndex | None = None
+        self.field: list[Officer] = []  # its community and case-team officers, by number
         self.calls: list[tuple[int, float, int, Call]] = []
-        self.investigations: deque[tuple[int, float, float]] = deque()
-        self.room = Room(plan.room_staff) if plan.room_staff else None
+        self.county_calls: list[tuple[int, float, int, Call]] = []
+        self.investigations: deque[CaseJob] = deque()
+        self.room = Room(plan.room_civilians) if plan.room_staff else None
         self.handles = plan.handling.maximum != 0.0
         self.county_after = plan.county_after_min
         self.assist_max = plan.case_assist_priority_max
+        self.pull_busy = False  # may short calls take officers from other work (set by Engine)
+
+
+class Team:
+    """A roster's state: its officers by number, who is on duty now, its duty backlog."""
+
+    def __init__(self, index: int, members: list[Officer], seats: int, desk: Room | None) -> None:
+        self.index = index
+        self.members = members
+        self.seats = seats
+        self.desk = desk
+        self.start = 0  # first member of the on-duty window (the roster rotates)
+        self.k = len(members)  # members on duty now
+        self.duty_backlog = 0.0  # minutes of scheduled duties due and not yet taken
+
+    def posts(self) -> list[int]:
+        """Return each member's post for the current window (in member order)."""
+        n = len(self.members)
+        out = [OFF] * n
+        for j in range(self.k):
+            out[(self.start + j) % n] = SEAT if j < self.seats else FIELD
+        return out
 
 
 class Engine:
@@ -276,6 +370,7 @@ class Engine:
 
     ``network`` is the scenario's :class:`~sim.network.RoadNetwork`; travel
     tables come from :func:`sim.travel.group_travel`, one per dispatch group.
+    ``walk_ins`` are the replication's station visitors (None: none).
     """
 
     def __init__(
@@ -286,35 +381,62 @@ class Engine:
         stream: IncidentStream,
         replication: int,
         model_number: int,
+        walk_ins: WalkInStream | None = None,
     ) -> None:
         self.sc = scenario
         self.layout = layout
         self.stream = stream
+        self.walk_ins = walk_ins if walk_ins is not None and len(walk_ins) else None
         self.env = simpy.Environment()
         self.warmup = scenario.warmup_days * MIN_PER_DAY
         self.horizon = scenario.horizon_days * MIN_PER_DAY
         self.county_on = scenario.county.enabled
         self.county_partial = scenario.county.requests == "partial_shortfall"
+        self.county_stand_down = scenario.county.revisit == "stand_down"
         self.patrol_share = scenario.patrol.share
         self.turnout = scenario.turnout_min
+        duties = scenario.scheduled_duties
+        self.duty_block = duties.block_min if duties else 0.0
+        self.duty_interrupt = bool(duties and duties.interruptible)
+        self.case_interrupt = scenario.case_work.interruptible
+        pre = scenario.preemption
+        self.preempt_max = pre.max_priority if pre.enabled else 0
+        standby = scenario.standby
+        self.standby_max = standby.max_priority if standby.enabled else 0
+        self.call_in = standby.call_in_min
+        self.walk_in_priority = self._walk_in_priority()
         self.group_of_station = layout.group_of_station().tolist()
         places = self._group_places(network)
         self.groups = [
             Group(gi, g, places[gi], group_travel(network, places[gi]))
             for gi, g in enumerate(layout.groups)
         ]
+        self.windows: dict[int, Room] = {
+            t.desk[1]: Room(0) for t in layout.teams if t.desk and t.desk[0] == "window"
+        }
         self.officers = self._make_officers()
+        self.teams = self._make_teams()
+        for o in self.officers:  # one pass: no groups x officers scan
+            if ROLES[o.role] != ROOM:
+                self.groups[o.group].field.append(o)
         for g in self.groups:
-            n_community = sum(1 for o in self.officers if o.group == g.index and not o.case)
+            n_community = sum(1 for o in g.field if not o.case)
             if n_community > INDEX_MIN_OFFICERS:
                 g.free_index = FreeIndex(g.table)
+            g.pull_busy = self._can_pull_busy(g)
         n = len(stream)
         self._uniforms = rng(scenario.seed, replication, "patrol", (model_number,))
         self._ubuf: list[float] = []
         self.handling = self._draw_handling(replication, model_number, n)
-        self.rec = RunRecords(n, len(self.officers))
+        self.rec = RunRecords(n, len(self.officers), len(walk_ins) if walk_ins else 0)
 
     # ----------------------------------------------------------------- setup
+    def _walk_in_priority(self) -> int:
+        spec = self.sc.walk_ins
+        if spec is not None and spec.priority is not None:
+            return spec.priority
+        return max(t.priority for t in self.sc.incident_types) + 1
+
     def _group_places(self, network: RoadNetwork) -> list[list[int]]:
         """Per group, the global place numbers its officers and calls can be at (sorted).
 
@@ -344,14 +466,41 @@ class Engine:
             o = Officer(
                 oid,
                 p.station,
-                p.role == CASE_TEAM,
+                ROLES.index(p.role),
                 p.group,
+                p.team,
                 g.local[p.base_place],
                 tuple(g.local[v] for v in p.patrol_places),
                 p.patrol_cum_weights,
             )
             out.append(o)
         return out
+
+    def _desk(self, where: tuple[str, int] | None) -> Room | None:
+        if where is None:
+            return None
+        kind, k = where
+        return self.groups[k].room if kind == "room" else self.windows[k]
+
+    def _make_teams(self) -> list[Team]:
+        members: list[list[Officer]] = [[] for _ in self.layout.teams]
+        for o in self.officers:
+            members[o.team].append(o)
+        teams = []
+        for k, plan in enumerate(self.layout.teams):
+            seats = len(members[k]) if plan.role == ROOM else plan.seats
+            teams.append(Team(k, members[k], seats, self._desk(plan.desk)))
+        return teams
+
+    def _can_pull_busy(self, g: Group) -> bool:
+        """Whether a short call of ``g`` may take officers from other work than being free."""
+        return bool(
+            self.duty_interrupt
+            or self.case_interrupt
+            or self.preempt_max
+            or self.standby_max
+            or (g.plan.desk_may_respond and g.room is not None)
+        )
 
     def _draw_handling(self, replication: int, model_number: int, n: int) -> list[float]:
         """Call-handling minutes of every call, each drawn from its own group's stream.
@@ -386,8 +535,6 @@ class Engine:
     # ------------------------------------------------------------------- run
     def run(self) -> RunRecords:
         """Simulate to the horizon and return the filled records."""
-        for o in self.officers:
-            self._go_free(o, o.base)
         s = self.stream
         self._calls = s.call_min.tolist()
         self._place = s.place.tolist()
@@ -397,13 +544,24 @@ class Engine:
         self._scene_min = s.on_scene_min.tolist()
         self._county_delay = s.county_delay_min.tolist()
         self._inv_hours = s.investigation_hours.tolist()
+        crews = np.array(
+            [t.investigation.crew if t.investigation else 1 for t in self.sc.incident_types]
+        )
+        self._inv_crew = crews[s.type_index].tolist() if len(s) else []
         self._next = 0
+        self._apply_posts()  # everyone takes their post at time 0
         if self._calls:
             # One arrival event at a time, each scheduled when the previous call
             # has been received (the order a SimPy source process would give).
             self.env.timeout(self._calls[0] - self.env.now).callbacks.append(self._on_arrival)
+        if self.walk_ins is not None:
+            self._walk_next = 0
+            first = float(self.walk_ins.arrival_min[0])
+            self.env.timeout(first).callbacks.append(self._on_walk_in)
         if self.sc.shifts is not None:
             self.env.process(self._shift_changes())
+        for team in self.teams:
+            self._start_duties(team)
         self.env.run(until=self.horizon)
         for o in self.officers:
             self._close(o, self.horizon)
@@ -418,13 +576,27 @@ class Engine:
         i = self._next
         town = self._town[i]
         g = self.groups[self.group_of_station[town]]
-        call = Call(i, g.local[self._place[i]], town, self._prio[i], self._need[i], g)
+        call = Call(
+            i, g.local[self._place[i]], town, self._prio[i], self._calls[i], self._need[i], g
+        )
         self._receive(call, g)
         i += 1
         self._next = i
         if i < len(self._calls):
             env = self.env
             env.timeout(self._calls[i] - env.now).callbacks.append(self._on_arrival)
+
+    def _on_walk_in(self, _e: simpy.Event) -> None:
+        w = self._walk_next
+        wi = self.walk_ins
+        room = self._desk(self.layout.walk_in_desk[int(wi.station[w])])
+        if room is not None:
+            self._enqueue(room, self.walk_in_priority, 1, w)
+        w += 1
+        self._walk_next = w
+        if w < len(wi):
+            env = self.env
+            env.timeout(float(wi.arrival_min[w]) - env.now).callbacks.append(self._on_walk_in)
 
     def _receive(self, call: Call, g: Group) -> None:
         if not g.handles:
@@ -434,43 +606,93 @@ class Engine:
                 lambda _e: self._dispatch(call, g)
             )
         else:
-            room = g.room
-            room.seq += 1
-            _heappush(room.waiting, (call.priority, self.env.now, room.seq, call))
-            if room.users < room.capacity:
-                self._grant(room)
+            self._enqueue(g.room, call.priority, 0, call)
 
-    # ----------------------------------------------------------- command room
+    # ------------------------------------------------------- desks and rooms
+    def _enqueue(self, room: Room, priority: int, kind: int, item: object) -> None:
+        room.seq += 1
+        _heappush(room.waiting, (priority, self.env.now, room.seq, kind, item))
+        if room.users < room.capacity:
+            self._grant(room)
+
     def _grant(self, room: Room) -> None:
-        """Give the head of ``room``'s queue a call-taker; it starts when the grant event runs."""
-        call = _heappop(room.waiting)[3]
+        """Give the head of ``room``'s queue a seat; service starts when the grant event runs."""
+        _, _, _, kind, item = _heappop(room.waiting)
         room.users += 1
-        self.env.timeout(0).callbacks.append(lambda _e: self._take_call(call))
+        self.env.timeout(0).callbacks.append(lambda _e: self._serve(room, kind, item))
 
-    def _take_call(self, call: Call) -> None:
-        self.env.timeout(self.handling[call.i]).callbacks.append(
-            lambda _e: self._call_taken(call)
-        )
+    def _serve(self, room: Room, kind: int, item) -> None:
+        if kind == 0:
+            minutes = self.handling[item.i]
+        else:
+            self.rec.walk_in_started[item] = self.env.now
+            minutes = float(self.walk_ins.service_min[item])
+        self.env.timeout(minutes).callbacks.append(lambda _e: self._served(room, kind, item))
 
-    def _call_taken(self, call: Call) -> None:
-        g = call.group
-        room = g.room
+    def _served(self, room: Room, kind: int, item) -> None:
         room.users -= 1
         self.env.timeout(0).callbacks.append(lambda _e: self._room_released(room))
-        self._dispatch(call, g)
+        if kind == 0:
+            self._dispatch(item, item.group)
+        else:
+            self.rec.walk_in_done[item] = self.env.now
 
     def _room_released(self, room: Room) -> None:
         if room.waiting and room.users < room.capacity:
             self._grant(room)
 
+    def _sit(self, o: Officer, room: Room) -> None:
+        """Officer ``o`` takes a seat at ``room`` (at its base) now."""
+        self._close(o, self.env.now)
+        o.state = DESK
+        o.seat = room
+        room.sitters.add(o)
+        room.capacity += 1
+        if room.waiting and room.users < room.capacity:
+            self._grant(room)
+
+    def _unsit(self, o: Officer) -> None:
+        """Officer ``o`` leaves its seat (a call in hand at that seat is finished by the desk)."""
+        self._close(o, self.env.now)
+        room = o.seat
+        room.sitters.discard(o)
+        room.capacity -= 1
+        o.seat = None
+
+    def _go_to_desk(self, o: Officer, place: int) -> None:
+        """Send ``o`` from local ``place`` to its team's desk; it sits on arrival."""
+        room = self.teams[o.team].desk
+        g = self.groups[o.group]
+        minutes = g.tt[place][o.base]
+        if minutes == 0.0:
+            self._sit(o, room)
+            return
+        now = self.env.now
+        o.token += 1
+        token = o.token
+        o.state = RETURN
+        o.since = now
+        o.scene = place
+        o.rest = o.base
+        o.rest_state = DESK
+        o.settle_at = now + minutes
+
+        def arrive(_e: simpy.Event) -> None:
+            if o.token == token and o.post == SEAT:
+                self._sit(o, room)
+
+        self.env.timeout(minutes).callbacks.append(arrive)
+
     # -------------------------------------------------------------- dispatch
     def _dispatch(self, call: Call, g: Group) -> None:
         """Send the nearest free eligible officers; queue or escalate the shortfall."""
         now = self.env.now
-        self.rec.handled[call.i] = now
+        rec = self.rec
+        rec.handled[call.i] = now
         call.county_ok_at = now + g.county_after
         need = call.need
         assist = g.free_case and call.priority <= g.assist_max
+        rec.own_free[call.i] = sum(1 for o in g.free_community if o.station == call.station)
         n_free = len(g.free_community) + (len(g.free_case) if assist else 0)
         if n_free:
             if n_free <= need:
@@ -501,15 +723,69 @@ class Engine:
                     chosen = [k[2] for k in keyed[:need]]
             for o in chosen:
                 self._send(o, call, g, o.rest if now >= o.settle_at else o.scene, True)
+        if call.remaining > 0 and g.pull_busy:
+            self._pull_busy(call, g)
         if call.remaining > 0:
-            _heappush(g.calls, (call.priority, now, call.i, call))
-            if self.county_on:
-                if g.county_after > 0:
-                    self.env.timeout(g.county_after).callbacks.append(
-                        lambda _e: self._maybe_county(call)
-                    )
-                else:
-                    self._maybe_county(call)
+            _heappush(g.calls, (call.priority, call.call_min, call.i, call))
+            self._county_timer(call, g)
+
+    def _county_timer(self, call: Call, g: Group) -> None:
+        if not self.county_on:
+            return
+        if g.county_after > 0:
+            self.env.timeout(g.county_after).callbacks.append(lambda _e: self._maybe_county(call))
+        else:
+            self._maybe_county(call)
+
+    def _pull_busy(self, call: Call, g: Group) -> None:
+        """Take officers from interruptible work for short ``call``, nearest first.
+
+        In order: scheduled duties, case work (when interruptible), an idle
+        desk officer (``may_respond``), off-duty officers on standby (called in
+        from their station after ``standby.call_in_min``), then officers on
+        scene at less urgent calls (preemption, for calls of priority <=
+        ``max_priority``); nearest first within each.
+        """
+        dest = call.place
+        tt = g.tt
+        cands = []
+        preempt = call.priority <= self.preempt_max
+        standby = call.priority <= self.standby_max
+        for o in g.field:
+            if o.case and call.priority > g.assist_max:
+                continue
+            st = o.state
+            if o.post != FIELD:
+                if standby and o.post == OFF and st == OFF_DUTY:
+                    cands.append((3, self.call_in + tt[o.base][dest], o.id, o, o.base))
+                continue
+            if st == DUTY and self.duty_interrupt:
+                cands.append((0, tt[o.rest][dest], o.id, o, o.rest))
+            elif st == INVESTIGATION and self.case_interrupt:
+                cands.append((1, tt[o.base][dest], o.id, o, o.base))
+            elif st == SCENE and preempt and o.call.priority > call.priority:
+                cands.append((4, tt[o.call.place][dest], o.id, o, o.call.place))
+        room = g.room
+        if g.plan.desk_may_respond and room is not None:
+            idle = room.capacity - room.users
+            for o in sorted(room.sitters, key=lambda o: o.id)[: max(idle, 0)]:
+                cands.append((2, tt[o.base][dest], o.id, o, o.base))
+        cands.sort(key=lambda c: c[:3])
+        for kind, _, _, o, place in cands[: call.remaining]:
+            delay = None
+            if kind == 0:
+                self._stop_duty(o)
+            elif kind == 1:
+                self._pause_case(o, g)
+            elif kind == 2:
+                self._unsit(o)
+            elif kind == 3:
+                self._close(o, self.env.now)  # off duty until now; out on call from here
+                delay = self.call_in
+                self.rec.called_in[call.i] += 1
+            else:
+                self._pull_from_scene(o, g)
+            self._send(o, call, g, place, False, delay)
 
     def _take_free(self, o: Officer, g: Group) -> None:
         """Remove free officer ``o`` from its group's free sets."""
@@ -520,10 +796,19 @@ class Engine:
             if g.free_index is not None:
                 g.free_index.remove(o)
 
-    def _send(self, o: Officer, call: Call, g: Group, origin: int, was_free: bool) -> None:
+    def _send(
+        self,
+        o: Officer,
+        call: Call,
+        g: Group,
+        origin: int,
+        was_free: bool,
+        delay: float | None = None,
+    ) -> None:
         """Send officer ``o`` from local place ``origin`` to ``call``.
 
-        ``was_free``: ``o`` is in the group's free set (else it has just finished a job).
+        ``was_free``: ``o`` is in the group's free set (else it has just left other work);
+        ``delay``: minutes before it sets out, for a standby officer called in (else None).
         """
         env = self.env
         now = env.now
@@ -533,9 +818,11 @@ class Engine:
         o.state = TRAVEL
         o.since = now
         o.call = call
+        o.origin = origin
+        o.token += 1
+        token = o.token
         call.remaining -= 1
         call.assigned += 1
-        call.pending += 1
         call.officers.append(o)
         rec = self.rec
         i = call.i
@@ -550,86 +837,189 @@ class Engine:
             rec.dispatched[i] = now
         if (o.case or other) and _isnan(rec.reinforcement_requested[i]):
             rec.reinforcement_requested[i] = now
-        minutes = g.tt[origin][call.place] + self.turnout
+        called_in = delay is not None
+        minutes = g.tt[origin][call.place] + self.turnout + (delay if called_in else 0.0)
+        o.drow = rec.add_dispatch(
+            i, o.id, o.station, ROLES[o.role], now, minutes, g.places[origin], called_in
+        )
         if minutes == 0.0:
             self._arrive(o, call)
         else:
-            env.timeout(minutes).callbacks.append(lambda _e: self._arrive(o, call))
+
+            def arrive(_e: simpy.Event) -> None:
+                if o.token == token:
+                    self._arrive(o, call)
+
+            env.timeout(minutes).callbacks.append(arrive)
 
     def _maybe_county(self, call: Call) -> None:
-        """Ask the county for the whole remaining shortfall, if the rules allow it now."""
+        """Ask the county for the whole remaining shortfall, if the rules allow it now.
+
+        Under ``partial_shortfall`` a call nobody was sent to waits for its own
+        officers, except a priority-1 call, which asks after the model's wait.
+        """
         if (
             not self.county_on
             or call.remaining <= 0
             or call.cleared
             or call.county_n
+            or call.county_rows
             or self.env.now < call.county_ok_at
-            or (self.county_partial and call.assigned == 0)
+            or (self.county_partial and call.assigned == 0 and call.priority > 1)
         ):
             return
         now = self.env.now
         rec = self.rec
         i = call.i
+        delay = self._county_delay[i]
         call.county_n = call.remaining
+        call.county_eta = now + delay
         rec.by_county[i] = call.remaining
+        call.county_rows = [
+            rec.add_dispatch(i, -1, -1, "county", now, delay) for _ in range(call.remaining)
+        ]
         call.remaining = 0
-        call.pending += 1
         rec.county_requested[i] = now
         if _isnan(rec.dispatched[i]):
             rec.dispatched[i] = now
         if _isnan(rec.reinforcement_requested[i]):
             rec.reinforcement_requested[i] = now
-        self.env.timeout(self._county_delay[i]).callbacks.append(
-            lambda _e: self._county_arrives(call)
-        )
+        insort(call.group.county_calls, (call.priority, call.call_min, i, call))
+        self.env.timeout(delay).callbacks.append(lambda _e: self._county_arrives(call))
+
+    def _revisit(self, o: Officer, g: Group, place: int) -> bool:
+        """Send freed ``o`` to a call still waiting for the county if it gets there first.
+
+        The county is then stood down for one head (``county.revisit:
+        stand_down``) or keeps coming (``keep_coming``). Returns whether ``o`` went.
+        """
+        now = self.env.now
+        live = []
+        sent = False
+        for entry in g.county_calls:
+            call = entry[3]
+            if call.cleared or call.county_n == 0 or now >= call.county_eta:
+                continue
+            if call.revisits >= len(call.county_rows):
+                live.append(entry)
+                continue
+            eligible = not o.case or call.priority <= g.assist_max
+            if (
+                not sent
+                and eligible
+                and now + g.tt[place][call.place] + self.turnout < call.county_eta
+            ):
+                sent = True
+                call.revisits += 1
+                if self.county_stand_down:
+                    row = call.county_rows[call.county_n - 1]
+                    call.county_n -= 1
+                    self.rec.stand_down(row, now)
+                    self.rec.county_stood_down[call.i] += 1
+                call.remaining += 1
+                self._send(o, call, g, place, False)
+                if call.county_n == 0:
+                    continue
+            live.append(entry)
+        g.county_calls = live
+        return sent
 
     # --------------------------------------------------------------- on scene
     def _arrive(self, o: Officer, call: Call) -> None:
-        self._close(o, self.env.now)
+        now = self.env.now
+        self._close(o, now)
         o.state = SCENE
+        self.rec.dispatch_arrived(o.drow, now)
         self._on_scene(call, 1, o.case or o.station != call.station)
 
     def _county_arrives(self, call: Call) -> None:
-        self.rec.county_arrived[call.i] = self.env.now
+        if call.cleared or call.county_n == 0:
+            return
+        now = self.env.now
+        self.rec.county_arrived[call.i] = now
+        for row in call.county_rows[: call.county_n]:
+            self.rec.dispatch_arrived(row, now)
         self._on_scene(call, call.county_n, True)
 
     def _on_scene(self, call: Call, heads: int, reinforcement: bool) -> None:
         now = self.env.now
         rec = self.rec
         i = call.i
-        call.pending -= 1
-        call.arrived += heads
         if reinforcement:
             rec.reinforcement_arrived[i] = now  # the last reinforcement to arrive wins
-        if call.arrived == heads:
+        if _isnan(rec.first_arrival[i]):
             rec.first_arrival[i] = now
-            self.env.timeout(self._scene_min[i]).callbacks.append(
-                lambda _e: self._scene_done(call)
-            )
-        if call.arrived >= call.need and _isnan(rec.full_strength[i]):
+            call.work_left = self._scene_min[i] * call.need
+            call.work_t = now
+        self._progress(call, now)
+        call.crew += heads
+        if call.crew >= call.need and _isnan(rec.full_strength[i]):
             rec.full_strength[i] = now
-        if call.clear_waiting and call.pending == 0:
-            self._clear(call)
+        self._schedule_work(call)
 
-    def _scene_done(self, call: Call) -> None:
-        call.remaining = 0  # the work is done: nobody new is sent
-        if call.pending:
-            call.clear_waiting = True
-        else:
-            self._clear(call)
+    def _progress(self, call: Call, now: float) -> None:
+        """Book the scene work done since ``call.work_t`` by the crew present."""
+        if call.crew > 0:
+            call.work_left -= min(call.crew, call.need) * (now - call.work_t)
+        call.work_t = now
+
+    def _schedule_work(self, call: Call) -> None:
+        """(Re)schedule the end of ``call``'s scene work for the crew present now."""
+        call.token += 1
+        if call.crew <= 0:
+            return
+        token = call.token
+        minutes = max(call.work_left, 0.0) / min(call.crew, call.need)
+
+        def done(_e: simpy.Event) -> None:
+            if call.token == token and not call.cleared:
+                self._clear(call)
+
+        self.env.timeout(minutes).callbacks.append(done)
+
+    def _pull_from_scene(self, o: Officer, g: Group) -> None:
+        """Take ``o`` off its less urgent scene; that call needs one more officer again."""
+        now = self.env.now
+        old = o.call
+        self._close(o, now)
+        self._progress(old, now)
+        old.crew -= 1
+        old.officers.remove(o)
+        self.rec.dispatch_freed(o.drow, now)
+        self.rec.preempted[old.i] += 1
+        self._schedule_work(old)
+        old.remaining += 1
+        _heappush(g.calls, (old.priority, old.call_min, old.i, old))
+        self._county_timer(old, g)
+        o.call = None
 
     def _clear(self, call: Call) -> None:
-        """Close the scene: record, create any investigation, release officers by number."""
+        """Close the scene when its work is done.
+
+        Officers still on their way are turned back (free again where they set
+        out from), the county is stood down if it has not arrived, any
+        investigation is created, and officers are released by number.
+        """
         now = self.env.now
         call.cleared = True
         call.remaining = 0
+        call.token += 1
         i = call.i
-        self.rec.cleared[i] = now
+        rec = self.rec
+        rec.cleared[i] = now
+        if call.county_n and _isnan(rec.county_arrived[i]):
+            for row in call.county_rows[: call.county_n]:
+                rec.stand_down(row, now)
+            rec.county_stood_down[i] += call.county_n
+            call.county_n = 0
+        elif call.county_n:
+            for row in call.county_rows[: call.county_n]:
+                rec.dispatch_freed(row, now)
         hours = self._inv_hours[i]
         if hours == hours:  # not NaN
             g = call.group
-            g.investigations.append((i, now, hours))
-            self.rec.create_investigation(i, now, hours)
+            g.investigations.append(CaseJob(i, hours * 60.0, self._inv_crew[i]))
+            rec.create_investigation(i, now, hours)
             self._start_waiting_investigation(g)
         officers = call.officers
         if len(officers) > 1:
@@ -637,17 +1027,25 @@ class Engine:
         place = call.place
         for o in officers:
             self._close(o, now)
+            rec.dispatch_freed(o.drow, now)
             o.call = None
-            self._next_job(o, place)
+            if o.state == TRAVEL:
+                o.token += 1
+                self._next_job(o, o.origin)
+            else:
+                self._next_job(o, place)
 
     # ------------------------------------------------------------ after a job
     def _next_job(self, o: Officer, place: int) -> None:
-        """Give freed officer ``o`` (at local ``place``) the next queued call or work."""
-        g = self.groups[o.group]
-        if not o.on_duty:
-            o.state = OFF_DUTY
-            o.since = self.env.now
+        """Give freed officer ``o`` (at local ``place``) its post, the next call or work."""
+        if o.post != FIELD:
+            if o.post == OFF:
+                o.state = OFF_DUTY
+                o.since = self.env.now
+            else:
+                self._go_to_desk(o, place)
             return
+        g = self.groups[o.group]
         q = g.calls
         while q and q[0][3].remaining <= 0:
             _heappop(q)
@@ -658,8 +1056,14 @@ class Engine:
                 _heappop(q)
             self._maybe_county(call)
             return
+        if g.county_calls and self._revisit(o, g, place):
+            return
         if g.investigations and (o.case or not g.plan.investigations_by_case_team):
-            self._investigate(o, g)
+            if self._start_case(g, o):
+                return
+        team = self.teams[o.team]
+        if team.duty_backlog > _DUTY_EPS:
+            self._do_duty(o, team, place)
             return
         self._go_free(o, place)
 
@@ -684,77 +1088,222 @@ class Engine:
             if g.free_index is not None:
                 g.free_index.add(o, now)
 
-    def _start_waiting_investigation(self, g: Group) -> None:
-        """Hand waiting investigations to free investigators (lowest officer number first)."""
-        while g.investigations:
-            if g.plan.investigations_by_case_team:
-                free = g.free_case
-            else:
-                free = [*g.free_community, *g.free_case]
-            if not free:
-                return
-            o = min(free, key=lambda o: o.id)
+    def _where(self, o: Officer) -> int:
+        """Local place a free officer counts as being at now."""
+        return o.rest if self.env.now >= o.settle_at else o.scene
+
+    # ------------------------------------------------------------ case work
+    def _case_free(self, g: Group) -> list[Officer]:
+        if g.plan.investigations_by_case_team:
+            return sorted(g.free_case, key=lambda o: o.id)
+        return sorted([*g.free_community, *g.free_case], key=lambda o: o.id)
+
+    def _start_case(self, g: Group, first: Officer) -> bool:
+        """Start the head investigation with freed ``first`` and free officers; False if short."""
+        job = g.investigations[0]
+        others = [o for o in self._case_free(g) if o is not first][: job.crew - 1]
+        if len(others) < job.crew - 1:
+            return False
+        g.investigations.popleft()
+        for o in others:
             self._close(o, self.env.now)
             self._take_free(o, g)
-            self._investigate(o, g)
+        self._investigate([first, *others], job)
+        return True
 
-    def _investigate(self, o: Officer, g: Group) -> None:
-        i, created, hours = g.investigations.popleft()
+    def _start_waiting_investigation(self, g: Group) -> None:
+        """Hand waiting investigations to free investigators (lowest officer numbers first)."""
+        while g.investigations:
+            job = g.investigations[0]
+            free = self._case_free(g)
+            if len(free) < job.crew:
+                return
+            g.investigations.popleft()
+            crew = free[: job.crew]
+            for o in crew:
+                self._close(o, self.env.now)
+                self._take_free(o, g)
+            self._investigate(crew, job)
+
+    def _investigate(self, crew: list[Officer], job: CaseJob) -> None:
         now = self.env.now
-        o.state = INVESTIGATION
-        o.since = now
-        self.rec.start_investigation(i, now, o)
+        job.officers = crew
+        job.t0 = now
+        job.token += 1
+        token = job.token
+        for o in crew:
+            o.state = INVESTIGATION
+            o.since = now
+            o.job = job
+        if not job.started:
+            job.started = True
+            self.rec.start_investigation(job.i, now, crew[0])
 
         def done(_e: simpy.Event) -> None:
-            self.rec.finish_investigation(i, self.env.now)
-            self._close(o, self.env.now)
-            self._next_job(o, o.base)
+            if job.token != token:
+                return
+            t = self.env.now
+            self.rec.finish_investigation(job.i, t)
+            for o in job.officers:
+                self._close(o, t)
+                o.job = None
+            for o in job.officers:
+                self._next_job(o, o.base)
 
-        self.env.timeout(hours * 60.0).callbacks.append(done)
+        self.env.timeout(job.left).callbacks.append(done)
+
+    def _pause_case(self, o: Officer, g: Group) -> None:
+        """A call takes ``o`` off its case: the case waits again, first in line."""
+        now = self.env.now
+        job = o.job
+        job.left -= now - job.t0
+        job.token += 1
+        crew = job.officers
+        job.officers = []
+        for x in crew:
+            self._close(x, now)
+            x.job = None
+        g.investigations.appendleft(job)
+        for x in crew:
+            if x is not o:
+                self._next_job(x, x.base)
+
+    # ------------------------------------------------------ scheduled duties
+    def _start_duties(self, team: Team) -> None:
+        """Start the team's scheduled-duty clock: every ``block_min`` the work due is added.
+
+        The team owes ``hours_per_day x size / 24`` minutes of work per minute;
+        the backlog is one number (work beyond what the team can do piles up
+        there, not in memory), and the clock ticks once per block whatever the
+        team's size.
+        """
+        plan = self.layout.teams[team.index]
+        n = len(team.members)
+        if plan.duty_hours_per_day <= 0 or n == 0 or plan.role == ROOM:
+            return
+        block = self.duty_block
+        work = block * plan.duty_hours_per_day * n / 24.0  # minutes due per tick
+
+        def due(_e: simpy.Event) -> None:
+            team.duty_backlog += work
+            self._offer_duty(team)
+            self.env.timeout(block).callbacks.append(due)
+
+        self.env.timeout(block).callbacks.append(due)
+
+    def _offer_duty(self, team: Team) -> None:
+        """Give waiting duty blocks to free on-duty members (lowest number first)."""
+        for o in team.members:
+            if team.duty_backlog <= _DUTY_EPS:
+                return
+            if o.post == FIELD and o.state in _FREE_STATES and o.call is None:
+                g = self.groups[o.group]
+                if o in g.free_community or o in g.free_case:
+                    place = self._where(o)
+                    self._close(o, self.env.now)
+                    self._take_free(o, g)
+                    self._do_duty(o, team, place)
+
+    def _do_duty(self, o: Officer, team: Team, place: int) -> None:
+        """``o`` works the next duty block where it is (``place``)."""
+        now = self.env.now
+        minutes = min(self.duty_block, team.duty_backlog)
+        team.duty_backlog -= minutes
+        o.state = DUTY
+        o.since = now
+        o.rest = o.scene = place
+        o.settle_at = now
+        o.job = now + minutes
+        o.token += 1
+        token = o.token
+
+        def done(_e: simpy.Event) -> None:
+            if o.token == token:
+                self._close(o, self.env.now)
+                o.job = None
+                self._next_job(o, place)
+
+        self.env.timeout(minutes).callbacks.append(done)
+
+    def _stop_duty(self, o: Officer) -> None:
+        """A call takes ``o`` off its duty block; the rest goes back to the team's backlog."""
+        now = self.env.now
+        left = o.job - now
+        if left > 0:
+            self.teams[o.team].duty_backlog += left
+        o.job = None
+        o.token += 1
+        self._close(o, now)
 
     # ----------------------------------------------------------------- shifts
-    def _duty_units(self) -> list[list[Officer]]:
-        """Officers grouped by (station, role) in officer-number order: the units of a shift."""
-        units: dict[tuple[int, bool], list[Officer]] = {}
-        for o in self.officers:
-            units.setdefault((o.station, o.case), []).append(o)
-        return list(units.values())
-
     def _shift_changes(self):
-        """Apply the shift shares: the first ``max(1, round(share * n))`` of each unit on duty.
+        """Apply the roster each hour whose share differs from the hour before (at least daily).
 
-        Acts only at hours whose share differs from the hour before.
+        Each team has ``max(1, round(share x size))`` members on duty: a
+        window that moves on by the outgoing crew's size at every change, so
+        duty rotates through the team.
         """
         shares = self.sc.shifts.on_duty_share_by_hour
-        units = self._duty_units()
-        on_now = [len(u) for u in units]
         hour = 0
         while True:
             share = shares[hour % 24]
-            for k, unit in enumerate(units):
-                on = max(1, round(share * len(unit)))
-                lo, hi = sorted((on, on_now[k]))
-                for o in unit[lo:hi]:
-                    self._set_duty(o, on > on_now[k])
-                on_now[k] = on
+            for team in self.teams:
+                n = len(team.members)
+                if n == 0:
+                    continue
+                if hour:
+                    team.start = (team.start + team.k) % n
+                team.k = min(n, max(1, round(share * n)))
+            self._apply_posts()
             step = 1
             while step < 24 and shares[(hour + step) % 24] == share:
                 step += 1
             hour += step
             yield self.env.timeout(60.0 * step)
 
-    def _set_duty(self, o: Officer, on: bool) -> None:
-        if o.on_duty == on:
+    def _apply_posts(self) -> None:
+        """Move every officer to its post in its team's current window (in officer order)."""
+        wanted = [OFF] * len(self.officers)
+        for team in self.teams:
+            for o, post in zip(team.members, team.posts()):
+                wanted[o.id] = post
+        # Leave posts first (seats freed, officers off), then take the new ones.
+        for o in self.officers:
+            if wanted[o.id] != SEAT and o.post == SEAT or wanted[o.id] == OFF:
+                self._set_post(o, wanted[o.id])
+        for o in self.officers:
+            self._set_post(o, wanted[o.id])
+
+    def _set_post(self, o: Officer, post: int) -> None:
+        """Give ``o`` a new post; an officer busy with a job takes it when the job ends."""
+        if o.post == post:
             return
-        o.on_duty = on
+        o.post = post
+        st = o.state
         now = self.env.now
-        if on and o.state == OFF_DUTY:
+        if st in _FREE_STATES and o.call is None and o.job is None:
+            if o.rest_state == DESK:  # on its way to a seat
+                o.token += 1
+                place = o.scene
+            else:
+                place = self._where(o)
+                self._take_free(o, self.groups[o.group])
             self._close(o, now)
-            self._next_job(o, o.base)
-        elif not on and o.state in (PATROL, STATION, RETURN):
+        elif st == DESK:
+            self._unsit(o)
+            place = o.base
+        elif st == OFF_DUTY:
             self._close(o, now)
-            self._take_free(o, self.groups[o.group])
+            place = o.base
+        else:
+            return  # busy: _next_job applies the post
+        if post == OFF:
             o.state = OFF_DUTY
+            o.since = now
+        elif post == SEAT:
+            self._go_to_desk(o, place)
+        else:
+            self._next_job(o, place)
 
     # ------------------------------------------------------------ accounting
     def _close(self, o: Officer, now: float) -> None:

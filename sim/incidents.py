@@ -121,3 +121,44 @@ def draw_incidents(sc: Scenario, net: RoadNetwork, replication: int) -> Incident
         county_delay_min=sc.county.reinforcement_delay_min.sample(county_gen, n_all),
         investigation_hours=inv[order],
     )
+
+
+@dataclass(frozen=True)
+class WalkInStream:
+    """Visitors to stations in one replication, sorted by arrival (both models see the same).
+
+    ``arrival_min``: minutes from the start; ``station``: index in
+    ``scenario.stations``; ``service_min``: minutes of a desk seat each needs.
+    """
+
+    arrival_min: np.ndarray
+    station: np.ndarray
+    service_min: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.arrival_min)
+
+
+def draw_walk_ins(sc: Scenario, replication: int) -> WalkInStream:
+    """Draw the walk-in visitors of ``replication`` (empty without ``walk_ins``).
+
+    Each station's visitors are a Poisson process at ``per_day`` (times
+    ``demand_scale``) over the whole horizon, with visiting hours shaped by
+    nothing (a constant rate): a simplification stated in docs/model.md.
+    """
+    spec = sc.walk_ins
+    empty = np.zeros(0)
+    if spec is None:
+        return WalkInStream(empty, np.zeros(0, dtype=np.int64), empty)
+    gen = rng(sc.seed, replication, "walk_ins")
+    horizon = sc.horizon_days * MIN_PER_DAY
+    times, stations = [], []
+    for k, station in enumerate(sc.stations):
+        rate = spec.per_day.get(station.id, 0.0) * sc.demand_scale / MIN_PER_DAY
+        n = gen.poisson(rate * horizon) if rate > 0 else 0
+        times.append(gen.random(n) * horizon)
+        stations.append(np.full(n, k, dtype=np.int64))
+    t = np.concatenate(times)
+    order = np.argsort(t, kind="stable")
+    service = spec.service_min.sample(gen, len(t))
+    return WalkInStream(t[order], np.concatenate(stations)[order], service)

@@ -55,17 +55,77 @@ METRICS: dict[str, tuple[str, str]] = {
     "full_strength_p90_min": ("min", "90th percentile time to full strength"),
     "full_strength_p95_min": ("min", "95th percentile time to full strength"),
     "short_handed_share": ("share", "cleared calls that never reached full strength"),
-    "reinforced_share": ("share", "calls helped by other stations, the case team or the county"),
-    "reinforcement_mean_min": ("min", "mean time from call to the last reinforcement on scene"),
+    "own_short_share": (
+        "share",
+        "calls the own station could not staff alone with the officers free at dispatch",
+    ),
+    "reinforced_share": (
+        "share",
+        "calls the own station could not staff alone that got officers from another station, "
+        "the case team or the county",
+    ),
+    "cross_township_share": (
+        "share",
+        "calls the own station could staff that were still (partly) covered by another "
+        "station's officers, because they were nearer",
+    ),
+    "reinforcement_mean_min": (
+        "min",
+        "mean time from call to the last reinforcement on scene, over reinforced calls",
+    ),
+    "same_call_full_strength_mean_min": (
+        "min",
+        "mean time to full strength over the calls the isolated station could not staff "
+        "alone: the same calls in every model",
+    ),
+    "same_call_full_strength_p90_min": (
+        "min",
+        "90th percentile of the same, over the same calls in every model",
+    ),
     "county_requests_per_30d": ("count", "county reinforcement requests per 30 days"),
+    "county_stood_down_per_30d": (
+        "count",
+        "county heads called off per 30 days because own or pool officers got there first",
+    ),
     "utilisation": (
         "share",
         "field officers' on-duty time travelling to, on scene or investigating",
     ),
-    "patrol_share": ("share", "field officers' on-duty time on patrol"),
+    "patrol_share": ("share", "community officers' on-duty time on patrol (an output)"),
+    "on_duty_hours_per_day": ("hours", "officer-hours on duty per day, every role"),
+    "community_on_duty_hours_per_day": ("hours", "community officers' on-duty hours per day"),
+    "case_team_on_duty_hours_per_day": ("hours", "case-team officers' on-duty hours per day"),
+    "room_on_duty_hours_per_day": ("hours", "command-room officers' on-duty hours per day"),
+    "on_duty_hours_per_officer_year": (
+        "hours",
+        "on-duty hours per officer on the roll per year (the roster)",
+    ),
+    "patrol_hours_per_day": ("hours", "officer-hours on patrol per day"),
+    "desk_hours_per_day": ("hours", "officer-hours at a duty desk, command room or window per day"),
+    "call_hours_per_day": ("hours", "officer-hours travelling to and on scene per day"),
+    "case_work_hours_per_day": ("hours", "officer-hours of case work (investigations) per day"),
+    "duty_hours_per_day": ("hours", "officer-hours of scheduled duties per day"),
+    "walk_in_wait_mean_min": ("min", "mean wait of walk-in visitors for a desk seat"),
+    "walk_in_wait_p90_min": ("min", "90th percentile wait of walk-in visitors"),
     "investigation_turnaround_mean_hours": ("hours", "mean time from case creation to completion"),
     "investigations_open_share": ("share", "investigations not completed by the horizon"),
 }
+
+#: Metrics computed from the officer table (NaN for priority and incident-type scopes).
+OFFICER_METRICS = (
+    "utilisation",
+    "patrol_share",
+    "on_duty_hours_per_day",
+    "community_on_duty_hours_per_day",
+    "case_team_on_duty_hours_per_day",
+    "room_on_duty_hours_per_day",
+    "on_duty_hours_per_officer_year",
+    "patrol_hours_per_day",
+    "desk_hours_per_day",
+    "call_hours_per_day",
+    "case_work_hours_per_day",
+    "duty_hours_per_day",
+)
 
 
 #: The metrics of the comparison table (CLI) and the report's headline table, in order.
@@ -78,11 +138,25 @@ HEADLINE_METRICS: tuple[str, ...] = (
     "unanswered_share",
     "full_strength_mean_min",
     "full_strength_p90_min",
+    "own_short_share",
     "reinforced_share",
-    "reinforcement_mean_min",
+    "cross_township_share",
+    "same_call_full_strength_mean_min",
+    "same_call_full_strength_p90_min",
     "county_requests_per_30d",
     "utilisation",
     "patrol_share",
+    "on_duty_hours_per_day",
+    "community_on_duty_hours_per_day",
+    "case_team_on_duty_hours_per_day",
+    "room_on_duty_hours_per_day",
+    "on_duty_hours_per_officer_year",
+    "patrol_hours_per_day",
+    "desk_hours_per_day",
+    "call_hours_per_day",
+    "case_work_hours_per_day",
+    "duty_hours_per_day",
+    "walk_in_wait_mean_min",
     "investigation_turnaround_mean_hours",
 )
 
@@ -105,10 +179,14 @@ def incident_metrics(
     full = inc["full_strength_delay_min"].to_numpy()
     full = full[~np.isnan(full)]
     cleared = ~np.isnan(inc["cleared_min"].to_numpy())
-    reinforced = (inc["n_other"] + inc["n_case"] + inc["n_county"]).to_numpy() > 0
+    helped = (inc["n_other"] + inc["n_case"] + inc["n_county"]).to_numpy() > 0
+    own_short = inc["own_short"].to_numpy(dtype=bool)
+    reinforced = helped & own_short
+    cover = (inc["n_other"].to_numpy() > 0) & ~own_short
     rf = (inc["reinforcement_arrived_min"] - inc["call_min"]).to_numpy()[reinforced]
     rf = rf[~np.isnan(rf)]
     short = cleared & np.isnan(inc["full_strength_min"].to_numpy())
+    per_30d = 30.0 / observed_days
     return {
         "calls": float(n),
         "response_mean_min": _mean(answered),
@@ -122,23 +200,96 @@ def incident_metrics(
         "full_strength_p90_min": _q(full, 90),
         "full_strength_p95_min": _q(full, 95),
         "short_handed_share": float(short.sum() / cleared.sum()) if cleared.any() else math.nan,
+        "own_short_share": float(own_short.mean()) if n else math.nan,
         "reinforced_share": float(reinforced.mean()) if n else math.nan,
+        "cross_township_share": float(cover.mean()) if n else math.nan,
         "reinforcement_mean_min": _mean(rf),
         "county_requests_per_30d": float(
-            (~np.isnan(inc["county_requested_min"].to_numpy())).sum() * 30.0 / observed_days
+            (~np.isnan(inc["county_requested_min"].to_numpy())).sum() * per_30d
         ),
+        "county_stood_down_per_30d": float(inc["n_county_stood_down"].sum() * per_30d),
     }
+
+
+def _share(part: float, whole: float) -> float:
+    return float(part / whole) if whole > 0 else math.nan
 
 
 def officer_metrics(off: pd.DataFrame) -> dict[str, float]:
-    """Return utilisation and patrol share of a set of officer rows, as shares of on-duty time."""
-    on_duty = off["on_duty_min"].sum()
-    if on_duty <= 0:
-        return {"utilisation": math.nan, "patrol_share": math.nan}
-    return {
-        "utilisation": float(off["busy_min"].sum() / on_duty),
-        "patrol_share": float(off["patrol_min"].sum() / on_duty),
+    """Return the time budget of a set of officer rows.
+
+    Utilisation is the field officers' (community and case team) call and case
+    work over their on-duty time; patrol share is the community officers'
+    patrol time over theirs. Officer-hours are per day of observed time;
+    on-duty hours per officer per year are over every officer on the roll.
+    """
+    if off.empty:
+        return dict.fromkeys(OFFICER_METRICS, math.nan)
+    role = off["role"].to_numpy()
+    field = off[role != "room"]
+    community = off[role == "community"]
+    days = float(off["observed_min"].iloc[0]) / 1440.0
+    per_day = 1.0 / (60.0 * days)
+    out = {
+        "utilisation": _share(field["busy_min"].sum(), field["on_duty_min"].sum()),
+        "patrol_share": _share(community["patrol_min"].sum(), community["on_duty_min"].sum()),
+        "on_duty_hours_per_day": float(off["on_duty_min"].sum() * per_day),
+        "on_duty_hours_per_officer_year": float(
+            off["on_duty_min"].sum() / 60.0 / len(off) * 365.0 / days
+        ),
+        "patrol_hours_per_day": float(off["patrol_min"].sum() * per_day),
+        "desk_hours_per_day": float(off["desk_min"].sum() * per_day),
+        "call_hours_per_day": float((off["travel_min"] + off["scene_min"]).sum() * per_day),
+        "case_work_hours_per_day": float(off["investigation_min"].sum() * per_day),
+        "duty_hours_per_day": float(off["duty_min"].sum() * per_day),
     }
+    for r in ("community", "case_team", "room"):
+        out[f"{r}_on_duty_hours_per_day"] = float(
+            off["on_duty_min"].to_numpy()[role == r].sum() * per_day
+        )
+    return out
+
+
+def walk_in_metrics(walk_ins: pd.DataFrame, township: str) -> dict[str, float]:
+    """Return the mean and 90th percentile wait (minutes) of walk-ins served, for a scope."""
+    if walk_ins.empty:
+        return {"walk_in_wait_mean_min": math.nan, "walk_in_wait_p90_min": math.nan}
+    w = walk_ins if township == ALL else walk_ins[walk_ins["station"] == township]
+    wait = w["wait_min"].to_numpy()
+    wait = wait[~np.isnan(wait)]
+    return {"walk_in_wait_mean_min": _mean(wait), "walk_in_wait_p90_min": _q(wait, 90)}
+
+
+def same_call_metrics(incidents: list[pd.DataFrame], rows: list[list[dict]]) -> None:
+    """Add full-strength times over the calls the baseline model's station could not staff alone.
+
+    ``incidents[k]`` and ``rows[k]`` are model ``k``'s incident table and metric
+    rows of one replication, baseline (isolated) first. The set of calls is
+    taken from the baseline and used for every model, so the difference is
+    paired on the same calls. Rows are updated in place.
+    """
+    base = incidents[0]
+    chosen = base["incident"].to_numpy()[base["own_short"].to_numpy(dtype=bool)]
+    for inc, model_rows in zip(incidents, rows):
+        picked = inc[inc["incident"].isin(chosen)]
+        delay = picked["full_strength_delay_min"]
+        by_town = _split(picked, "township")
+        for row in model_rows:
+            scope = row["township"]
+            if row.get("breakdown", "all") not in ("all", "township"):
+                sel = picked.iloc[0:0]
+                if row.get("breakdown") == "priority":
+                    sel = picked[picked["priority"] == row["group_value"]]
+                elif row.get("breakdown") == "type":
+                    sel = picked[picked["type"].astype(str) == row["group_value"]]
+                d = sel["full_strength_delay_min"].dropna().to_numpy()
+            elif scope == ALL:
+                d = delay.dropna().to_numpy()
+            else:
+                sub = by_town.get(scope, picked.iloc[0:0])
+                d = sub["full_strength_delay_min"].dropna().to_numpy()
+            row["same_call_full_strength_mean_min"] = _mean(d)
+            row["same_call_full_strength_p90_min"] = _q(d, 90)
 
 
 def investigation_metrics(inv: pd.DataFrame) -> dict[str, float]:
@@ -170,7 +321,13 @@ def replication_metrics(
     target_min: float,
     observed_days: float,
 ) -> list[dict]:
-    """Return one row per scope (``all`` and each township) of one model in one replication."""
+    """Return one row per scope of one model in one replication.
+
+    Scopes: ``all``, each township (``breakdown`` "township"), each priority
+    and each incident type (``breakdown`` "priority" / "type", with the
+    ``township`` column reading e.g. ``priority 1`` or ``type theft``). Officer
+    metrics are NaN for priority and type scopes (officers are not split by call).
+    """
     parts = [_split(inc, "township"), _split(off, "station"), _split(inv, "township")]
     rows = []
     for scope in [ALL, *townships]:
@@ -180,11 +337,21 @@ def replication_metrics(
             i, o, v = (
                 split.get(scope, frame.iloc[0:0]) for split, frame in zip(parts, (inc, off, inv))
             )
-        row = {"township": scope}
+        row = {"township": scope, "breakdown": "all" if scope == ALL else "township"}
+        row["group_value"] = scope
         row.update(incident_metrics(i, target_min, observed_days))
         row.update(officer_metrics(o))
         row.update(investigation_metrics(v))
         rows.append(row)
+    no_officers = dict.fromkeys(OFFICER_METRICS, math.nan)
+    for column, label in (("priority", "priority"), ("type", "type")):
+        for value, i in sorted(_split(inc, column).items(), key=lambda kv: str(kv[0])):
+            row = {"township": f"{label} {value}", "breakdown": label, "group_value": value}
+            if column == "priority":
+                row["group_value"] = int(value)
+            row.update(incident_metrics(i, target_min, observed_days))
+            row.update(no_officers)
+            rows.append(row)
     return rows
 
 
@@ -255,6 +422,42 @@ def stability_warnings(summary: pd.DataFrame, township: str = ALL) -> list[str]:
     return out
 
 
+#: On-duty officer-hours of the two models may differ by this share before a warning.
+STAFFING_TOLERANCE = 0.01
+
+
+def staffing_warnings(summary: pd.DataFrame) -> list[str]:
+    """Warn when the models do not put the same on-duty officer-hours to work.
+
+    The roster is applied per team, so rounding (``max(1, round(share x n))``)
+    can give the pooled model's smaller teams more or fewer on-duty hours than
+    the isolated stations from the same roll; a difference in results is then
+    partly a difference in staffing, not in how the officers are organised.
+    """
+    rows = summary[(summary["township"] == ALL) & (summary["metric"] == "on_duty_hours_per_day")]
+    means = {r.model: r.mean for r in rows.itertuples() if r.model != DIFFERENCE}
+    if len(means) < 2 or any(math.isnan(v) for v in means.values()):
+        return []
+    base, *others = list(means.items())
+    out = []
+    for model, hours in others:
+        if abs(hours - base[1]) > STAFFING_TOLERANCE * base[1]:
+            out.append(
+                f"the models do not use the same on-duty officer-hours: {base[0]} "
+                f"{base[1]:.1f} h/day, {model} {hours:.1f} h/day "
+                f"({100 * (hours / base[1] - 1):+.1f}%), from rounding the roster per team. "
+                "Part of any difference is staffing, not organisation: adjust the roster or "
+                "team sizes to compare like with like."
+            )
+    if not out:
+        out_note = (
+            f"both models use the same on-duty officer-hours ({base[1]:.1f} h/day, "
+            f"within {100 * STAFFING_TOLERANCE:.0f}%)."
+        )
+        return [out_note]
+    return out
+
+
 def unstable_models(summary: pd.DataFrame, township: str = ALL) -> set[str]:
     """Return the models (``isolated``, ``pooled``) flagged unstable in any replication."""
     rows = summary[
@@ -282,6 +485,7 @@ def summarise(per_rep: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     if "backlog_at_end" in per_rep.columns:
         metrics.append("backlog_at_end")
     for scope, block in per_rep.groupby("township", sort=False, observed=True):
+        breakdown = str(block["breakdown"].iloc[0]) if "breakdown" in block else "all"
         wide = {
             m: block[block["model"] == m].set_index("replication") for m in ("isolated", "pooled")
         }
@@ -289,12 +493,15 @@ def summarise(per_rep: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
             if metric == "backlog_at_end" and scope != ALL:
                 continue  # counted for the whole model, not per township
             series = {m: wide[m][metric] for m in wide}
+            if breakdown in ("priority", "type") and all(v.isna().all() for v in series.values()):
+                continue  # officer metrics are not split by priority or type
             paired = (series["isolated"] - series["pooled"]).dropna()
             for label, values in (*series.items(), (DIFFERENCE, paired)):
                 mean, low, high = t_interval(values.to_numpy(), level)
                 rows.append(
                     {
                         "township": scope,
+                        "breakdown": breakdown,
                         "metric": metric,
                         "model": label,
                         "mean": mean,

@@ -12,6 +12,7 @@ connected components, which costs nothing like an all-pairs search.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -108,13 +109,50 @@ def read_node_edge_specs(
         "nodes_csv",
         Path(spec.nodes_csv).name,
     )
-    edges = _rows_to_specs(
-        _read_csv(base_dir / spec.edges_csv, "edges_csv"),
-        EdgeSpec,
-        "edges_csv",
-        Path(spec.edges_csv).name,
+    rows = _read_csv(base_dir / spec.edges_csv, "edges_csv")
+    lines = [row["__line__"] for row in rows]
+    file_name = Path(spec.edges_csv).name
+    edges = _rows_to_specs(rows, EdgeSpec, "edges_csv", file_name)
+    check_duplicate_roads(
+        edges, lambda _i: ("network", "edges_csv"), lambda i: f"{file_name} line {lines[i]}"
     )
     return nodes, edges
+
+
+def check_duplicate_roads(
+    edges: list[EdgeSpec],
+    field: Callable[[int], Loc],
+    where: Callable[[int], str],
+    prefix: bool = True,
+) -> None:
+    """Refuse a road listed twice (the same two ends, in either direction).
+
+    networkx would keep the last one silently (45 minutes instead of 15), so a
+    second listing is an error even when its minutes are the same. ``where(i)``
+    names edge ``i`` in the message (its file line, its YAML item); with
+    ``prefix`` the message starts with it (files: the YAML line is the file's).
+    """
+    seen: dict[frozenset[str], int] = {}
+    for i, e in enumerate(edges):
+        key = frozenset((e.from_, e.to))
+        if key in seen:
+            first = seen[key]
+            same = _length(edges[first]) == _length(e)
+            here = f"{where(i)}: " if prefix else ""
+            length = (
+                "a duplicate even with the same length" if same
+                else f"{_length_text(edges[first])}, here {_length_text(e)}"
+            )
+            raise NetworkError(
+                field(i),
+                f"{here}road {e.from_!r} - {e.to!r} is listed twice (first at {where(first)}, "
+                f"{length}); roads are two-way: list each road once",
+            )
+        seen[key] = i
+
+
+def _length(e: EdgeSpec) -> tuple[float | None, float | None, float | None]:
+    return (e.minutes, e.km, e.speed_kmh)
 
 
 def _check_file(path: Path, key: str) -> None:
@@ -136,13 +174,67 @@ def _read_graphml(path: Path) -> tuple[list[NodeSpec], list[EdgeSpec]]:
             ("network", "graphml"), f"{path.name!r} is not a valid GraphML file ({detail})"
         ) from None
     nodes = [{"id": str(n), **attrs} for n, attrs in g.nodes(data=True)]
-    edges = [{"from": str(u), "to": str(v), **attrs} for u, v, attrs in g.edges(data=True)]
+    # An edge's GraphML ``id`` (networkx and OSMnx write one per edge of a multigraph) names
+    # the edge, not a road attribute.
+    edges = [
+        {"from": str(u), "to": str(v), **{k: a for k, a in attrs.items() if k != "id"}}
+        for u, v, attrs in g.edges(data=True)
+    ]
     labels = [f"node {n['id']!r}" for n in nodes]
-    labels_e = [f"edge {e['from']!r}-{e['to']!r}" for e in edges]
-    return (
-        _rows_to_specs(nodes, NodeSpec, "graphml", path.name, labels),
-        _rows_to_specs(edges, EdgeSpec, "graphml", path.name, labels_e),
-    )
+    arrow = "->" if g.is_directed() else "-"
+    labels_e = [f"edge {e['from']!r} {arrow} {e['to']!r}" for e in edges]
+    node_specs = _rows_to_specs(nodes, NodeSpec, "graphml", path.name, labels)
+    edge_specs = _rows_to_specs(edges, EdgeSpec, "graphml", path.name, labels_e)
+    where = ("network", "graphml")
+    if g.is_directed():
+        edge_specs, labels_e = _two_way_roads(edge_specs, labels_e, path.name)
+    check_duplicate_roads(edge_specs, lambda _i: where, lambda i: f"{path.name} {labels_e[i]}")
+    return node_specs, edge_specs
+
+
+def _two_way_roads(
+    edges: list[EdgeSpec], labels: list[str], file_name: str
+) -> tuple[list[EdgeSpec], list[str]]:
+    """A directed graph's roads, each once: every edge needs its way back, equally long.
+
+    Road-network tools (OpenStreetMap exports) write two-way roads as two
+    directed edges; those are accepted and read as one road. A one-way road,
+    or a road whose two directions differ in length, is refused: policesim's
+    roads are two-way, and making it two-way silently would change travel times.
+    """
+    where = ("network", "graphml")
+    by_pair: dict[tuple[str, str], list[int]] = {}
+    for i, e in enumerate(edges):
+        by_pair.setdefault((e.from_, e.to), []).append(i)
+    keep = []
+    for i, e in enumerate(edges):
+        if e.from_ == e.to:
+            keep.append(i)
+            continue
+        back = by_pair.get((e.to, e.from_))
+        if not back:
+            raise NetworkError(
+                where,
+                f"{file_name} {labels[i]}: one-way road (the graph is directed and has no "
+                f"edge {e.to!r} -> {e.from_!r}); policesim's roads are two-way: add the way "
+                'back, or write the graph as undirected (edgedefault="undirected")',
+            )
+        if _length(edges[back[0]]) != _length(e):
+            raise NetworkError(
+                where,
+                f"{file_name} {labels[i]}: the two directions of this road differ in length "
+                f"({_length_text(e)} one way, {_length_text(edges[back[0]])} back); policesim's "
+                "roads are two-way with one length: make them equal",
+            )
+        if (e.from_, e.to) < (e.to, e.from_) or len(by_pair[(e.from_, e.to)]) > 1:
+            keep.append(i)  # one of the two directions (parallel edges stay: duplicates)
+    return [edges[i] for i in keep], [labels[i] for i in keep]
+
+
+def _length_text(e: EdgeSpec) -> str:
+    if e.minutes is not None:
+        return f"{e.minutes:g} minutes"
+    return f"{e.km:g} km" + (f" at {e.speed_kmh:g} km/h" if e.speed_kmh else "")
 
 
 def _read_csv(path: Path, key: str) -> list[dict[str, object]]:
@@ -152,6 +244,14 @@ def _read_csv(path: Path, key: str) -> list[dict[str, object]]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
+            names = reader.fieldnames or []
+            if any(";" in name for name in names) and not any("," in n for n in names):
+                raise NetworkError(
+                    where,
+                    f"{path.name!r} line {reader.line_num}: {names[0].split(';')[0]!r}: "
+                    "the file looks semicolon-separated; use commas (in Excel: save as "
+                    "'CSV UTF-8 (comma delimited)')",
+                )
             rows = []
             for row in reader:
                 if None in row:
@@ -172,6 +272,45 @@ def _read_csv(path: Path, key: str) -> list[dict[str, object]]:
     return rows
 
 
+#: Road attributes of OpenStreetMap tools (OSMnx) in files, and how they are read:
+#: ``travel_time`` in seconds (read as seconds / 60 minutes), ``length`` in metres
+#: (read as metres / 1000 km, at ``speed_kmh`` or the network's ``default_speed_kmh``).
+OSM_EDGE_ATTRIBUTES = {
+    "travel_time": ("minutes", 60.0, "seconds"),
+    "length": ("km", 1000.0, "metres"),
+}
+
+
+class _OsmValueError(ValueError):
+    """An OpenStreetMap length attribute that is not a number."""
+
+
+def _osm_lengths(row: dict) -> dict:
+    """Read an edge's ``travel_time`` (seconds) or ``length`` (metres) as minutes or km.
+
+    Only when the row gives neither ``minutes`` nor ``km``; with both OSM names,
+    ``travel_time`` wins (it already includes the road's speed) and ``length``
+    is dropped. Other OSMnx attributes are not accepted (a misspelt column must
+    not pass silently): remove them, or export only these.
+    """
+    if "minutes" in row or "km" in row:
+        return row
+    out = dict(row)
+    if "travel_time" in out:
+        out.pop("length", None)
+    for name, (ours, per_unit, unit) in OSM_EDGE_ATTRIBUTES.items():
+        if name in out:
+            value = out.pop(name)
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise _OsmValueError(
+                    f"{name}: should be a number of {unit} (got {value!r})"
+                ) from None
+            out[ours] = number / per_unit
+    return out
+
+
 def _rows_to_specs(
     rows: list[dict],
     cls: type,
@@ -188,7 +327,15 @@ def _rows_to_specs(
         row = dict(row)
         line = row.pop("__line__", None)
         try:
+            if cls is EdgeSpec:
+                row = _osm_lengths(row)
             out.append(cls.model_validate(row, strict=False))
+        except _OsmValueError as exc:
+            where = (
+                f"{file_name or ''} line {line}".strip() if line is not None
+                else f"{file_name + ' ' if file_name else ''}{labels[i] if labels else i}"
+            )
+            raise NetworkError(("network", key), f"{where}: {exc}") from None
         except ValidationError as exc:
             err = exc.errors()[0]
             loc = ".".join(str(p) for p in err["loc"])
@@ -249,6 +396,10 @@ def build_network(sc: Scenario, nodes: list[NodeSpec], edges: list[EdgeSpec]) ->
                 at("nodes", i, "id"), f"{name('nodes', i)}duplicate node id {n.id!r}"
             )
         graph.add_node(n.id, **n.model_dump(exclude={"id"}, exclude_none=True))
+    if inline:
+        check_duplicate_roads(
+            edges, lambda i: at("edges", i), lambda i: f"network.edges[{i}]", prefix=False
+        )
     speed = sc.network.default_speed_kmh
     for i, e in enumerate(edges):
         for end, key in ((e.from_, "from"), (e.to, "to")):
@@ -298,9 +449,41 @@ def build_network(sc: Scenario, nodes: list[NodeSpec], edges: list[EdgeSpec]) ->
             )
     _check_pools_connected(sc, component, station_place)
     weights = np.array([graph.nodes[v].get("weight", 1.0) for v in village_ids], dtype=float)
-    if weights.sum() <= 0:
-        raise NetworkError(("network", src), "all village weights are zero, so no calls can arise")
+    _check_townships(sc, village_ids, township, weights, lambda v: at("nodes", node_index[v]),
+                     lambda v: name("nodes", node_index[v]))
     return RoadNetwork(graph, places, station_place, villages, township, weights)
+
+
+def _check_townships(
+    sc: Scenario,
+    village_ids: list[str],
+    township: tuple[str, ...],
+    weights: np.ndarray,
+    at_village: Callable[[str], Loc],
+    name: Callable[[str], str],
+) -> None:
+    """Every station needs a township: at least one village, and some demand weight in it.
+
+    A station without villages would get no calls of its own (its officers
+    would only ever help others), and a township whose villages all weigh 0
+    would too: both are almost always a typo in a ``township`` or a ``weight``,
+    so they are refused rather than simulated quietly.
+    """
+    for i, s in enumerate(sc.stations):
+        mine = [k for k, t in enumerate(township) if t == s.id]
+        if not mine:
+            raise NetworkError(
+                ("stations", i),
+                f"station {s.id!r} has no villages (no village has township: {s.id}), so no "
+                "call could arise in its area; give it at least one village",
+            )
+        if weights[mine].sum() <= 0:
+            v = village_ids[mine[0]]
+            raise NetworkError(
+                (*at_village(v), "weight") if sc.network.nodes is not None else at_village(v),
+                f"{name(v)}every village of township {s.id!r} has weight 0, so no call could "
+                "arise there; give at least one of them a weight above 0",
+            )
 
 
 def graph_node(sc: Scenario, station_id: str) -> str:

@@ -2,7 +2,7 @@
 
 For a run folder the report holds: the headline comparison (means, 95%
 intervals, the paired difference and a plain verdict), the six charts, a
-per-township table, the estimated cross-township work under pooling, every
+per-township table, the cross-township work under pooling, every
 assumption of the scenario (stations, incident types with their rates, county,
 both operating models, patrol and shifts), and what is needed to repeat the
 run (seed, replications, versions, command line). For a sweep folder: the grid,
@@ -26,6 +26,19 @@ from typing import Any
 
 import pandas as pd
 
+from .compare import (
+    BELOW_ZERO_MARK,
+    BELOW_ZERO_NOTE,
+    ISOLATED,
+    POOLED,
+    Verdict,
+    bottom_line,
+    interval,
+    summary_verdicts,
+    threshold_note,
+    verdict,
+    waits,
+)
 from .errors import ScenarioError
 from .metrics import (
     ALL,
@@ -104,12 +117,18 @@ def fmt(value: Any, metric: str = "") -> str:
     return f"{v:,.2f}"
 
 
-def cell(mean: Any, low: Any, high: Any, metric: str) -> str:
-    """``mean [low, high]`` (the interval left out when it is undefined)."""
-    text = fmt(mean, metric)
-    if low is None or (isinstance(low, float) and math.isnan(low)):
-        return text
-    return f"{text} <span class=note>[{fmt(low, metric)}, {fmt(high, metric)}]</span>"
+def cell(mean: Any, low: Any, high: Any, metric: str, difference: bool = False) -> str:
+    """``mean [low, high]`` (the interval left out when it is undefined; :mod:`sim.compare`).
+
+    Differences of shares are in percentage points; a model's interval that
+    reaches below 0 is marked ``*`` (explained under the table).
+    """
+    text, below = interval(mean, low, high, metric, difference)
+    mean_text, _, bounds = text.partition(" [")
+    out = esc(mean_text)
+    if bounds:
+        out += f" <span class=note>[{esc(bounds)}</span>"
+    return out + (esc(BELOW_ZERO_MARK) if below else "")
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]], left: int = 1,
@@ -129,13 +148,10 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], left: int = 1,
     return "".join(out)
 
 
-def verdict_html(metric: str, low: float, high: float) -> str:
-    """The plain verdict of the paired interval (see :func:`sim.sweep.summary.verdict`)."""
-    from .sweep.summary import verdict
-
-    text = verdict(metric, low, high)
-    cls = {"pooled better": "better", "isolated better": "worse"}.get(text, "")
-    return f"<span class={cls}>{esc(text)}</span>" if cls else esc(text)
+def verdict_html(metric: str, low: float, high: float, mean: float | None = None,
+                 unstable: bool = False) -> str:
+    """Which model is better (:func:`sim.compare.verdict`), its reason as a tooltip."""
+    return _verdict_cell(verdict(metric, low, high, mean, unstable))
 
 
 def png_data_uri(fig: Any) -> str:
@@ -195,62 +211,77 @@ def _summary_block(summary: pd.DataFrame, township: str) -> pd.DataFrame:
     return block.set_index(["metric", "model"])
 
 
+def _verdict_cell(v: Verdict) -> str:
+    cls = {POOLED: "better", ISOLATED: "worse"}.get(v.better, "")
+    text = f"{v.better} better" if v.winner else v.better
+    span = f"<span class={cls} " if cls else "<span "
+    return f'{span}title="{esc(v.reason)}">{esc(text)}</span>'
+
+
+def _model_cells(block: pd.DataFrame, metric: str, unstable: set[str]) -> list[str]:
+    """isolated, pooled and the paired difference of one metric (``unstable`` hides waits)."""
+    cells = []
+    for model in ("isolated", "pooled", DIFFERENCE):
+        if (metric, model) not in block.index:
+            cells.append("-")
+        elif waits(metric) and model in unstable:
+            cells.append("unstable")
+        else:
+            r = block.loc[(metric, model)]
+            cells.append(cell(r["mean"], r["ci_low"], r["ci_high"], metric, model == DIFFERENCE))
+    return cells
+
+
 def headline_table(summary: pd.DataFrame, metrics: Sequence[str] = HEADLINE,
                    township: str = ALL) -> str:
-    """Means [95% CI] per model, the paired difference and the verdict, one row per metric."""
+    """Means [95% CI] per model, the paired difference and which is better, one row per metric."""
     block = _summary_block(summary, township)
     unstable = unstable_models(summary, township)
     unstable |= {DIFFERENCE} if unstable else set()
+    verdicts = summary_verdicts(summary, township, metrics)
     rows = []
     for metric in metrics:
         if (metric, "isolated") not in block.index:
             continue
         unit, meaning = METRICS.get(metric, STABILITY.get(metric, ("", "")))
-        waits = unit == "min" or metric == "within_target_share"
-        cells = []
-        for model in ("isolated", "pooled", DIFFERENCE):
-            if (metric, model) not in block.index:
-                cells.append("-")
-                continue
-            r = block.loc[(metric, model)]
-            if waits and model in unstable:
-                cells.append("unstable")
-            else:
-                cells.append(cell(r["mean"], r["ci_low"], r["ci_high"], metric))
-        d = block.loc[(metric, DIFFERENCE)] if (metric, DIFFERENCE) in block.index else None
-        verdict = (
-            verdict_html(metric, float(d["ci_low"]), float(d["ci_high"]))
-            if d is not None and metric != "calls" and not (waits and unstable)
-            else ""
-        )
+        v = verdicts.get(metric)
         rows.append([f"<b>{esc(meaning)}</b><br><span class=note>{esc(metric)} ({esc(unit)})"
-                     "</span>", *cells, verdict])
+                     "</span>", *_model_cells(block, metric, unstable),
+                     _verdict_cell(v) if v else ""])
     return table(
-        ["metric", "isolated", "pooled", "isolated - pooled (paired)", "verdict (95%)"],
+        ["metric", "isolated", "pooled", "isolated - pooled (paired)", "better"],
         rows, raw=True,
     )
 
 
+def bottom_line_html(summary: pd.DataFrame) -> str:
+    """The bottom line of the headline metrics, the thresholds and the units, as paragraphs."""
+    verdicts = summary_verdicts(summary, ALL, HEADLINE)
+    return (
+        f"<p><b>Bottom line: {esc(bottom_line(verdicts.values()))}</b></p>"
+        f"<p class=note>{esc(threshold_note(HEADLINE))}. Shares in %, their differences in "
+        f"percentage points (pp). {esc(BELOW_ZERO_NOTE)}.</p>"
+    )
+
+
 def township_table(summary: pd.DataFrame, townships: Sequence[str]) -> str:
-    """Per township: isolated, pooled and the paired difference of a few key metrics."""
+    """Per township: isolated, pooled, the paired difference and which is better."""
     rows = []
     for t in townships:
         block = _summary_block(summary, t)
+        unstable = unstable_models(summary, t)
+        unstable |= {DIFFERENCE} if unstable else set()
+        verdicts = summary_verdicts(summary, t, TOWNSHIP_METRICS)
         rows.append([f"<b>{esc(t)}</b>", "", "", "", ""])
         for metric in TOWNSHIP_METRICS:
             if (metric, "isolated") not in block.index:
                 continue
-            vals = []
-            for model in ("isolated", "pooled", DIFFERENCE):
-                r = block.loc[(metric, model)] if (metric, model) in block.index else None
-                vals.append(cell(r["mean"], r["ci_low"], r["ci_high"], metric)
-                            if r is not None else "-")
-            d = block.loc[(metric, DIFFERENCE)] if (metric, DIFFERENCE) in block.index else None
-            verdict = (verdict_html(metric, float(d["ci_low"]), float(d["ci_high"]))
-                       if d is not None and metric != "calls" else "")
-            rows.append([f"&nbsp;&nbsp;{esc(METRICS[metric][1])}", *vals, verdict])
+            v = verdicts.get(metric)
+            rows.append([f"&nbsp;&nbsp;{esc(METRICS[metric][1])}",
+                         *_model_cells(block, metric, unstable),
+                         _verdict_cell(v) if v else ""])
     return table(["township / metric", "isolated", "pooled", "isolated - pooled (paired)",
-                  "verdict (95%)"], rows, raw=True)
+                  "better"], rows, raw=True)
 
 
 def assumptions_html(loaded: Any) -> str:
@@ -384,8 +415,11 @@ def run_report_html(run: Any) -> str:
         "<p>Means across replications with 95% confidence intervals. Both models saw exactly "
         "the same calls in each replication, so the paired difference <i>isolated - pooled</i> "
         "has its own, narrower interval. <b>pooled better</b> means the paired interval lies "
-        "entirely on pooled's side; <b>no clear difference</b> means it contains zero.</p>",
+        "entirely on pooled's side and the difference is large enough to matter; <b>no clear "
+        "difference</b> means the interval contains zero or the difference is below the "
+        "practical threshold.</p>",
         headline_table(summary),
+        bottom_line_html(summary),
         "<h2>Charts</h2>",
     ]
     for chart in RUN_CHARTS:
@@ -400,22 +434,19 @@ def run_report_html(run: Any) -> str:
     if not work.empty:
         rows = [
             (r.station, r.pool, f"{r.calls:,}", f"{100 * r.helped_share:.1f}%",
-             f"{r.own_attendances:,.0f}", f"{r.outside_attendances_est:,.0f}",
-             f"{100 * r.outside_share_est:.1f}%")
+             f"{r.own_attendances:,.0f}", f"{r.outside_attendances:,.0f}",
+             f"{100 * r.outside_share:.1f}%")
             for r in work.itertuples()
         ]
         body += [
             "<h3>Cross-township work under the joint station</h3>",
             table(["station", "joint station", "calls (all replications)",
                    "calls helped by other stations", "own officers at own calls",
-                   "officer attendances elsewhere (est.)", "share elsewhere (est.)"], rows,
+                   "officer attendances elsewhere", "share elsewhere"], rows,
                   left=2),
-            "<p class=note>Helped: exact, from the incident records (<code>n_other</code>). "
-            "Attendances elsewhere: estimated, because the records count officers from other "
-            "stations per call but do not say which station they came from; each call's "
-            "officers from other stations are shared among the other member stations in "
-            "proportion to their community officers divided by their road minutes to the "
-            "call.</p>",
+            "<p class=note>Helped: from the incident records (<code>n_other</code>). "
+            "Attendances: community officers sent, by home station, from the dispatch "
+            "records (<code>dispatches.parquet</code>).</p>",
         ]
     body += [
         "<h2>Assumptions</h2>",
@@ -476,12 +507,14 @@ def sweep_report_html(sweep: Any, metric: str) -> str:
         for mod in ("isolated", "pooled", DIFFERENCE):
             if point in wide[mod].index:
                 x = wide[mod].loc[point]
-                cells.append(cell(x["mean"], x["ci_low"], x["ci_high"], metric))
+                cells.append(cell(x["mean"], x["ci_low"], x["ci_high"], metric,
+                                  mod == DIFFERENCE))
             else:
                 cells.append("-")
         if point in wide[DIFFERENCE].index:
             d = wide[DIFFERENCE].loc[point]
-            cells.append(verdict_html(metric, float(d["ci_low"]), float(d["ci_high"])))
+            cells.append(verdict_html(metric, float(d["ci_low"]), float(d["ci_high"]),
+                                      float(d["mean"])))
         else:
             cells.append("")
         rows.append(cells)
@@ -489,7 +522,7 @@ def sweep_report_html(sweep: Any, metric: str) -> str:
         "<h2>Every point</h2>",
         f"<p>{esc(meaning)}: mean [95% CI] per model and the paired difference.</p>",
         table(["point", *params, "isolated", "pooled", "isolated - pooled (paired)",
-               "verdict (95%)"], rows, left=1 + len(params), raw=True),
+               "better"], rows, left=1 + len(params), raw=True),
         "<h2>Repeating this sweep</h2>",
         table(["item", "value"], [
             ("scenario file", m.get("scenario_file", "-")),

@@ -5,6 +5,8 @@ Layout of a run folder::
     incidents.parquet       one row per incident per model per replication
     officers.parquet        one row per officer per model per replication
     investigations.parquet  one row per investigation per model per replication
+    dispatches.parquet      one row per officer (or county head) sent to an incident
+    walkins.parquet         one row per walk-in visitor per model per replication
     replications.csv        metrics per replication, model and township
     summary.csv             mean, 95% CI per metric, model and township, plus paired difference
     scenario.resolved.yaml  the scenario as run (network inline, overrides applied)
@@ -41,6 +43,11 @@ from .errors import ScenarioError
 from .loader import LoadedScenario
 from .network import network_to_specs
 
+#: Encoding of every CSV a run or a sweep writes: UTF-8 with a byte-order mark, so Excel
+#: opens Chinese station and village names correctly (without the mark it guesses the
+#: system code page). Read them with ``pd.read_csv(path, encoding=CSV_ENCODING)``
+#: (``utf-8-sig`` also reads files without the mark).
+CSV_ENCODING = "utf-8-sig"
 INCOMPLETE = "INCOMPLETE"
 MARKER_TEXT = "this run has not finished writing: do not use these files\n"
 MANIFEST = "manifest.json"
@@ -49,6 +56,8 @@ RESULT_FILES = (
     "incidents.parquet",
     "officers.parquet",
     "investigations.parquet",
+    "dispatches.parquet",
+    "walkins.parquet",
     "replications.csv",
     "summary.csv",
     "scenario.resolved.yaml",
@@ -189,8 +198,11 @@ def write_parquet(df: pd.DataFrame, path: Path) -> None:
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:
-    """Write ``df`` to CSV atomically, floats in full precision (``repr``)."""
-    atomic_write(path, lambda p: df.to_csv(p, index=False, float_format="%.10g"))
+    """Write ``df`` to CSV atomically, floats to 10 significant digits, UTF-8 with a BOM."""
+    atomic_write(
+        path,
+        lambda p: df.to_csv(p, index=False, float_format="%.10g", encoding=CSV_ENCODING),
+    )
 
 
 def resolved_scenario(loaded: LoadedScenario) -> dict[str, Any]:
@@ -268,10 +280,10 @@ def read_results(folder: str | Path) -> dict[str, pd.DataFrame]:
         )
     tables = {}
     try:
-        for name in ("incidents", "officers", "investigations"):
+        for name in ("incidents", "officers", "investigations", "dispatches", "walkins"):
             tables[name] = pd.read_parquet(folder / f"{name}.parquet")
         for name in ("replications", "summary"):
-            tables[name] = pd.read_csv(folder / f"{name}.csv")
+            tables[name] = pd.read_csv(folder / f"{name}.csv", encoding=CSV_ENCODING)
     except Exception as exc:  # pyarrow and pandas raise many types for damaged files
         raise ScenarioError(
             folder, "", f"results file {name!r} cannot be read ({type(exc).__name__}: {exc})"

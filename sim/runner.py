@@ -15,11 +15,17 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .engine import Engine
-from .incidents import MIN_PER_DAY, draw_incidents
+from .incidents import MIN_PER_DAY, draw_incidents, draw_walk_ins
 from .loader import LoadedScenario
-from .metrics import replication_metrics
+from .metrics import replication_metrics, same_call_metrics, walk_in_metrics
 from .models import MODELS
-from .records import incident_frame, investigation_frame, officer_frame
+from .records import (
+    dispatch_frame,
+    incident_frame,
+    investigation_frame,
+    officer_frame,
+    walk_in_frame,
+)
 
 
 @dataclass
@@ -33,6 +39,8 @@ class ReplicationResult:
     investigations: pd.DataFrame
     metrics: pd.DataFrame
     backlog_at_end: dict[str, int] = field(default_factory=dict)
+    dispatches: pd.DataFrame = field(default_factory=pd.DataFrame)
+    walk_ins: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def run_replication(
@@ -45,34 +53,43 @@ def run_replication(
     """
     sc = loaded.scenario
     stream = draw_incidents(sc, loaded.network, replication)
+    walk_ins = draw_walk_ins(sc, replication)
     observed_days = sc.horizon_days - sc.warmup_days
     townships = [s.id for s in sc.stations]
-    inc, off, inv, met = [], [], [], []
+    inc, off, inv, dis, wlk, met = [], [], [], [], [], []
     backlog = {}
     for number, (name, build) in enumerate(MODELS.items()):
         layout = build(loaded)
-        rec = Engine(sc, loaded.network, layout, stream, replication, number).run()
+        engine = Engine(sc, loaded.network, layout, stream, replication, number, walk_ins)
+        rec = engine.run()
         i = incident_frame(rec, stream, loaded, name, replication)
         o = officer_frame(rec, loaded, layout, name, replication)
         v = investigation_frame(rec, stream, loaded, name, replication)
+        w = walk_in_frame(rec, walk_ins, loaded, name, replication)
         rows = replication_metrics(i, o, v, townships, sc.target_response_min, observed_days)
         for r in rows:
+            r.update(walk_in_metrics(w, r["township"]))
             r.update(replication=replication, model=name, backlog_at_end=rec.backlog_at_end)
-        met.append(pd.DataFrame(rows))
+        met.append(rows)
         backlog[name] = rec.backlog_at_end
+        inc.append(i)
         if keep_records:
-            inc.append(i)
             off.append(o)
             inv.append(v)
+            dis.append(dispatch_frame(rec, stream, loaded, name, replication))
+            wlk.append(w)
+    same_call_metrics(inc, met)
     empty = pd.DataFrame()
     return ReplicationResult(
         replication,
         stream.digest(),
-        pd.concat(inc, ignore_index=True) if inc else empty,
+        pd.concat(inc, ignore_index=True) if keep_records else empty,
         pd.concat(off, ignore_index=True) if off else empty,
         pd.concat(inv, ignore_index=True) if inv else empty,
-        pd.concat(met, ignore_index=True),
+        pd.DataFrame([r for rows in met for r in rows]),
         backlog,
+        pd.concat(dis, ignore_index=True) if dis else empty,
+        pd.concat(wlk, ignore_index=True) if wlk else empty,
     )
 
 

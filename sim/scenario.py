@@ -108,8 +108,10 @@ class StationSpec(_Block):
 class PatrolSpec(_Block):
     """Where free officers are: on patrol in their own area, or at their station.
 
-    ``share`` is the probability that a free period is spent on patrol (the
-    field report: community teams spend 80%+ of their time patrolling);
+    ``share`` is the probability that a *free* period (no call, desk seat,
+    case work or scheduled duty to do) is spent on patrol rather than at the
+    station: a cap on patrol, not the patrol share itself. The share of
+    on-duty time on patrol is an output: what the other work leaves over.
     ``position`` says how the patrol village is drawn.
     """
 
@@ -121,13 +123,103 @@ class CountySpec(_Block):
     """The county bureau's reinforcement.
 
     ``requests``: ``partial_shortfall`` asks the county only for the part of a
-    call beyond what the station (or pool) has sent; ``any_shortfall`` also
-    asks when nobody at all was free.
+    call beyond what the station (or pool) has sent, except that a priority-1
+    call that finds nobody free asks too; ``any_shortfall`` asks whenever a
+    call is short. ``revisit``: when an own (or pool) officer frees up and
+    would reach a call before the county does, it is sent and the county
+    is stood down for one head (``stand_down``) or keeps coming
+    (``keep_coming``).
     """
 
     enabled: bool = True
     reinforcement_delay_min: Distribution = Uniform(dist="uniform", low=30, high=70)
     requests: Literal["partial_shortfall", "any_shortfall"] = "partial_shortfall"
+    revisit: Literal["stand_down", "keep_coming"] = "stand_down"
+
+
+class DutyDeskSpec(_Block):
+    """The isolated model's 24-hour duty desk at every township station.
+
+    ``seats`` officers sit at the desk whenever the station has that many on
+    duty (taken from its on-duty roster before anyone goes to the field);
+    they take calls (``isolated.handling_min`` each) and serve walk-ins.
+    ``may_respond``: an idle desk officer may leave the desk for a call that
+    no field officer can take (the desk is then short until it returns).
+    """
+
+    seats: int = Field(default=1, ge=0, le=MAX_OFFICERS)
+    may_respond: bool = False
+
+
+class WalkInSpec(_Block):
+    """Visitors to a station (registrations, certificates, reports in person).
+
+    ``per_day``: visitors per township (station id) per day; ``service_min``:
+    minutes of a desk or room seat per visitor; ``priority``: their place in
+    the desk's queue among call priorities (default: after every call).
+    Both models see the same visitors (common random numbers).
+    """
+
+    per_day: dict[str, float]
+    service_min: Distribution
+    priority: int | None = Field(default=None, ge=1)
+
+    @field_validator("per_day")
+    @classmethod
+    def _rates(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(not v >= 0 for v in value.values()):
+            raise ValueError("visitor rates must be >= 0")
+        return value
+
+
+class ScheduledDutiesSpec(_Block):
+    """Household visits, inspections, meetings and paperwork, in hours per officer per day.
+
+    ``hours_per_day`` by role (``community``, ``case_team``): hours
+    per officer on the team's roll per calendar day. The work is taken in
+    blocks of ``block_min`` at the officer's base by free on-duty team
+    members; ``interruptible``: a call may take an officer off a block (the
+    rest of the block goes back to the team's backlog).
+    """
+
+    hours_per_day: dict[Literal["community", "case_team"], float]
+    block_min: float = Field(default=60.0, ge=5, le=1440)
+    interruptible: bool = True
+
+    @field_validator("hours_per_day")
+    @classmethod
+    def _hours(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(not 0 <= v <= 24 for v in value.values()):
+            raise ValueError("hours per officer per day must lie in [0, 24]")
+        return value
+
+
+class CaseWorkSpec(_Block):
+    """How investigations (case work) behave: ``interruptible`` by calls or not."""
+
+    interruptible: bool = False
+
+
+class StandbySpec(_Block):
+    """Off-duty officers on call (standby): called in for urgent calls nobody on duty can take.
+
+    Both models use it the same way: an off-duty field officer of the call's
+    group (its own station when isolated, any member station when pooled)
+    sets out from its station ``call_in_min`` after the call-out, for calls of
+    priority <= ``max_priority``; it goes off duty again when the call clears,
+    and its hours out count as on-duty hours.
+    """
+
+    enabled: bool = False
+    call_in_min: float = Field(default=15.0, ge=0, le=MAX_ROAD_MIN)
+    max_priority: int = Field(default=1, ge=1)
+
+
+class PreemptionSpec(_Block):
+    """Calls of priority <= ``max_priority`` may pull officers off less urgent scenes."""
+
+    enabled: bool = False
+    max_priority: int = Field(default=1, ge=1)
 
 
 class IsolatedSpec(_Block):
@@ -175,6 +267,12 @@ class CaseTeamSpec(_Block):
         return value
 
 
+class ServiceWindowSpec(_Block):
+    """A walk-in window each member station keeps, staffed from its community team."""
+
+    seats: int = Field(default=0, ge=0, le=MAX_OFFICERS)
+
+
 class PoolSpec(_Block):
     """One joint station: its host, its member stations, command room and case team."""
 
@@ -182,6 +280,7 @@ class PoolSpec(_Block):
     host: str = Field(min_length=1)
     members: list[str] | None = None
     command_room: CommandRoomSpec
+    service_window: ServiceWindowSpec = ServiceWindowSpec()
     case_team: CaseTeamSpec | None = None
     county_after_min: float = Field(default=15.0, ge=0)
 
@@ -192,10 +291,15 @@ class PoolSpec(_Block):
 
 
 class InvestigationSpec(_Block):
-    """Follow-up work an incident may create: probability and work time in hours."""
+    """Follow-up case work an incident may create.
+
+    ``p``: probability; ``work_hours``: hours the crew works on it together;
+    ``crew``: officers it needs at once (two for enforcement work is the usual rule).
+    """
 
     p: float = Field(ge=0, le=1)
     work_hours: Distribution
+    crew: int = Field(default=1, ge=1, le=MAX_OFFICERS)
 
 
 def _count_or_number(value: Any) -> str:
@@ -258,7 +362,14 @@ def _count_values(dist: object) -> list[float]:
 
 
 class ShiftSpec(_Block):
-    """Officers on duty by hour of day, as a share of each station's roll (1 = everyone)."""
+    """Officers on duty by hour of day, as a share of each team's roll (1 = everyone).
+
+    A team is an isolated station's whole roll, or in a joint station each
+    member's community team, the case team and the command room. Each hour
+    ``max(1, round(share x team size))`` of a team are on duty, rotating
+    through the team so that on-duty hours are shared; the mean share times
+    8,760 is the on-duty hours per officer per year the roster implies.
+    """
 
     on_duty_share_by_hour: list[float]
 
@@ -308,15 +419,19 @@ class Scenario(_Block):
     pooled: Pooled
     incident_types: list[IncidentTypeSpec] = Field(min_length=1)
     shifts: ShiftSpec | None = None
+    duty_desk: DutyDeskSpec | None = None
+    walk_ins: WalkInSpec | None = None
+    scheduled_duties: ScheduledDutiesSpec | None = None
+    case_work: CaseWorkSpec = CaseWorkSpec()
+    preemption: PreemptionSpec = PreemptionSpec()
+    standby: StandbySpec = StandbySpec()
 
     @field_validator("warmup_days")
     @classmethod
     def _warmup_inside_horizon(cls, value: float, info: ValidationInfo) -> float:
         horizon = info.data.get("horizon_days")
         if horizon is not None and value >= horizon:
-            raise ValueError(
-                f"must be shorter than horizon_days ({horizon:g} days), got {value:g}"
-            )
+            raise ValueError(f"must be shorter than horizon_days ({horizon:g} days), got {value:g}")
         return value
 
     @property
@@ -402,8 +517,7 @@ def check_cross_references(sc: Scenario) -> None:
         if pool.host not in members:
             raise CrossReferenceError(
                 (*where, "host"),
-                f"host {pool.host!r} is not one of the pool's member stations "
-                f"({_names(members)})",
+                f"host {pool.host!r} is not one of the pool's member stations ({_names(members)})",
             )
         room = pool.command_room.drawn_from
         case = pool.case_team.from_stations if pool.case_team else {}
@@ -436,6 +550,46 @@ def check_cross_references(sc: Scenario) -> None:
     if not sc.county.enabled:
         _check_full_strength_reachable(sc, officers, field_strength)
     _check_incident_volume(sc)
+    _check_time_budget(sc, officers)
+
+
+def _check_time_budget(sc: Scenario, officers: dict[str, int]) -> None:
+    """Walk-in stations exist; desks leave field officers; case crews fit their teams."""
+    if sc.walk_ins is not None:
+        for st in sc.walk_ins.per_day:
+            if st not in officers:
+                raise CrossReferenceError(
+                    ("walk_ins", "per_day", st),
+                    f"{st!r} is not a station (stations: {_names(list(officers))})",
+                )
+    if sc.duty_desk is not None and sc.duty_desk.seats and not sc.duty_desk.may_respond:
+        st, n = min(officers.items(), key=lambda kv: kv[1])
+        if sc.duty_desk.seats >= n:
+            raise CrossReferenceError(
+                ("duty_desk", "seats"),
+                f"station {st!r} has {n} officers and the desk takes {sc.duty_desk.seats}: "
+                "nobody would be left for calls (lower seats or set may_respond: true)",
+            )
+    crews = [
+        (i, t.investigation.crew)
+        for i, t in enumerate(sc.incident_types)
+        if t.investigation is not None and t.investigation.p > 0
+    ]
+    if not crews:
+        return
+    idx, crew = max(crews, key=lambda ic: ic[1])
+    teams = [(n, f"station {s!r}") for s, n in officers.items()]
+    for pool in sc.pools:
+        if pool.case_team is not None and sum(pool.case_team.from_stations.values()):
+            teams.append(
+                (sum(pool.case_team.from_stations.values()), f"case team of {pool.pool_id!r}")
+            )
+    small = min(teams)
+    if crew > small[0]:
+        raise CrossReferenceError(
+            ("incident_types", idx, "investigation", "crew"),
+            f"case work needs a crew of {crew} but {small[1]} has only {small[0]} officers",
+        )
 
 
 def _check_members(
@@ -495,6 +649,15 @@ def _check_full_strength_reachable(
 
 def _check_incident_volume(sc: Scenario) -> None:
     total = sum(t.rate_per_day for t in sc.incident_types) * sc.demand_scale * sc.horizon_days
+    if sc.walk_ins is not None:
+        visitors = sum(sc.walk_ins.per_day.values()) * sc.demand_scale * sc.horizon_days
+        if visitors > MAX_INCIDENTS_PER_REPLICATION:
+            raise CrossReferenceError(
+                ("walk_ins", "per_day"),
+                f"the visitor rates add up to about {visitors:,.0f} walk-ins per replication "
+                f"(per_day x demand_scale x horizon_days), more than the limit of "
+                f"{MAX_INCIDENTS_PER_REPLICATION:,}: lower the rates or shorten horizon_days",
+            )
     if total > MAX_INCIDENTS_PER_REPLICATION:
         raise CrossReferenceError(
             ("incident_types",),

@@ -20,6 +20,7 @@ PURPOSES: tuple[str, ...] = (
     "county_delay",
     "handling",
     "patrol",
+    "walk_ins",
 )
 
 

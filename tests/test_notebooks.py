@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -87,6 +88,9 @@ def test_compare_models_runs_top_to_bottom(kernel_specs, tmp_path):
     text = all_text(nb)
     assert "replications [" + "#" * 30 + "] 3/3" in text  # the progress bar, finished
     assert "report:" in text
+    # Differences formatted as sim.compare formats them (issue 11, 10g), never as 1.82e-01.
+    assert not re.search(r"\d\.\d+e[-+]\d\d", text), text
+    assert " pp [" in text  # a share difference, in percentage points with its interval
 
 
 def test_staffing_sweep_runs_top_to_bottom(kernel_specs, tmp_path):

@@ -134,18 +134,18 @@ def test_tiny_run_with_almost_no_calls_still_plots(tmp_path):
         assert png_size(out / "charts" / f"{chart.stem}.png") == pixel_size(chart.kind)
 
 
-def test_cross_township_estimate_keeps_every_helping_officer(run_dir):
+def test_cross_township_work_is_exact_from_the_dispatch_records(run_dir):
     run = load_run(run_dir)
     work = cross_township_work(run)
     pooled = run.incidents[run.incidents["model"] == "pooled"]
     assert set(work["station"]) == set(run.townships)
-    # the estimate only shares out officers the records counted: none is lost or invented
-    assert work["outside_attendances_est"].sum() == pytest.approx(pooled["n_other"].sum())
+    # Exact: every other-station officer counted in n_other is someone's attendance elsewhere.
+    assert work["outside_attendances"].sum() == pytest.approx(pooled["n_other"].sum())
     for row in work.itertuples():
         mine = pooled[pooled["township"] == row.station]
         assert row.helped_share == pytest.approx((mine["n_other"] > 0).mean())
         assert row.own_attendances == mine["n_own"].sum()
-        assert 0 <= row.outside_share_est <= 1
+        assert 0 <= row.outside_share <= 1
 
 
 def test_map_layout_without_coordinates_is_seeded_and_keeps_given_ones():

@@ -46,7 +46,15 @@ def _state(folder: Path) -> str:
             read_results(folder)
         return "incomplete"
     tables = read_results(folder)
-    assert set(tables) == {"incidents", "officers", "investigations", "replications", "summary"}
+    assert set(tables) == {
+        "incidents",
+        "officers",
+        "investigations",
+        "dispatches",
+        "walkins",
+        "replications",
+        "summary",
+    }
     return "complete"
 
 

@@ -77,7 +77,7 @@ def test_an_override_does_not_leak_through_a_yaml_alias():
         ("stations.Taoxy.officers", "stations has no item with id 'Taoxy' (ids: Taoxi, Yongping"),
         ("stations.Taoxi.oficers", "'oficers' is not a field of stations.Taoxi (its fields: id"),
         ("county.reinforcement_delay_min.mode", "'mode' is not a field of county.reinforcement"),
-        ("incident_types.theft.officers_required.values", "is a single value (1)"),
+        ("incident_types.theft.priority.values", "is a single value (2)"),
         ("network.edges.Taoxi.minutes", "its items have no id: use a position [0]"),
         ("shifts.on_duty_share_by_hour[24]", "has 24 items, so [24] does not exist"),
         ("demand_scal", "'demand_scal' is not a field of the scenario"),
@@ -92,9 +92,12 @@ def test_a_bad_path_names_the_part_that_does_not_exist(path, expected):
     assert expected in str(info.value)
 
 
-def test_the_bad_path_test_can_fail():
-    # a good path raises nothing, so the checks above are not vacuous
-    set_path(scenario_dict("wubei.yaml"), "stations.Taoxi.officers", 1)
+def test_a_good_path_sets_the_value_it_names():
+    # the good path next to the bad ones above: it must change exactly that field
+    doc = set_path(scenario_dict("wubei.yaml"), "stations.Taoxi.officers", 1)
+    taoxi = next(s for s in doc["stations"] if s["id"] == "Taoxi")
+    assert taoxi["officers"] == 1
+    assert doc["stations"] != scenario_dict("wubei.yaml")["stations"]
 
 
 # --- --set -------------------------------------------------------------------------------------

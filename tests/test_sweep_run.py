@@ -106,7 +106,7 @@ def test_runs_parquet_follows_the_output_contract(reference):
 
 def test_points_csv_has_t_intervals_and_the_paired_difference(reference):
     out, runs = reference
-    points = pd.read_csv(out / "points.csv")
+    points = pd.read_csv(out / "points.csv", encoding="utf-8-sig")
     cols = ["point", *PARAMS, "model", "metric", "mean", "ci_low", "ci_high", "n"]
     assert list(points.columns) == cols
     assert len(points) == 4 * 3 * len(METRICS)

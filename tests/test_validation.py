@@ -1,4 +1,4 @@
-"""The degenerate case must be an M/M/c queue (DESIGN.md section 4).
+"""The degenerate case must be an M/M/c queue (the design brief, section 4).
 
 The shipped ``mmc_validation.yaml`` puts three 4-officer stations and their
 villages on one spot (zero travel), with Poisson calls, exponential on-scene
@@ -103,3 +103,42 @@ def test_isolated_and_pooled_theories_are_told_apart(validation_runs):
         assert not low <= wrong <= high, (
             f"{model} CI [{low:.3f}, {high:.3f}] contains {other} {wrong:.3f}"
         )
+
+
+# ------------------------------------------------ desk accounting (issue 9)
+#: Demand scale at which a station with one officer at the desk (M/M/3) runs at rho = 0.75.
+DESK_SCALE = 0.703125
+
+
+@pytest.fixture(scope="module")
+def desk_runs():
+    """Each isolated station keeps 1 of its 4 officers at a duty desk that never responds.
+
+    Handling is zero, so the desk costs no time per call but takes an officer
+    out of the field: each station is M/M/3. The pooled model's room is a
+    dedicated (civilian) call-taker, so the pool keeps all 12: M/M/12.
+    """
+    doc = scenario_dict("mmc_validation.yaml")
+    doc["demand_scale"] = DESK_SCALE
+    doc["duty_desk"] = {"seats": 1, "may_respond": False}
+    loaded = scenario_from_dict(doc, SCENARIOS / "mmc_validation.yaml")
+    return run_replications(loaded, range(REPS))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model, servers", [("isolated", OFFICERS - 1), ("pooled", 12)])
+def test_desk_officer_leaves_the_field_as_erlang_c_says(desk_runs, model, servers):
+    lam_total = BASE_RATE * DESK_SCALE / 1440.0
+    lam = lam_total / STATIONS if model == "isolated" else lam_total
+    mu = 1.0 / MEAN_SCENE_MIN
+    wq = mmc_mean_wait(servers, lam, mu)
+    mean, low, high = t_interval(_per_rep(desk_runs, model, "response_mean_min"), level=0.99)
+    msg = (
+        f"{model} M/M/{servers} rho={lam / (servers * mu):.2f}: "
+        f"sim={mean:.3f} [{low:.3f}, {high:.3f}] theory={wq:.3f} min"
+    )
+    assert low <= wq <= high, msg
+    # Power: the M/M/4 formula (the desk forgotten) lies outside the isolated interval.
+    if model == "isolated":
+        wrong = mmc_mean_wait(OFFICERS, lam, mu)
+        assert not low <= wrong <= high, "cannot tell M/M/3 from M/M/4: " + msg

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from ..loader import LoadedScenario
 from .isolated import build_isolated
-from .layout import CASE_TEAM, COMMUNITY, GroupPlan, Layout, OfficerPlan
+from .layout import CASE_TEAM, COMMUNITY, ROOM, GroupPlan, Layout, OfficerPlan, TeamPlan
 from .pooled import build_pooled
 
 #: Model name -> layout builder, in the order results are reported.
@@ -15,4 +15,13 @@ MODELS: dict[str, Callable[[LoadedScenario], Layout]] = {
     "pooled": build_pooled,
 }
 
-__all__ = ["MODELS", "CASE_TEAM", "COMMUNITY", "GroupPlan", "Layout", "OfficerPlan"]
+__all__ = [
+    "MODELS",
+    "CASE_TEAM",
+    "COMMUNITY",
+    "ROOM",
+    "GroupPlan",
+    "Layout",
+    "OfficerPlan",
+    "TeamPlan",
+]

@@ -1,4 +1,4 @@
-"""Pieces both operating models share: community officers and lone-station groups."""
+"""Pieces both operating models share: community officers, teams and lone-station groups."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 
 from ..loader import LoadedScenario
 from ..travel import road_index
-from .layout import COMMUNITY, GroupPlan, OfficerPlan
+from .layout import COMMUNITY, GroupPlan, OfficerPlan, TeamPlan
 
 
 def patrol_area(
@@ -28,25 +28,74 @@ def patrol_area(
     return tuple(int(p) for p in places), tuple(float(c) for c in cum)
 
 
+def duty_hours(loaded: LoadedScenario, role: str) -> float:
+    """Scheduled-duty hours per officer per day for ``role`` (0 without ``scheduled_duties``)."""
+    duties = loaded.scenario.scheduled_duties
+    return 0.0 if duties is None else float(duties.hours_per_day.get(role, 0.0))
+
+
 def community_officers(
-    loaded: LoadedScenario, station_index: int, count: int, group: int
+    loaded: LoadedScenario, station_index: int, count: int, group: int, team: int
 ) -> list[OfficerPlan]:
     """Return ``count`` community officers of one station, answering to ``group``."""
     station = loaded.scenario.stations[station_index]
     places, cum = patrol_area(loaded, station.id)
     base = loaded.network.station_place[station.id]
-    return [OfficerPlan(station_index, COMMUNITY, group, base, places, cum) for _ in range(count)]
+    return [
+        OfficerPlan(station_index, COMMUNITY, group, team, base, places, cum) for _ in range(count)
+    ]
+
+
+def desk_seats(loaded: LoadedScenario) -> int:
+    """Duty-desk seats of a station working alone (0 without ``duty_desk``)."""
+    desk = loaded.scenario.duty_desk
+    return 0 if desk is None else desk.seats
 
 
 def lone_station_group(loaded: LoadedScenario, station_index: int) -> GroupPlan:
-    """Return the group of a station working alone (the isolated model's only kind)."""
+    """Return the group of a station working alone (the isolated model's only kind).
+
+    With a ``duty_desk`` the station's calls need a desk seat, filled from its
+    own on-duty officers; without one, handling is a delay that costs nobody.
+    """
     sc = loaded.scenario
+    seats = desk_seats(loaded)
     return GroupPlan(
         name=sc.stations[station_index].id,
         stations=(station_index,),
         handling=sc.isolated.handling_min,
-        room_staff=None,
+        room_staff=seats or None,
         county_after_min=sc.isolated.county_after_min,
         case_assist_priority_max=0,
         investigations_by_case_team=False,
+        desk_may_respond=bool(sc.duty_desk and sc.duty_desk.may_respond),
     )
+
+
+def lone_station_team(loaded: LoadedScenario, station_index: int, group: int) -> TeamPlan:
+    """Return the team of a station working alone: its whole roll, staffing its own desk."""
+    seats = desk_seats(loaded)
+    return TeamPlan(
+        name=loaded.scenario.stations[station_index].id,
+        role=COMMUNITY,
+        seats=seats,
+        desk=("room", group) if seats else None,
+        duty_hours_per_day=duty_hours(loaded, COMMUNITY),
+    )
+
+
+def add_lone_station(
+    loaded: LoadedScenario,
+    station_index: int,
+    officers: list[OfficerPlan],
+    groups: list[GroupPlan],
+    teams: list[TeamPlan],
+) -> tuple[str, int] | None:
+    """Append a station working alone (group, team, officers); return its walk-in desk."""
+    g, t = len(groups), len(teams)
+    groups.append(lone_station_group(loaded, station_index))
+    teams.append(lone_station_team(loaded, station_index, g))
+    officers += community_officers(
+        loaded, station_index, loaded.scenario.stations[station_index].officers, g, t
+    )
+    return ("room", g) if desk_seats(loaded) else None

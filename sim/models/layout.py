@@ -18,6 +18,38 @@ from ..distributions import Distribution
 
 COMMUNITY = "community"
 CASE_TEAM = "case_team"
+ROOM = "room"
+#: Roles in the order of :attr:`OfficerPlan.role` codes used by the engine.
+ROLES = (COMMUNITY, CASE_TEAM, ROOM)
+
+
+@dataclass(frozen=True)
+class TeamPlan:
+    """A team that works one roster: a station, a community team, a case team or a room.
+
+    Attributes
+    ----------
+    name
+        For reports, e.g. ``Taoxi`` or ``Wubei case team``.
+    role
+        :data:`COMMUNITY`, :data:`CASE_TEAM` or :data:`ROOM`.
+    seats
+        Officers of the team who sit at its desk whenever that many are on duty
+        (a room team sits whole).
+    desk
+        Where they sit: ``("room", group)`` the group's call-taking desk or
+        command room, ``("window", station)`` a pooled station's walk-in
+        window, or None.
+    duty_hours_per_day
+        Scheduled-duty hours per officer on the roll per day.
+
+    """
+
+    name: str
+    role: str
+    seats: int = 0
+    desk: tuple[str, int] | None = None
+    duty_hours_per_day: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -29,9 +61,11 @@ class OfficerPlan:
     station
         Index (in ``scenario.stations``) of the station the officer belongs to.
     role
-        :data:`COMMUNITY` or :data:`CASE_TEAM`.
+        :data:`COMMUNITY`, :data:`CASE_TEAM` or :data:`ROOM` (never sent to scenes).
     group
         Index of the dispatch group that may send this officer.
+    team
+        Index of the officer's team in :attr:`Layout.teams` (its roster).
     base_place
         Place number where the officer waits when not on patrol.
     patrol_places, patrol_cum_weights
@@ -42,6 +76,7 @@ class OfficerPlan:
     station: int
     role: str
     group: int
+    team: int
     base_place: int
     patrol_places: tuple[int, ...]
     patrol_cum_weights: tuple[float, ...]
@@ -60,8 +95,12 @@ class GroupPlan:
     handling
         Call-handling time (minutes) before dispatch.
     room_staff
-        Command-room call-takers (a finite resource), or None for a station desk
-        (handling is then a delay with no queue for a call-taker).
+        Most call-takers at once (a finite resource): a command room's seats
+        or a duty desk's, or None when calls need no seat (handling is then a
+        delay with no queue for a call-taker).
+    room_civilians
+        Seats always staffed by call-takers who are not on the police roll;
+        the rest are filled by on-duty officers of the team sitting there.
     county_after_min
         Minutes a shortfall must last before the county is asked.
     case_assist_priority_max
@@ -79,6 +118,8 @@ class GroupPlan:
     county_after_min: float
     case_assist_priority_max: int
     investigations_by_case_team: bool
+    room_civilians: int = 0
+    desk_may_respond: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,7 +129,10 @@ class Layout:
     model: str
     officers: tuple[OfficerPlan, ...]
     groups: tuple[GroupPlan, ...]
-    room_officers: tuple[int, ...]
+    teams: tuple[TeamPlan, ...]
+    #: Walk-in desk of each station: ``("room", group)`` or ``("window", station)``;
+    #: None when the model has no desk (walk-ins are then not simulated).
+    walk_in_desk: tuple[tuple[str, int] | None, ...] = ()
 
     def group_of_station(self) -> np.ndarray:
         """Return, for each station index, the index of the group answering its calls."""

@@ -18,7 +18,7 @@ import pandas as pd
 from ..errors import ScenarioError
 from ..loader import LoadedScenario, load_scenario
 from ..metrics import METRICS
-from ..results_io import INCOMPLETE, MANIFEST, read_results
+from ..results_io import CSV_ENCODING, INCOMPLETE, MANIFEST, read_results
 
 SWEEP_MANIFEST = "sweep.json"
 #: Files a sweep folder must hold for its charts.
@@ -35,7 +35,7 @@ class RunData:
     ----------
     folder
         The results folder.
-    incidents, officers, investigations, replications, summary
+    incidents, officers, investigations, replications, summary, dispatches
         The tables of :func:`sim.results_io.read_results`.
     loaded
         The resolved scenario (``scenario.resolved.yaml``), validated, with its network.
@@ -52,6 +52,7 @@ class RunData:
     summary: pd.DataFrame
     loaded: LoadedScenario
     manifest: dict[str, Any]
+    dispatches: pd.DataFrame | None = None
 
     @property
     def target_min(self) -> float:
@@ -176,6 +177,7 @@ def load_run(folder: str | Path) -> RunData:
         summary=tables["summary"],
         loaded=loaded,
         manifest=manifest,
+        dispatches=tables["dispatches"],
     )
 
 
@@ -203,7 +205,7 @@ def load_sweep(folder: str | Path) -> SweepData:
         raise ScenarioError(folder, "sweep.json", "'parameters' must be a list of column names")
     try:
         runs = pd.read_parquet(folder / "runs.parquet")
-        points = pd.read_csv(folder / "points.csv")
+        points = pd.read_csv(folder / "points.csv", encoding=CSV_ENCODING)
     except Exception as exc:  # pyarrow and pandas raise many types for damaged files
         raise ScenarioError(
             folder, "", f"sweep tables cannot be read ({type(exc).__name__}: {exc})"

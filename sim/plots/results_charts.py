@@ -519,17 +519,26 @@ def investigation_turnaround(run: RunData) -> Figure:
         if len(curves) == 2 and _same_curve(*curves):
             ax.text(0.98, 0.35, "the two models' curves lie on top of each other",
                     transform=ax.transAxes, ha="right", fontsize=8.5, color=GREY)
+        if not any(len(done) for done, _ in curves):
+            # an overloaded run: investigations were opened but none was finished
+            ax.text(0.5, 0.5, "no investigation was completed before the horizon\n"
+                    "(the investigators never got to them: see the run's warnings)",
+                    transform=ax.transAxes, ha="center", va="center", fontsize=9.5, color=GREY)
         models = [m for m in MODELS if m in means]
+        # NaN (no investigation started, so no wait or work to average) is drawn as 0
+        started = {m: not math.isnan(means[m][0]) for m in models}
+        means = {m: tuple(0.0 if math.isnan(v) else v for v in means[m]) for m in models}
         ypos = np.arange(len(models))[::-1]
-        total = max(sum(means[m]) for m in models) if models else 1.0
+        total = max((sum(means[m]) for m in models), default=0.0)
+        total = total if math.isfinite(total) and total > 0 else 1.0
         for i, m in enumerate(models):
             wait, work = means[m]
-            wait = 0.0 if math.isnan(wait) else wait
             bx.barh(ypos[i], wait, height=0.5, **fill_kwargs(m))
             bx.barh(ypos[i], work, left=wait, height=0.5, facecolor="white",
                     edgecolor=MODEL_STYLE[m]["edge"], hatch="", linewidth=1.2)
-            bx.text(wait + work + 0.02 * total, ypos[i],
-                    f"{wait + work:.1f} h\n= {wait:.1f} wait\n+ {work:.1f} work",
+            text = (f"{wait + work:.1f} h\n= {wait:.1f} wait\n+ {work:.1f} work" if started[m]
+                    else f"none started:\nwait unknown\n+ {work:.1f} work")
+            bx.text(wait + work + 0.02 * total, ypos[i], text,
                     va="center", ha="left", fontsize=8)
         bx.set_yticks(ypos, [MODEL_STYLE[m]["short"] for m in models])
         bx.set_ylim(-0.6, len(models) + 0.3)

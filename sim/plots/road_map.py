@@ -9,13 +9,9 @@ Under the pooled model the map shows, per member station of a joint station:
 
 * **helped**: the share of its township's calls that officers of *other*
   member stations attended (exact, from ``n_other`` of the incident records);
-* **works elsewhere**: the share of its own officers' call attendances that
-  lay outside its township. The records do not say which station an
-  attending officer came from (``n_other`` only counts them), so this is an
-  *estimate*: each call's ``n_other`` officers are shared among the other
-  member stations in proportion to their community officers divided by their
-  road minutes to the call's village. An exact figure needs the home station
-  of each attending officer (see ``docs/charts.md``).
+* **works elsewhere**: the share of its own community officers' call
+  attendances that lay outside its township (exact, from the home station of
+  each officer in ``dispatches.parquet``).
 """
 
 from __future__ import annotations
@@ -75,42 +71,28 @@ def cross_township_work(run: RunData) -> pd.DataFrame:
     """Per member station of a joint station, under the pooled model: help given and received.
 
     Columns: ``station``, ``pool``, ``calls`` (its township's calls), ``helped_share``
-    (exact: share of those calls attended by officers of other member stations),
-    ``own_attendances`` (its officers at its own calls), ``outside_attendances_est``
-    and ``outside_share_est`` (estimated, see the module docstring).
+    (share of those calls attended by officers of other member stations),
+    ``own_attendances`` (its community officers at its own calls),
+    ``outside_attendances`` (at other townships' calls) and ``outside_share``.
+    All exact, from the incident and dispatch records.
     """
     sc = run.loaded.scenario
-    net = run.loaded.network
     inc = run.incidents[run.incidents["model"] == "pooled"]
-    off = run.officers[(run.officers["model"] == "pooled") & (run.officers["role"] != "case_team")]
-    reps = max(1, off["replication"].nunique())
-    field = (off.groupby("station").size() / reps).to_dict()
-    node_of = {s.id: s.node for s in sc.stations}
+    dis = run.dispatches
+    dis = dis[(dis["model"].astype(str) == "pooled") & (dis["role"] == "community")]
+    town = inc.set_index(["replication", "incident"])["township"].astype(str)
+    dis = dis.join(town, on=["replication", "incident"], how="inner")
+    elsewhere = dis[dis["station"] != dis["township"]].groupby("station").size()
+    at_home = dis[dis["station"] == dis["township"]].groupby("station").size()
     rows = []
-    outside: dict[str, float] = {}
     for pool in sc.pools:
         members = sc.pool_members(pool)
         if len(members) < 2:
             continue
-        dist = {
-            m: nx.single_source_dijkstra_path_length(net.graph, node_of[m], weight="minutes")
-            for m in members
-        }
-        block = inc[inc["township"].isin(members) & (inc["n_other"] > 0)]
-        helpers = block.groupby(["township", "village"], observed=True)["n_other"].sum()
-        for (town, village), n_other in helpers.items():
-            others = [m for m in members if m != town]
-            w = np.array(
-                [field.get(m, 0.0) / max(dist[m].get(village, math.inf), 1.0) for m in others]
-            )
-            if not np.isfinite(w).all() or w.sum() <= 0:
-                w = np.ones(len(others))
-            for m, share in zip(others, w / w.sum()):
-                outside[m] = outside.get(m, 0.0) + float(n_other) * float(share)
         for m in members:
             mine = inc[inc["township"] == m]
-            own = float(mine["n_own"].sum())
-            out = outside.get(m, 0.0)
+            own = float(at_home.get(m, 0))
+            out = float(elsewhere.get(m, 0))
             rows.append(
                 {
                     "station": m,
@@ -118,15 +100,15 @@ def cross_township_work(run: RunData) -> pd.DataFrame:
                     "calls": len(mine),
                     "helped_share": float((mine["n_other"] > 0).mean()) if len(mine) else math.nan,
                     "own_attendances": own,
-                    "outside_attendances_est": out,
-                    "outside_share_est": out / (own + out) if own + out > 0 else math.nan,
+                    "outside_attendances": out,
+                    "outside_share": out / (own + out) if own + out > 0 else math.nan,
                 }
             )
     return pd.DataFrame(
         rows,
         columns=[
             "station", "pool", "calls", "helped_share", "own_attendances",
-            "outside_attendances_est", "outside_share_est",
+            "outside_attendances", "outside_share",
         ],
     )
 
@@ -169,13 +151,12 @@ def network_map(run: RunData) -> Figure:
         ax.grid(False)
         note = (
             "helped: share of the township's calls attended by officers of other member "
-            "stations (pooled). works elsewhere: estimated share of the station's officers' "
-            "call attendances outside its township (records lack attending officers' home "
-            "station)."
+            "stations (pooled). works elsewhere: share of the station's community officers' "
+            "call attendances outside its township (from the dispatch records)."
             if len(station_nodes) <= MAX_STATION_LABELS
-            else "Shading: estimated share of a member station's officers' call attendances "
-            "outside its township under pooling (records lack attending officers' home "
-            "station); black squares: stations in no joint station."
+            else "Shading: share of a member station's community officers' call attendances "
+            "outside its township under pooling (from the dispatch records); black squares: "
+            "stations in no joint station."
         )
         source_note(fig, f"policesim simulation. {run.subtitle()}.\n{note}")
     return fig
@@ -266,7 +247,7 @@ def _draw_stations(fig: Figure, ax, run: RunData, pos: dict, station_nodes: dict
         host = sid in hosts
         xs.append(x)
         ys.append(y)
-        share.append(by_station["outside_share_est"].get(sid, math.nan)
+        share.append(by_station["outside_share"].get(sid, math.nan)
                      if not by_station.empty else math.nan)
         if not few:
             continue
@@ -276,7 +257,7 @@ def _draw_stations(fig: Figure, ax, run: RunData, pos: dict, station_nodes: dict
         if not by_station.empty and sid in by_station.index:
             r = by_station.loc[sid]
             text += (
-                f"\nworks elsewhere ~{pct(r['outside_share_est'])}"
+                f"\nworks elsewhere {pct(r['outside_share'])}"
                 f"\nhelped at {pct(r['helped_share'])} of calls"
             )
         labels.append(
@@ -296,7 +277,7 @@ def _draw_stations(fig: Figure, ax, run: RunData, pos: dict, station_nodes: dict
 
 def _shade_stations(fig: Figure, ax, xs: np.ndarray, ys: np.ndarray, share: np.ndarray,
                     host: list[bool]) -> None:
-    """Crowded maps: no labels; pooled stations shaded by their estimated work elsewhere."""
+    """Crowded maps: no labels; pooled stations shaded by their work elsewhere."""
     host_mask = np.array(host, dtype=bool)
     pooled = ~np.isnan(share)
     alone = ~pooled

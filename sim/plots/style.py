@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import matplotlib
+from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -96,9 +99,56 @@ STATE_STYLE: dict[str, tuple[str, str, str]] = {
     "station": ("idle at station", "#F2F2F2", ""),
 }
 
+#: Latin text font: every chart's letters and digits are drawn with it.
+LATIN_FONT = "DejaVu Sans"
+#: Fonts with Chinese glyphs, in order of preference: the first ones installed become
+#: fallbacks of :data:`LATIN_FONT`, so station and village names such as 桃溪 render.
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "Noto Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+    "Heiti SC",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK TC",
+    "Droid Sans Fallback",
+    "AR PL UMing CN",
+)
+#: How to get a CJK font where none is installed (said once when a chart needs one).
+CJK_INSTALL_HINT = (
+    "install a CJK font: pip install 'policesim[cjk]' (Noto Sans CJK from PyPI), "
+    "or on Debian/Ubuntu apt-get install fonts-noto-cjk"
+)
+
+
+def _register_packaged_cjk_font() -> None:
+    """Add the Noto Sans CJK collection of the optional ``[cjk]`` extra to matplotlib, if any."""
+    try:
+        import noto_cjk_sans_otc  # the optional extra ``policesim[cjk]``
+    except ImportError:
+        return
+    path = Path(str(noto_cjk_sans_otc.FONT_PATH))
+    known = {Path(f.fname) for f in font_manager.fontManager.ttflist}
+    if path.is_file() and path not in known:
+        font_manager.fontManager.addfont(str(path))
+
+
+def cjk_fonts() -> list[str]:
+    """The :data:`CJK_FONTS` that matplotlib can find on this machine, in order."""
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return [name for name in CJK_FONTS if name in installed]
+
+
+_register_packaged_cjk_font()
+
 #: Matplotlib settings for every chart (applied with :func:`context`).
 RC: dict[str, Any] = {
-    "font.family": "DejaVu Sans",
+    "font.family": [LATIN_FONT, *cjk_fonts()],
     "font.size": 10,
     "axes.titlesize": 12,
     "axes.titleweight": "bold",
@@ -201,9 +251,41 @@ def figure_bytes(fig: Figure, fmt: str = "png") -> bytes:
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     buf = io.BytesIO()
-    with context():
+    with context(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         fig.savefig(buf, format=fmt, dpi=DPI, metadata=_metadata(fmt))
+    _reraise(caught)
     return buf.getvalue()
+
+
+_MISSING_GLYPH = re.compile(r"Glyph (\d+) .*missing from font")
+_warned_missing_font = False
+
+
+def _reraise(caught: list[warnings.WarningMessage]) -> None:
+    """Pass on the warnings of a render, folding matplotlib's missing-glyph ones into one.
+
+    Without a CJK font every Chinese character of every chart would warn once per
+    glyph (about 150 warnings for one report); instead one warning, once per
+    process, says how to install a font.
+    """
+    global _warned_missing_font
+    missing = []
+    for w in caught:
+        m = _MISSING_GLYPH.search(str(w.message))
+        if m:
+            missing.append(chr(int(m.group(1))))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if missing and not _warned_missing_font:
+        _warned_missing_font = True
+        sample = "".join(dict.fromkeys(missing))[:12]
+        warnings.warn(
+            f"charts contain characters no installed font has ({sample}); they show as empty "
+            f"boxes: {CJK_INSTALL_HINT}",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def save_figure(fig: Figure, path: Path, fmt: str = "png") -> Path:

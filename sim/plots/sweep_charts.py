@@ -51,13 +51,9 @@ MAX_LABEL = 22
 
 def direction(metric: str) -> int:
     """-1 when lower is better for the public, +1 when higher is better, 0 when neither."""
-    try:  # the sweep summary is the single source of truth for what "better" means
-        from ..sweep.summary import direction as sweep_direction
+    from ..compare import direction as compare_direction  # what "better" means, in one place
 
-        return sweep_direction(metric)
-    except ImportError:  # pragma: no cover - only without the sweep package
-        unit = METRICS.get(metric, ("",))[0]
-        return 1 if metric == "within_target_share" else -1 if unit in ("min", "hours") else 0
+    return compare_direction(metric)
 
 
 def slug(text: str) -> str:
@@ -86,6 +82,38 @@ def short_name(param: str, limit: int = 30) -> str:
             break
         out = f"{part}.{out}"
     return "\u2026" + out
+
+
+#: Unit suffixes of scenario field names, as axis text.
+_UNITS = (
+    ("_per_day", " per day"), ("_min", " (min)"), ("_hours", " (hours)"), ("_days", " (days)"),
+    ("_kmh", " (km/h)"), ("_km", " (km)"),
+)
+#: Lists of items with an id, and how an item is named after the field: "officers at Midvale".
+_ITEM_WORD = {"stations": "at", "incident_types": "of"}
+
+
+def _words(field: str) -> str:
+    for suffix, text in _UNITS:
+        if field.endswith(suffix):
+            return field[: -len(suffix)].replace("_", " ") + text
+    return field.replace("_", " ")
+
+
+def parameter_label(param: str) -> str:
+    """A swept dotted path as axis text: ``stations.Midvale.officers`` -> ``officers at Midvale``.
+
+    ``incident_types.dispute.rate_per_day`` -> ``rate per day of dispute``,
+    ``pooled.command_room.staff`` -> ``pooled: command room staff``,
+    ``demand_scale`` -> ``demand scale``; anything else keeps its parts in order.
+    """
+    parts = [p for p in param.split(".") if p]
+    if len(parts) >= 3 and parts[0] in ("stations", "incident_types"):
+        what = " ".join(_words(p) for p in parts[2:])
+        return f"{what} {_ITEM_WORD[parts[0]]} {parts[1]}"
+    if len(parts) >= 2 and parts[0] in ("pooled", "isolated"):
+        return f"{parts[0]}: " + " ".join(_words(p) for p in parts[1:])
+    return " ".join(_words(p) for p in parts)
 
 
 def metric_label(metric: str) -> str:
@@ -199,7 +227,8 @@ def _line_chart(sweep: SweepData, metric: str, param: str, models: tuple[str, ..
             target_line(ax, sweep.target_min, f"target: {sweep.target_min:g} min",
                         vertical=False)
         if fixed:
-            ax.set_title("\n".join(f"{short_name(p)} = {short(v)}" for p, v in fixed.items()),
+            ax.set_title("\n".join(f"{short_name(parameter_label(p))} = {short(v)}"
+                                   for p, v in fixed.items()),
                          fontsize=8, loc="left", fontweight="normal")
         if not numeric:
             ax.set_xticks(x, [short(v) for v in values])
@@ -209,7 +238,7 @@ def _line_chart(sweep: SweepData, metric: str, param: str, models: tuple[str, ..
     for ax in flat[len(shown):]:
         ax.set_visible(False)
     for ax in axes[-1]:
-        ax.set_xlabel(param)
+        ax.set_xlabel(parameter_label(param))
     ylabel = metric_label(metric)
     if diff:
         d = direction(metric)
@@ -224,7 +253,7 @@ def _line_chart(sweep: SweepData, metric: str, param: str, models: tuple[str, ..
         more = (f"Showing {len(shown)} of {len(combos)} combinations of the other parameters "
                 "(all are in points.csv).")
     what = "paired difference isolated - pooled in " if diff else ""
-    title(fig, f"Sweep: {what}{metric} against {param}")
+    title(fig, f"Sweep: {what}{metric} against {parameter_label(param)}")
     source_note(fig, _note(sweep, more))
     return fig
 
@@ -287,7 +316,7 @@ def heatmap(sweep: SweepData, metric: str, pair: tuple[str, str]) -> Figure:
             ax.set_xticks(range(len(xs)), [short(v) for v in xs],
                           rotation=30 if any(len(short(v)) > 6 for v in xs) else 0)
             ax.set_yticks(range(len(ys)), [short(v) for v in ys])
-            ax.set_xlabel(p)
+            ax.set_xlabel(parameter_label(p))
             ax.grid(False)
             name = MODEL_STYLE[model]["short"] + (" (paired)" if model == DIFFERENCE else "")
             ax.set_title(name, loc="left", fontsize=10)
@@ -295,7 +324,7 @@ def heatmap(sweep: SweepData, metric: str, pair: tuple[str, str]) -> Figure:
             unit = {"share": "%"}.get(METRICS.get(metric, ("",))[0],
                                       METRICS.get(metric, ("",))[0])
             cb.set_label(unit)
-        axes[0].set_ylabel(q)
+        axes[0].set_ylabel(parameter_label(q))
         held_text = (
             "Other parameters held at " + ", ".join(f"{r} = {short(v)}" for r, v in held.items())
             + "." if held else ""

@@ -20,14 +20,37 @@ In code::
     outcome = run_sweep(plan, "results/my-sweep", make_backend(2, None))
 """
 
-from .backends import DaskBackend, ProcessBackend, SequentialBackend, make_backend
-from .grid import Grid, Parameter, Point, combine, load_grid, parse_set
-from .paths import set_path
-from .plan import SweepPlan, build_plan
-from .run import SweepOutcome, run_sweep
-from .store import SweepFolder, parameter_table
-from .summary import points_table
-from .tasks import TaskResult, TaskSpec, point_seed, run_task
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: Public name -> the module that defines it (imported lazily: pandas, pyarrow and dask are
+#: slow to load, and ``policesim check`` needs none of them).
+_EXPORTS = {
+    "DaskBackend": "backends",
+    "ProcessBackend": "backends",
+    "SequentialBackend": "backends",
+    "make_backend": "backends",
+    "Grid": "grid",
+    "Parameter": "grid",
+    "Point": "grid",
+    "combine": "grid",
+    "load_grid": "grid",
+    "parse_set": "grid",
+    "set_path": "paths",
+    "SweepPlan": "plan",
+    "build_plan": "plan",
+    "SweepOutcome": "run",
+    "run_sweep": "run",
+    "SweepFolder": "store",
+    "parameter_table": "store",
+    "points_table": "summary",
+    "TaskResult": "tasks",
+    "TaskSpec": "tasks",
+    "point_seed": "tasks",
+    "run_task": "tasks",
+}
 
 __all__ = [
     "DaskBackend",
@@ -53,3 +76,11 @@ __all__ = [
     "run_task",
     "set_path",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)

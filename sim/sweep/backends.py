@@ -8,8 +8,10 @@ caller can write files without locks.
 
 - :class:`SequentialBackend` (``--workers 1``): a plain loop, nothing to
   start; the easiest to debug.
-- :class:`ProcessBackend` (``--workers N``, default the number of cores):
-  :class:`concurrent.futures.ProcessPoolExecutor`. At most ``2 N`` tasks are
+- :class:`ProcessBackend` (``--workers N``, default the number of cores,
+  never more than the cores or the tasks):
+  :class:`concurrent.futures.ProcessPoolExecutor`. A worker ends itself when
+  the main process is killed alone, and does not hold the folder's lock. At most ``2 N`` tasks are
   in flight, so a crashed worker process (killed by the OOM killer, a
   segfault) costs only those: they are then re-run one at a time in a fresh
   process, so the task that kills its worker is reported as failed and its
@@ -28,6 +30,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import threading
+import time
 import traceback
 import uuid
 from collections import deque
@@ -39,6 +43,7 @@ from typing import Any
 from ..errors import ScenarioError
 from ..loader import LoadedScenario
 from ..results_io import versions
+from .store import inherited_lock_fds
 from .tasks import TaskResult, TaskSpec, run_task
 
 OnResult = Callable[[TaskResult], None]
@@ -74,9 +79,45 @@ class SequentialBackend:
         """Nothing to release."""
 
 
-def _ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C is the main process's business."""
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the platform tells, else all)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+#: Seconds between a worker's checks that the main process is still alive.
+PARENT_CHECK_S = 0.5
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Worker initializer: ignore Ctrl-C, drop the folder lock, die with the main process.
+
+    * Ctrl-C is the main process's business.
+    * A forked worker holds copies of the parent's file descriptors, among them
+      the one carrying the sweep folder's ``flock``: closing the copy here means
+      only the main process holds the lock, so it goes when the main process goes.
+    * If the main process is killed alone (``kill -9 PID``, the OOM killer), a
+      worker waiting for work would wait for ever (it holds the write end of its
+      own task queue): a daemon thread checks every :data:`PARENT_CHECK_S` s
+      that its parent is still the main process, and ends the worker if not.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for fd in inherited_lock_fds():
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    if os.getppid() != parent_pid:  # the main process died before this worker started
+        os._exit(1)
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(1)  # orphaned: nobody will read this worker's results
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
@@ -103,15 +144,22 @@ class ProcessBackend:
         return {"backend": self.name, "workers": self.workers}
 
     def _pool(self, workers: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+        return ProcessPoolExecutor(
+            max_workers=workers, initializer=_worker_init, initargs=(os.getpid(),)
+        )
 
     def run(
         self, loaded: dict[int, LoadedScenario], specs: list[TaskSpec], on_result: OnResult
     ) -> None:
-        """Run ``specs``; ``loaded`` maps point id to its scenario."""
+        """Run ``specs``; ``loaded`` maps point id to its scenario.
+
+        No more worker processes start than there are tasks (a resumed sweep may
+        have only a few left).
+        """
         pending = deque(specs)
+        workers = min(self.workers, max(1, len(specs)))
         while pending:
-            suspects = self._drain(loaded, pending, on_result)
+            suspects = self._drain(loaded, pending, on_result, workers)
             if suspects:
                 self.log(
                     f"a worker process died with {len(suspects)} task(s) in flight; "
@@ -121,11 +169,15 @@ class ProcessBackend:
                     self._run_alone(loaded, spec, on_result)
 
     def _drain(
-        self, loaded: dict[int, LoadedScenario], pending: deque[TaskSpec], on_result: OnResult
+        self,
+        loaded: dict[int, LoadedScenario],
+        pending: deque[TaskSpec],
+        on_result: OnResult,
+        workers: int,
     ) -> list[TaskSpec]:
         """Run from ``pending`` until empty; return the in-flight tasks if the pool broke."""
-        window = self.workers * IN_FLIGHT_PER_WORKER
-        pool = self._pool(self.workers)
+        window = workers * IN_FLIGHT_PER_WORKER
+        pool = self._pool(workers)
         inflight: dict[Future, TaskSpec] = {}
         try:
             while pending or inflight:
@@ -304,13 +356,28 @@ class DaskBackend:
         self.client.close()
 
 
+def worker_count(workers: int | None, tasks: int | None = None) -> int:
+    """Local worker processes for ``--workers`` (default: the cores), capped.
+
+    Never more than the cores this process may use (more processes only
+    compete for them and each costs memory) nor than the ``tasks`` to run.
+    """
+    n = min(workers or available_cores(), available_cores())
+    if tasks is not None:
+        n = min(n, tasks)
+    return max(1, n)
+
+
 def make_backend(
-    workers: int | None, scheduler: str | None, log: Log | None = None
+    workers: int | None,
+    scheduler: str | None,
+    log: Log | None = None,
+    tasks: int | None = None,
 ) -> SequentialBackend | ProcessBackend | DaskBackend:
-    """Choose the backend for ``--workers`` / ``--scheduler``."""
+    """Choose the backend for ``--workers`` / ``--scheduler`` (see :func:`worker_count`)."""
     if scheduler:
         return DaskBackend(scheduler, log)
-    workers = workers or os.cpu_count() or 1
+    workers = worker_count(workers, tasks)
     if workers <= 1:
         return SequentialBackend(log)
     return ProcessBackend(workers, log)

@@ -13,18 +13,17 @@ import shlex
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..errors import ScenarioError
-from .backends import make_backend
-from .grid import combine, load_grid, short
-from .plan import SweepPlan, build_plan
-from .run import run_sweep
-from .summary import print_summary
+
+if TYPE_CHECKING:
+    from .plan import SweepPlan
 
 EXIT_FAILED_TASKS = 1
 EXIT_BAD_INPUT = 2
@@ -32,8 +31,19 @@ EXIT_INTERRUPTED = 130
 
 
 def _fail(err: Console, exc: ScenarioError) -> None:
-    err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _write_failed(folder: Path, exc: OSError) -> ScenarioError:
+    """One line for a sweep folder that could not be written to (disk full, permissions)."""
+    message = f"cannot write the sweep folder ({exc.strerror or exc})"
+    if (folder / "sweep.json").is_file():
+        message += (
+            "; every finished task is kept and the folder stays INCOMPLETE: make room, then "
+            f"continue with {resume_command(sys.argv[1:], folder)}"
+        )
+    return ScenarioError(folder, "--out", message)
 
 
 def _default_out(scenario: Path) -> Path:
@@ -57,6 +67,8 @@ def resume_command(argv: list[str], folder: Path) -> str:
 
 
 def _print_plan(plan: SweepPlan, out: Console) -> None:
+    from .grid import short
+
     table = Table(
         title=(
             f"{plan.scenario_name}: {len(plan.points)} points × {plan.replications} "
@@ -96,7 +108,11 @@ def sweep(
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option(min=1, help="Local worker processes (default: the number of cores)."),
+        typer.Option(
+            min=1,
+            help="Local worker processes (default: the number of cores; never more than the "
+            "cores or the tasks).",
+        ),
     ] = None,
     scheduler: Annotated[
         str | None,
@@ -131,6 +147,12 @@ def sweep(
     Writes runs.parquet (one row per point, replication and model), points.csv
     (means and 95% CIs, and the paired isolated - pooled difference) and sweep.json.
     """
+    from .backends import make_backend
+    from .grid import combine, load_grid
+    from .plan import build_plan
+    from .run import run_sweep
+    from .summary import print_summary
+
     err = Console(stderr=True)
     out = Console() if Console().is_terminal else Console(width=140)
     try:
@@ -149,7 +171,12 @@ def sweep(
         return
     folder = out_dir or _default_out(scenario)
     try:
-        backend = make_backend(workers, scheduler, log=lambda m: err.print(m, highlight=False))
+        backend = make_backend(
+            workers,
+            scheduler,
+            log=lambda m: err.print(m, highlight=False),
+            tasks=len(plan.points) * plan.replications,
+        )
     except ScenarioError as exc:
         _fail(err, exc)
     try:
@@ -167,6 +194,8 @@ def sweep(
         )
     except ScenarioError as exc:
         _fail(err, exc)
+    except OSError as exc:  # the disk filled up (or the folder vanished) while tasks ran
+        _fail(err, _write_failed(folder, exc))
     finally:
         backend.close()
 
@@ -180,6 +209,8 @@ def sweep(
         )
         raise typer.Exit(EXIT_INTERRUPTED)
     print_summary(outcome.points, plan.parameters, plan.target, out, plan.replications)
+    if outcome.write_error is not None:  # the summary above was computed, not saved
+        _fail(err, _write_failed(folder, outcome.write_error))
     out.print(f"results written to {folder} (runs.parquet, points.csv, sweep.json)")
     if outcome.failures:
         err.print(

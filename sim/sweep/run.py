@@ -60,7 +60,10 @@ class SweepOutcome:
     wall_s
         Wall seconds of this session's task phase.
     runs, points
-        The written tables (None when interrupted).
+        The tables (None when interrupted).
+    write_error
+        Why the tables could not be written (e.g. the disk is full), else None:
+        the tables were computed, and the folder stays ``INCOMPLETE``.
     status
         ``complete``, ``failed`` (some tasks failed) or ``interrupted``.
 
@@ -75,6 +78,7 @@ class SweepOutcome:
     wall_s: float = 0.0
     runs: pd.DataFrame | None = None
     points: pd.DataFrame | None = None
+    write_error: OSError | None = None
     status: str = "running"
 
     @property
@@ -266,10 +270,15 @@ def run_sweep(
         tasks = folder.read_tasks(plan)
         outcome.runs = runs_table(plan, tasks)
         outcome.points = points_table(outcome.runs, plan.parameters)
-        folder.write_tables(outcome.runs, outcome.points)
         complete = finished == outcome.total and not outcome.failures
         outcome.status = "complete" if complete else "failed"
-        write_manifest(outcome.status, finished)
+        try:
+            folder.write_tables(outcome.runs, outcome.points)
+            write_manifest(outcome.status, finished)
+        except OSError as exc:  # e.g. the disk is full: keep the summary for the caller
+            outcome.write_error = exc
+            outcome.status = "failed"
+            return outcome
         if complete:
             folder.finish()
         return outcome

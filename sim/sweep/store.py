@@ -24,7 +24,9 @@ at the end.
 
 A lock (``fcntl.flock`` on ``.sweep.lock``) stops two sweeps from writing into
 one folder at once; the kernel releases it when the process dies, even by
-``kill -9``.
+``kill -9``. Forked worker processes close their copy of the lock's descriptor
+(a copy would keep the lock alive after the main process died) and end
+themselves when the main process is gone (:mod:`sim.sweep.backends`).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from ..errors import ScenarioError
 from ..metrics import METRICS
 from ..models import MODELS
 from ..results_io import (
+    CSV_ENCODING,
     INCOMPLETE,
     atomic_text,
     atomic_write,
@@ -72,7 +75,15 @@ OWN_ENTRIES = (MANIFEST, RUNS, POINTS_CSV, TASKS_DIR, RECORDS_DIR, POINTS_DIR, I
 #: Leading columns of runs.parquet, before the parameter and metric columns.
 KEY_COLUMNS = ("point", "replication", "model", "seed")
 
+#: File descriptors of the folder locks this process holds (a forked worker closes its copies).
+_LOCK_FDS: set[int] = set()
+
 _TASK_FILE = re.compile(r"^p(\d+)-r(\d+)\.parquet$")
+
+
+def inherited_lock_fds() -> list[int]:
+    """The folder-lock descriptors held when this (forked) process started."""
+    return sorted(_LOCK_FDS)
 
 
 def task_file_name(point: int, replication: int) -> str:
@@ -105,6 +116,17 @@ class SweepFolder:
             raise ScenarioError(
                 self.out, "--resume", "--resume and --force contradict each other; give one"
             )
+        try:
+            self._prepare(force, resume)
+        except OSError as exc:  # a path under a file, a read-only or forbidden folder, ...
+            self.close()
+            raise ScenarioError(
+                self.out, "--out", f"cannot write the sweep folder ({exc.strerror or exc})"
+            ) from None
+
+    def _prepare(self, force: bool, resume: bool) -> None:
+        if self.out.exists() and not self.out.is_dir():
+            raise ScenarioError(self.out, "--out", "exists and is a file, not a sweep folder")
         if resume:
             if not (self.out / MANIFEST).is_file():
                 raise ScenarioError(
@@ -147,10 +169,12 @@ class SweepFolder:
                 self.out, "--out", "another sweep is writing into this folder right now"
             ) from None
         self._lock_fd = fd
+        _LOCK_FDS.add(fd)
 
     def close(self) -> None:
         """Release the folder's lock."""
         if self._lock_fd is not None:
+            _LOCK_FDS.discard(self._lock_fd)
             os.close(self._lock_fd)
             self._lock_fd = None
 
@@ -266,10 +290,13 @@ class SweepFolder:
         return df
 
     def write_tables(self, runs: pd.DataFrame, points: pd.DataFrame) -> None:
-        """Write ``runs.parquet`` and ``points.csv`` atomically."""
+        """Write ``runs.parquet`` and ``points.csv`` (UTF-8 with a BOM, for Excel) atomically."""
         write_parquet(runs, self.out / RUNS)
-        atomic_text(
-            self.out / POINTS_CSV, points.to_csv(index=False, float_format="%.10g", na_rep="")
+        atomic_write(
+            self.out / POINTS_CSV,
+            lambda p: points.to_csv(
+                p, index=False, float_format="%.10g", na_rep="", encoding=CSV_ENCODING
+            ),
         )
 
 

@@ -8,8 +8,10 @@ this interval is much narrower than the two separate ones).
 
 "Pooled beats isolated" at a point means the paired 95% interval excludes 0
 on pooled's side (for a metric where lower is better, ``isolated - pooled``
-entirely above 0). "No clear difference" means the interval contains 0: with
-more replications it may still resolve either way.
+entirely above 0) and the difference reaches the metric's practical threshold
+(:mod:`sim.compare`, which says what "better" means everywhere). "No clear
+difference" means the interval contains 0 (with more replications it may
+still resolve either way) or the difference is too small to matter.
 """
 
 from __future__ import annotations
@@ -21,22 +23,14 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from .. import compare
 from ..metrics import DIFFERENCE, METRICS, t_interval
 from ..models import MODELS
 
 MODELS_OUT = (*MODELS, DIFFERENCE)
-#: Metrics where a smaller value is better for the public.
-LOWER_IS_BETTER = frozenset(
-    [m for m, (unit, _) in METRICS.items() if unit in ("min", "hours")]
-    + [
-        "unanswered_share",
-        "short_handed_share",
-        "county_requests_per_30d",
-        "investigations_open_share",
-    ]
-)
-#: Metrics where a larger value is better for the public.
-HIGHER_IS_BETTER = frozenset(["within_target_share"])
+#: Metrics where a smaller / a larger value is better for the public (from sim.compare).
+LOWER_IS_BETTER = frozenset(m for m in METRICS if compare.direction(m) == compare.LOWER)
+HIGHER_IS_BETTER = frozenset(m for m in METRICS if compare.direction(m) == compare.HIGHER)
 POINTS_COLUMNS_TAIL = ("model", "metric", "mean", "ci_low", "ci_high", "n")
 #: Lines of each kind the on-screen summary shows at most.
 SHOW = 10
@@ -83,26 +77,28 @@ def points_table(
 
 
 def direction(metric: str) -> int:
-    """-1 when lower is better, +1 when higher is better, 0 when it is a matter of view."""
-    if metric in LOWER_IS_BETTER:
-        return -1
-    if metric in HIGHER_IS_BETTER:
-        return 1
-    return 0
+    """-1 when lower is better, +1 when higher is better, 0 when neither (:mod:`sim.compare`)."""
+    return compare.direction(metric)
 
 
-def verdict(metric: str, low: float, high: float) -> str:
-    """Compare the models at one point from the paired interval of ``isolated - pooled``."""
+def verdict(metric: str, low: float, high: float, mean: float | None = None) -> str:
+    """Compare the models at one point from the paired interval of ``isolated - pooled``.
+
+    The verdict is :func:`sim.compare.verdict` (interval and practical threshold),
+    worded for a sweep: ``pooled better``, ``isolated better``, ``no clear
+    difference``, ``too few replications``; metrics without a direction say
+    ``pooled lower`` / ``pooled higher``.
+    """
     if math.isnan(low) or math.isnan(high):
-        return "too few replications"
-    d = direction(metric)
-    if low <= 0 <= high:
-        return "no clear difference"
-    pooled_lower = low > 0
-    if d == 0:
-        return "pooled lower" if pooled_lower else "pooled higher"
-    pooled_better = pooled_lower if d < 0 else not pooled_lower
-    return "pooled better" if pooled_better else "isolated better"
+        return compare.TOO_FEW
+    v = compare.verdict(metric, low, high, mean)
+    if v.better == compare.NOT_RANKED:
+        if low <= 0 <= high:
+            return compare.NO_CLEAR
+        return "pooled lower" if low > 0 else "pooled higher"
+    return {compare.POOLED: "pooled better", compare.ISOLATED: "isolated better"}.get(
+        v.better, v.better
+    )
 
 
 def _fmt(value: float, metric: str) -> str:
@@ -179,8 +175,9 @@ def print_summary(
             )
     console.print(table)
 
+    diff = wide[DIFFERENCE]
     verdicts = {
-        i: verdict(target, wide[DIFFERENCE].at[i, "ci_low"], wide[DIFFERENCE].at[i, "ci_high"])
+        i: verdict(target, diff.at[i, "ci_low"], diff.at[i, "ci_high"], diff.at[i, "mean"])
         for i in ids
     }
     counts = pd.Series(list(verdicts.values())).value_counts()
