@@ -9,8 +9,10 @@ handling, turnout, shifts) is written out, never left to a schema default, so
 the tests keep meaning the same thing when defaults move.
 
 Officer numbers follow the layout: stations in scenario order, each station's
-community officers first, then (pooled) its case-team officers; pooled numbers
-the pools' members first and stations in no pool after them.
+community officers first, then (pooled) its case-team officers, then its
+command-room officers (on the roll, role "room", never sent); pooled numbers
+the pools' members first and stations in no pool after them. No ``shifts``
+are given, so everyone is on duty all day.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ from typing import Any
 
 import numpy as np
 
-from sim.engine import STATE_NAMES, Engine
+from sim.engine import Engine
 from sim.incidents import IncidentStream
 from sim.loader import LoadedScenario, scenario_from_dict
 from sim.models import MODELS
-from sim.records import RunRecords, incident_frame
+from sim.records import STATE_NAMES, RunRecords, incident_frame
 
 TRAVEL = STATE_NAMES.index("travel")
+#: An officer row is (id, station, role, team, *minutes by state).
+MINUTES_AT = 4
 NAN = math.nan
 
 
@@ -57,10 +61,21 @@ def scenario(
     ``villages``: node -> township (station id), or (township, demand weight);
     place numbers follow station order, then village order. Station nodes are the
     station tuples' nodes; every other road end that is not a village is a
-    junction. ``pooled`` defaults to one pool of every station hosted by the
-    first, a dedicated call-taker, no handling, no case team. ``top`` replaces
+    junction. A station no village belongs to gets a leaf village ``<node>-V``
+    1 minute from its base, after the given villages (the loader refuses a
+    station without villages; a leaf changes no other shortest path, and with
+    patrol share 0 nobody goes there). ``pooled`` defaults to one pool of every
+    station hosted by the first, a dedicated call-taker, no handling, no case
+    team. ``top`` replaces
     top-level fields (``patrol``, ``county``, ``isolated``, ``turnout_min``...).
     """
+    villages = dict(villages)
+    roads = list(roads)
+    towns = {v[0] if isinstance(v, tuple) else v for v in villages.values()}
+    for s, (node, _) in stations.items():
+        if s not in towns:  # the loader refuses a station no village belongs to
+            villages[f"{node}-V"] = s
+            roads.append((node, f"{node}-V", 1))
     station_nodes = [node for node, _ in stations.values()]
     ends = [n for a, b, _ in roads for n in (a, b)]
     nodes = []
@@ -175,11 +190,11 @@ class Run:
 
     def travelled(self) -> list[int]:
         """Officer numbers that spent any minute driving to a scene, in order."""
-        return [row[0] for row in self.rec.officer_rows if row[3 + TRAVEL] > 0]
+        return [row[0] for row in self.rec.officer_rows if row[MINUTES_AT + TRAVEL] > 0]
 
     def travel_min(self, officer: int) -> float:
         """Minutes officer ``officer`` spent driving to scenes."""
-        return self.rec.officer_rows[officer][3 + TRAVEL]
+        return self.rec.officer_rows[officer][MINUTES_AT + TRAVEL]
 
     def frame(self):
         """The public incident table of this run."""

@@ -12,6 +12,8 @@ import math
 
 import pytest
 
+from sim.models.layout import CASE_TEAM, COMMUNITY
+from sim.models.layout import ROOM as ROOM_ROLE
 from tests.rulekit import STAR, STAR_STATIONS, STAR_VILLAGES, C, fixed, run, scenario
 
 OWN = "rule: isolated sends only the station's own officers"
@@ -20,6 +22,8 @@ CASE = "rule: the case team helps only at calls of priority <= assist_priority_m
 CASE_OFF = "rule: the case team never helps when assists_emergencies is false"
 ALONE = "rule: a station in no pool stays alone"
 ROOM = "rule: command-room officers never go to scenes"
+CREW = "rule: scene work is on_scene_min x officers_required person-minutes at the crew's rate"
+TURNED = "rule: the scene clears when the work is done; officers still on the way turn back"
 
 
 
@@ -32,12 +36,27 @@ def test_isolated_sends_only_own_officers():
 
 
 def test_pooled_sends_any_member_community_officer():
-    r = run(scenario(STAR, STAR_STATIONS, STAR_VILLAGES), "pooled", [C(10, "VA", need=4)])
+    # Scene work 4 x 20 = 80 person-minutes; B on scene at 13, D 16, A 19, C 30:
+    # 3x1 + 3x2 + 11x3 = 42 done by 30 (the work outlasts C's drive), 38 left at 4.
+    r = run(scenario(STAR, STAR_STATIONS, STAR_VILLAGES), "pooled",
+            [C(10, "VA", need=4, scene=20)])  # fmt: skip
     assert r.travelled() == [0, 1, 2, 3], f"{POOL}: all four stations' officers go"
     assert r.counts(0) == (1, 3, 0, 0), f"{POOL}: one own, three from other members"
     assert r.time("full_strength", 0) == 30, f"{POOL}: the last (C, 20 min) completes it"
     assert r.time("reinforcement_requested", 0) == 10, f"{POOL}: help sent at once"
     assert r.time("reinforcement_arrived", 0) == 30, f"{POOL}: last helper on scene"
+    assert r.time("cleared", 0) == 30 + 38 / 4, f"{CREW}: 38 person-minutes at 4"
+
+
+
+def test_officer_still_on_the_way_is_turned_back():
+    # Scene work 4 x 10 = 40 person-minutes: 3x1 + 3x2 by 19, then 31 at 3 officers,
+    # done at 19 + 31/3 = 29 1/3, before C (20 min away) arrives at 30.
+    r = run(scenario(STAR, STAR_STATIONS, STAR_VILLAGES), "pooled", [C(10, "VA", need=4)])
+    assert r.time("cleared", 0) == pytest.approx(19 + 31 / 3), f"{CREW}: 1, 2, then 3 at work"
+    assert math.isnan(r.time("full_strength", 0)), f"{TURNED}: never at full strength"
+    assert r.counts(0) == (1, 3, 0, 0), f"{TURNED}: C was sent and is counted"
+    assert r.travel_min(2) == pytest.approx(19 + 1 / 3), f"{TURNED}: C drove until turned back"
 
 
 # A: 2 officers, one to the case team (at the host, A's base); B: 1 officer.
@@ -120,9 +139,11 @@ def test_command_room_officers_never_go_to_scenes():
             "handling_min": fixed(0)}, "county_after_min": 0}  # fmt: skip
     doc = scenario([("S", "V", 5)], {"A": ("S", 2)}, {"V": "A"}, pooled=pool)
     r = run(doc, "pooled", [C(0, "V", need=2)])
-    assert r.layout.room_officers == (0,), f"{ROOM}: one of A's officers is in the room"
-    assert len(r.rec.officer_rows) == 1, f"{ROOM}: only one field officer is left"
+    roles = [o.role for o in r.layout.officers]
+    assert roles == [COMMUNITY, ROOM_ROLE], f"{ROOM}: A's officer 1 is in the room"
+    assert len(r.rec.officer_rows) == 2, f"{ROOM}: the room officer is on the roll too"
     assert r.counts(0) == (1, 0, 0, 0), f"{ROOM}: the room officer is not sent"
+    assert r.travelled() == [0], f"{ROOM}: only the community officer drives"
     r = run(doc, "isolated", [C(0, "V", need=2)])
     assert r.counts(0) == (2, 0, 0, 0), f"{ROOM}: isolated has no room, both go"
 
@@ -131,8 +152,6 @@ LAYOUT = "rule: the models' layouts (officers, roles, room)"
 
 
 def test_layouts_name_roles_and_room_officers():
-    from sim.models import CASE_TEAM, COMMUNITY
-
     pool = {"host": "B", "county_after_min": 0,
             "command_room": {"staff": 2, "drawn_from": {"A": 1, "B": 1},
                              "handling_min": fixed(0)},
@@ -141,16 +160,23 @@ def test_layouts_name_roles_and_room_officers():
     doc = scenario(CASE_ROADS, {"A": ("SA", 3), "B": ("SB", 2)}, {"VA": "A", "VB": "B"},
                    pooled=pool)  # fmt: skip
     r = run(doc, "isolated", [])
-    assert r.layout.model == "isolated" and r.layout.room_officers == (), LAYOUT
+    assert r.layout.model == "isolated", LAYOUT
     assert [o.role for o in r.layout.officers] == [COMMUNITY] * 5, f"{LAYOUT}: all community"
+    assert [o.team for o in r.layout.officers] == [0, 0, 0, 1, 1], f"{LAYOUT}: a station, a team"
+    assert len(r.layout.teams) == 2, f"{LAYOUT}: one team per station"
     r = run(doc, "pooled", [])
     assert r.layout.model == "pooled", LAYOUT
-    assert r.layout.room_officers == (0, 1), f"{LAYOUT}: one room officer from A, one from B"
     got = [(o.station, o.role) for o in r.layout.officers]
-    assert got == [(0, COMMUNITY), (0, CASE_TEAM), (1, COMMUNITY)], f"{LAYOUT}: A 3-1-1, B 2-1"
-    case = r.layout.officers[1]
-    assert case.base_place == r.loaded.network.station_place["B"], f"{LAYOUT}: case at host"
-    assert case.patrol_places == () and case.patrol_cum_weights == (), f"{LAYOUT}: no patrol"
+    want = [(0, COMMUNITY), (0, CASE_TEAM), (0, ROOM_ROLE), (1, COMMUNITY), (1, ROOM_ROLE)]
+    assert got == want, f"{LAYOUT}: A 3 = 1 community, 1 case, 1 room; B 2 = 1 + 1 room"
+    teams = [r.layout.teams[o.team].role for o in r.layout.officers]
+    assert teams == [COMMUNITY, CASE_TEAM, ROOM_ROLE, COMMUNITY, ROOM_ROLE], f"{LAYOUT}: teams"
+    assert len(r.layout.teams) == 4, f"{LAYOUT}: A's and B's community teams, case team, room"
+    host = r.loaded.network.station_place["B"]
+    for k in (1, 2, 4):
+        o = r.layout.officers[k]
+        assert o.base_place == host, f"{LAYOUT}: case and room officers at the host"
+        assert o.patrol_places == () and o.patrol_cum_weights == (), f"{LAYOUT}: no patrol"
 
 
 WEIGHTS = "rule: the patrol village is drawn by demand weight, or uniformly"
@@ -159,7 +185,7 @@ WEIGHTS = "rule: the patrol village is drawn by demand weight, or uniformly"
 @pytest.mark.parametrize("position, weights, cum", [
     ("demand_weighted", (1.0, 3.0), (0.25, 1.0)),
     ("uniform", (1.0, 3.0), (0.5, 1.0)),
-    ("demand_weighted", (0.0, 0.0), (0.5, 1.0)),
+    ("demand_weighted", (0.0, 3.0), (0.0, 1.0)),  # kept, never drawn
 ])  # fmt: skip
 def test_patrol_village_weights(position, weights, cum):
     villages = {"V1": ("A", weights[0]), "V2": ("A", weights[1]), "VB": "B"}

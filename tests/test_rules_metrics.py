@@ -33,9 +33,13 @@ RESPONSE = "rule: first response = first arrival - call, over the calls someone 
 UNANSWERED = "rule: calls nobody reached count in unanswered_share, not in response means"
 FULL = "rule: full strength = full strength - call, over the calls that reached it"
 SHORT = "rule: short-handed = cleared calls that never reached full strength"
-REINF = "rule: reinforced = helped by other stations, the case team or the county"
-COUNTY = "rule: county requests are counted per 30 observed days"
-UTIL = "rule: utilisation = (travel + scene + investigation) / on-duty time"
+REINF = "rule: reinforced = an own-short call helped by other stations, case team or county"
+COVER = "rule: cross-township cover = another station's officer came to a call not own-short"
+OWN_SHORT = "rule: own-short = fewer own officers free at dispatch than required"
+COUNTY = "rule: county requests and stood-down heads are counted per 30 observed days"
+UTIL = "rule: utilisation = (travel + scene + investigation) / on-duty time of field officers"
+PATROL = "rule: patrol share = patrol / on-duty time of community officers"
+HOURS = "rule: officer-hours per observed day, by state and by role"
 INVEST = "rule: investigation turnaround over completed ones; open share of all"
 SCOPE = "rule: metrics for the whole model and for each township"
 CI = "rule: every metric gets a Student-t interval across replications"
@@ -43,20 +47,22 @@ PAIRED = "rule: the paired isolated - pooled difference gets its own interval"
 UNSTABLE = "rule: a replication whose queue did not keep up is flagged unstable"
 
 #: call, response, full-strength delay, cleared, n_other, n_case, n_county,
-#: reinforcement arrived, county requested, township
+#: reinforcement arrived, county requested, township, own short, county stood down,
+#: priority, type. Call 1 asked the county for 2 and stood one down; call 2 got
+#: another station's officer though A could staff it (cover, not reinforcement).
 ROWS = [
-    (0, 5, 5, 20, 0, 0, 0, NAN, NAN, "A"),
-    (100, 10, 40, 200, 0, 0, 1, 140, 100, "A"),
-    (200, 25, NAN, 260, 1, 0, 0, 230, NAN, "B"),
-    (300, NAN, NAN, NAN, 0, 0, 0, NAN, NAN, "B"),
-    (400, 20, 20, 450, 0, 1, 0, 420, NAN, "A"),
+    (0, 5, 5, 20, 0, 0, 0, NAN, NAN, "A", False, 0, 1, "theft"),
+    (100, 10, 40, 200, 0, 0, 2, 140, 100, "A", True, 1, 2, "fight"),
+    (200, 25, NAN, 260, 1, 0, 0, 230, NAN, "B", False, 0, 1, "fight"),
+    (300, NAN, NAN, NAN, 0, 0, 0, NAN, NAN, "B", True, 0, 2, "fight"),
+    (400, 20, 20, 450, 0, 1, 0, 420, NAN, "A", True, 0, 2, "fight"),
 ]
 
 
 def incidents() -> pd.DataFrame:
     cols = ["call_min", "response_min", "full_strength_delay_min", "cleared_min", "n_other",
             "n_case", "n_county", "reinforcement_arrived_min", "county_requested_min",
-            "township"]  # fmt: skip
+            "township", "own_short", "n_county_stood_down", "priority", "type"]  # fmt: skip
     df = pd.DataFrame(ROWS, columns=cols)
     df["first_arrival_min"] = df["call_min"] + df["response_min"]
     df["full_strength_min"] = df["call_min"] + df["full_strength_delay_min"]
@@ -64,8 +70,21 @@ def incidents() -> pd.DataFrame:
 
 
 def officers() -> pd.DataFrame:
-    return pd.DataFrame({"station": ["A", "B"], "on_duty_min": [1000.0, 500.0],
-                         "busy_min": [250.0, 50.0], "patrol_min": [500.0, 100.0]})  # fmt: skip
+    """A's and B's community officers, A's case officer and A's room officer, one day."""
+    df = pd.DataFrame({
+        "station": ["A", "B", "A", "A"],
+        "role": ["community", "community", "case_team", "room"],
+        "on_duty_min": [1000.0, 500.0, 500.0, 500.0],
+        "travel_min": [100.0, 20.0, 0.0, 0.0],
+        "scene_min": [100.0, 30.0, 0.0, 0.0],
+        "investigation_min": [50.0, 0.0, 100.0, 0.0],
+        "patrol_min": [500.0, 100.0, 0.0, 0.0],
+        "desk_min": [0.0, 0.0, 0.0, 500.0],
+        "duty_min": [100.0, 0.0, 50.0, 0.0],
+    })  # fmt: skip
+    df["observed_min"] = 1440.0
+    df["busy_min"] = df["travel_min"] + df["scene_min"] + df["investigation_min"]
+    return df
 
 
 def investigations() -> pd.DataFrame:
@@ -84,12 +103,17 @@ def test_incident_metrics_by_hand():
         "within_target_share": 3 / 5, "unanswered_share": 1 / 5,
         "full_strength_mean_min": 65 / 3, "full_strength_median_min": 20,
         "full_strength_p90_min": 36, "full_strength_p95_min": 38,
-        "short_handed_share": 1 / 4, "reinforced_share": 3 / 5,
-        "reinforcement_mean_min": 30, "county_requests_per_30d": 3.0,
+        "short_handed_share": 1 / 4, "own_short_share": 3 / 5,
+        "reinforced_share": 2 / 5,  # calls 1 (county) and 4 (case team); 3 got nobody
+        "cross_township_share": 1 / 5,  # call 2
+        "reinforcement_mean_min": 30,  # (40 + 20) / 2: calls 1 and 4 only
+        "county_requests_per_30d": 3.0, "county_stood_down_per_30d": 3.0,
     }  # fmt: skip
     rule = {"calls": RESPONSE, "within_target_share": RESPONSE, "unanswered_share": UNANSWERED,
-            "short_handed_share": SHORT, "reinforced_share": REINF,
-            "reinforcement_mean_min": REINF, "county_requests_per_30d": COUNTY}  # fmt: skip
+            "short_handed_share": SHORT, "own_short_share": OWN_SHORT,
+            "reinforced_share": REINF, "reinforcement_mean_min": REINF,
+            "cross_township_share": COVER, "county_requests_per_30d": COUNTY,
+            "county_stood_down_per_30d": COUNTY}  # fmt: skip
     for k, v in want.items():
         r = rule.get(k, FULL if k.startswith("full") else RESPONSE)
         assert close(m[k], v), f"{r}: {k} = {m[k]}, by hand {v}"
@@ -98,23 +122,38 @@ def test_incident_metrics_by_hand():
 
 def test_incident_metrics_of_no_calls():
     m = incident_metrics(incidents().iloc[0:0], target_min=20, observed_days=10)
-    assert m["calls"] == 0 and m["county_requests_per_30d"] == 0, RESPONSE
-    others = [k for k in m if k not in ("calls", "county_requests_per_30d")]
+    counts = ("calls", "county_requests_per_30d", "county_stood_down_per_30d")
+    assert all(m[k] == 0 for k in counts), RESPONSE
+    others = [k for k in m if k not in counts]
     assert all(math.isnan(m[k]) for k in others), f"{RESPONSE}: NaN without calls"
     one = incidents().iloc[[3]]  # nobody reached it, nothing cleared
     m = incident_metrics(one, target_min=20, observed_days=10)
     assert m["unanswered_share"] == 1 and m["within_target_share"] == 0, UNANSWERED
     assert math.isnan(m["short_handed_share"]), f"{SHORT}: no cleared calls"
+    assert m["own_short_share"] == 1 and m["reinforced_share"] == 0, f"{REINF}: nobody helped"
 
 
 def test_officer_and_investigation_metrics():
     m = officer_metrics(officers())
-    assert close(m["utilisation"], 0.2) and close(m["patrol_share"], 0.4), UTIL
-    keys = {"utilisation", "patrol_share"}
+    # Field = community + case team: (250 + 50 + 100) / (1000 + 500 + 500); not the room.
+    assert close(m["utilisation"], 0.2), UTIL
+    assert close(m["patrol_share"], 0.4), f"{PATROL}: 600 / 1500, community officers only"
+    want = {"on_duty_hours_per_day": 2500 / 60, "patrol_hours_per_day": 10,
+            "desk_hours_per_day": 500 / 60, "call_hours_per_day": 250 / 60,
+            "case_work_hours_per_day": 2.5, "duty_hours_per_day": 2.5,
+            "community_on_duty_hours_per_day": 25, "case_team_on_duty_hours_per_day": 500 / 60,
+            "room_on_duty_hours_per_day": 500 / 60,
+            "on_duty_hours_per_officer_year": 2500 / 60 / 4 * 365}  # fmt: skip
+    for k, v in want.items():
+        assert close(m[k], v), f"{HOURS}: {k} = {m[k]}, by hand {v}"
+    two_days = officer_metrics(officers().assign(observed_min=2880.0))
+    assert close(two_days["patrol_hours_per_day"], 5), f"{HOURS}: per observed day"
+    assert close(two_days["utilisation"], 0.2), f"{UTIL}: a ratio, whatever the days"
+    keys = set(want) | {"utilisation", "patrol_share"}
     for duty in (0.0, 0.5):
         m = officer_metrics(officers().assign(on_duty_min=duty, busy_min=0.25, patrol_min=0.25))
         assert set(m) == keys, UTIL
-        want = NAN if duty == 0 else 0.5  # (0.25 + 0.25) / (0.5 + 0.5)
+        want = NAN if duty == 0 else 0.5  # 3 x 0.25 / (3 x 0.5) and 2 x 0.25 / (2 x 0.5)
         assert close(m["utilisation"], want) and close(m["patrol_share"], want), f"{UTIL}: {duty}"
     m = investigation_metrics(investigations())
     assert m["investigation_turnaround_mean_hours"] == 3.0, INVEST
@@ -130,11 +169,20 @@ def test_officer_and_investigation_metrics():
 def test_replication_metrics_per_township():
     rows = replication_metrics(incidents(), officers(), investigations(), ["A", "B", "C"], 20, 10)
     by = {r["township"]: r for r in rows}
-    assert list(by) == [ALL, "A", "B", "C"], SCOPE
+    assert list(by) == [ALL, "A", "B", "C", "priority 1", "priority 2", "type fight",
+                        "type theft"], f"{SCOPE}, each priority and each incident type"
+    kinds = [(r["breakdown"], r["group_value"]) for r in rows]
+    assert kinds == [("all", ALL), ("township", "A"), ("township", "B"), ("township", "C"),
+                     ("priority", 1), ("priority", 2), ("type", "fight"), ("type", "theft")]
     assert by[ALL]["calls"] == 5 and by["A"]["calls"] == 3 and by["B"]["calls"] == 2, SCOPE
     assert close(by["A"]["response_mean_min"], 35 / 3), SCOPE
     assert by["B"]["unanswered_share"] == 0.5, SCOPE
-    assert by["A"]["utilisation"] == 0.25 and by["B"]["utilisation"] == 0.1, SCOPE
+    # A's field officers: community (250 / 1000) and case team (100 / 500); room left out.
+    assert close(by["A"]["utilisation"], 350 / 1500) and by["B"]["utilisation"] == 0.1, SCOPE
+    assert by["priority 1"]["calls"] == 2 and by["priority 1"]["response_mean_min"] == 15, SCOPE
+    assert by["type fight"]["calls"] == 4 and by["type theft"]["calls"] == 1, SCOPE
+    assert close(by["priority 2"]["reinforced_share"], 2 / 3), f"{SCOPE}: calls 1, 3, 4"
+    assert math.isnan(by["priority 1"]["utilisation"]), f"{SCOPE}: officers not split by call"
     assert by["A"]["investigations_open_share"] == 0.5, SCOPE
     assert by["B"]["investigation_turnaround_mean_hours"] == 4.0, SCOPE
     assert by["C"]["calls"] == 0 and math.isnan(by["C"]["utilisation"]), f"{SCOPE}: empty"

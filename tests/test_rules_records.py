@@ -3,9 +3,13 @@
 Records: call <= handled <= dispatched <= first arrival <= full strength, and
 the counts of who came (own station, other stations, case team, county).
 County: asked for the whole remaining shortfall once it has lasted the model's
-``county_after_min`` (here always with at least one officer already sent);
-its officers arrive together after the incident's drawn delay; with
-``county.enabled: false`` it is never asked.
+``county_after_min`` (``partial_shortfall``: with at least one officer already
+sent, except for a priority-1 call); its officers arrive together after the
+incident's drawn delay; with ``county.enabled: false`` it is never asked. A
+request is revisited when an own officer frees up and would get there first
+(one head stood down, or ``keep_coming``). Scene work is ``on_scene_min`` x
+``officers_required`` person-minutes at the crew's rate, and the call clears
+when it is done, so the scenes below are long enough for the county to arrive.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ DELAY = "rule: the county arrives after the incident's drawn delay"
 WHOLE = "rule: the county is asked for the whole shortfall after county_after_min"
 NEVER = "rule: county.enabled false never asks the county"
 NOT_NEEDED = "rule: the county is not asked when the shortfall ends before county_after_min"
+REVISIT = "rule: a county request is revisited when an own officer frees up and gets there first"
+CREW = "rule: scene work is on_scene_min x officers_required person-minutes at the crew's rate"
 
 
 
@@ -42,19 +48,22 @@ def star(room_handling=3.0, pool_after=0.0, iso_after=0.0, **top):
 
 
 def test_times_are_ordered_and_exact():
-    calls = [C(10, "VA", need=2, county_delay=40)]
+    calls = [C(10, "VA", need=2, scene=30, county_delay=40)]
     r = run(star(), "isolated", calls)
     # Isolated: desk 2 min; A's officer 9 + 1 turnout; the county for the other one.
+    # Work 2 x 30 = 60 person-minutes: 30 alone (22-52), 30 at 2 -> cleared at 67.
     want = {"handled": 12, "dispatched": 12, "first_arrival": 22, "full_strength": 52,
-            "county_requested": 12, "county_arrived": 52, "reinforcement_requested": 12,
-            "reinforcement_arrived": 52}  # fmt: skip
+            "cleared": 67, "county_requested": 12, "county_arrived": 52,
+            "reinforcement_requested": 12, "reinforcement_arrived": 52}  # fmt: skip
     got = {k: r.time(k, 0) for k in want}
     assert got == want, f"{ORDER} (isolated, with county): {got}"
     assert r.counts(0) == (1, 0, 0, 1), f"{COUNTS}: one own officer, one county officer"
     r = run(star(), "pooled", calls)
     # Pooled: room 3 min; B (3 + 1) and D (6 + 1) are the nearest two.
+    # Work 60: 3 alone (17-20), 57 at 2 -> cleared at 20 + 28.5.
     want = {"handled": 13, "dispatched": 13, "first_arrival": 17, "full_strength": 20,
-            "reinforcement_requested": 13, "reinforcement_arrived": 20}  # fmt: skip
+            "cleared": 48.5, "reinforcement_requested": 13,
+            "reinforcement_arrived": 20}  # fmt: skip
     got = {k: r.time(k, 0) for k in want}
     assert got == want, f"{ORDER} (pooled): {got}"
     assert math.isnan(r.time("county_requested", 0)), f"{COUNTS}: the pool was enough"
@@ -84,15 +93,18 @@ def test_counts_of_every_kind():
     stations = {"A": ("SA", 2), "B": ("SB", 1)}
     doc = scenario([("VA", "SA", 2), ("VA", "SB", 10)], stations, {"VA": "A"}, pooled=pool,
                    county=county(delay=30))  # fmt: skip
-    r = run(doc, "pooled", [C(0, "VA", need=6, priority=1, county_delay=30)])
+    r = run(doc, "pooled", [C(0, "VA", need=6, priority=1, scene=20, county_delay=30)])
     assert r.counts(0) == (1, 1, 1, 3), f"{COUNTS}: own 1, other 1, case 1, county 3"
     assert r.time("county_requested", 0) == 0, f"{WHOLE}: pooled county_after_min 0"
     assert r.time("full_strength", 0) == 30, f"{DELAY}: the county completes it at 30"
+    # Work 6 x 20 = 120: 2 officers 2-10 (16), 3 officers 10-30 (60), 44 left at 6.
+    assert r.time("cleared", 0) == pytest.approx(30 + 44 / 6), f"{CREW}: 2, 3, then 6 at work"
 
 
 @pytest.mark.parametrize("delay", [33.0, 61.5])
 def test_county_arrives_after_its_drawn_delay(delay):
-    r = run(star(), "isolated", [C(10, "VA", need=3, county_delay=delay)])
+    # Work 3 x 30 = 90 person-minutes, A's officer alone from 22: not done by 12 + 61.5.
+    r = run(star(), "isolated", [C(10, "VA", need=3, scene=30, county_delay=delay)])
     assert r.time("county_requested", 0) == 12, f"{WHOLE}: at handling, county_after_min 0"
     assert r.time("county_arrived", 0) == 12 + delay, f"{DELAY}: {delay} minutes later"
     assert r.time("full_strength", 0) == 12 + delay, f"{DELAY}: all county officers together"
@@ -159,14 +171,23 @@ def test_disabled_county_is_never_asked(model):
     assert not math.isnan(r.time("cleared", 0)), f"{NEVER}: the call still clears"
 
 
-def test_county_covers_the_shortfall_once_asked():
-    # Call 1 needs 3: officer 1 goes, the county is asked for 2 at once. Officer 0,
-    # freed at 10, is not sent: the county already covers the rest.
-    doc = scenario([("S", "V", 5)], {"A": ("S", 2)}, {"V": "A"}, county=county(),
+@pytest.mark.parametrize("revisit, stood_down", [("stand_down", 1), ("keep_coming", 0)])
+def test_own_officer_freed_first_is_sent_and_the_county_revisited(revisit, stood_down):
+    # Call 1 (need 3, scene 100) at 1: officer 1 goes (on scene at 6), the county is
+    # asked for 2 at once (due at 41). Officer 0, freed at V by call 0 at 10, gets
+    # there before the county (0 minutes), so it is sent and one county head is
+    # stood down (stand_down) or both keep coming (keep_coming).
+    cty = {**county(), "revisit": revisit}
+    doc = scenario([("S", "V", 5)], {"A": ("S", 2)}, {"V": "A"}, county=cty,
                    isolated={"handling_min": fixed(0), "county_after_min": 0})  # fmt: skip
     r = run(doc, "isolated", [C(0, "V", scene=5), C(1, "V", need=3, scene=100)])
-    assert r.counts(1) == (1, 0, 0, 2), f"{WHOLE}: one own officer, the county for two"
-    assert r.travel_min(0) == 5, f"{WHOLE}: officer 0 drove only to call 0"
+    assert r.counts(1) == (2, 0, 0, 2), f"{REVISIT}: both own officers, two county heads asked"
+    assert r.rec.county_stood_down[1] == stood_down, f"{REVISIT} ({revisit})"
+    assert r.frame().loc[1, "n_county_stood_down"] == stood_down, f"{REVISIT}: recorded"
+    assert r.time("full_strength", 1) == 41, f"{DELAY}: the third head is the county's, at 41"
+    # Work 300: 4 alone (6-10), 62 at 2 (10-41), 234 at 3 (at most the 3 required,
+    # even with 4 on scene under keep_coming): cleared at 41 + 78.
+    assert r.time("cleared", 1) == 119, f"{CREW}: the rate is capped at the number required"
 
 
 def test_case_officers_are_counted_each():

@@ -14,8 +14,8 @@ import math
 
 import pytest
 
-from sim.engine import STATE_NAMES
-from tests.rulekit import C, fixed, run, scenario
+from sim.records import STATE_NAMES
+from tests.rulekit import MINUTES_AT, C, fixed, run, scenario
 
 SPLIT = "rule: officer minutes split into travel, scene, investigation, return, patrol, station"
 WARMUP = "rule: officer minutes count from the end of the warm-up"
@@ -27,7 +27,7 @@ ROOM = "rule: a command room has staff call-takers, each busy handling_min per c
 
 def minutes(r, officer: int) -> dict[str, float]:
     row = r.rec.officer_rows[officer]
-    return {k: v for k, v in zip(STATE_NAMES, row[3:]) if v}
+    return {k: v for k, v in zip(STATE_NAMES, row[MINUTES_AT:]) if v}
 
 
 def one_station(n=1, share=0.0, **top):
@@ -76,7 +76,7 @@ def test_nothing_after_the_horizon():
     assert r.time("first_arrival", 0) == 1405, f"{HORIZON}: arrival before the end"
     assert math.isnan(r.time("cleared", 0)), f"{HORIZON}: a scene past the horizon never clears"
     assert math.isnan(r.time("first_arrival", 1)), f"{HORIZON}: the second call is never reached"
-    assert sum(r.rec.officer_rows[0][3:]) == 1440, f"{HORIZON}: minutes add up to the run"
+    assert sum(r.rec.officer_rows[0][MINUTES_AT:]) == 1440, f"{HORIZON}: minutes add up to the run"
     assert r.rec.backlog_at_end == 1, f"{BACKLOG}: the call nobody reached"
 
 
