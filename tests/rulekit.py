@@ -206,12 +206,23 @@ class Run:
         return sorted(rows, key=lambda r: (r[2], r[0]))
 
 
-def run(doc_or_loaded: dict[str, Any] | LoadedScenario, model: str, calls: list[C]) -> Run:
-    """Run ``model`` on the hand-made ``calls`` and return the records."""
+def run(
+    doc_or_loaded: dict[str, Any] | LoadedScenario,
+    model: str,
+    calls: list[C],
+    handling: list[float] | None = None,
+) -> Run:
+    """Run ``model`` on the hand-made ``calls`` and return the records.
+
+    ``handling`` fixes each call's handling minutes (in call order) instead of
+    the scenario's draw, e.g. to let a later call be handled first.
+    """
     loaded = doc_or_loaded if isinstance(doc_or_loaded, LoadedScenario) else load(doc_or_loaded)
     stream = stream_of(loaded, calls)
     number = list(MODELS).index(model)
     layout = MODELS[model](loaded)
     engine = Engine(loaded.scenario, loaded.network, layout, stream, 0, number)
+    if handling is not None:
+        engine.handling = list(handling)
     rec = engine.run()
     return Run(loaded, model, stream, rec, layout, engine)

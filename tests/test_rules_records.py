@@ -212,3 +212,52 @@ def test_any_shortfall_asks_when_nobody_is_free():
     assert r.time("county_requested", 1) == 10, f"{ANY}: at once"
     assert r.time("dispatched", 1) == 10, f"{ORDER}: dispatched = the county asked"
     assert r.time("first_arrival", 1) == 50, f"{DELAY}: the county arrives first"
+
+
+P1 = "rule: partial_shortfall asks the county even when nobody was free, for a priority-1 call"
+QUEUE = "rule: the shortfall queue is ordered by priority, then call time"
+CANCEL = "rule: a call clears when its work is done; demand still queued is cancelled"
+
+
+@pytest.mark.parametrize("priority", [1, 2])
+def test_partial_shortfall_asks_for_a_priority_1_call_nobody_could_take(priority):
+    # One officer, busy at call 0 until 65 (on scene at 5, 60 minutes of work).
+    doc = scenario([("S", "V", 5)], {"A": ("S", 1)}, {"V": "A"}, county=county(),
+                   isolated={"handling_min": fixed(0), "county_after_min": 0})  # fmt: skip
+    r = run(doc, "isolated", [C(0, "V", scene=60), C(10, "V", priority=priority)])
+    if priority == 1:
+        assert r.time("county_requested", 1) == 10, f"{P1}: at once, nobody sent"
+        assert r.counts(1) == (0, 0, 0, 1), f"{P1}: one county head"
+        assert r.time("first_arrival", 1) == 50, f"{DELAY}: 40 minutes later"
+    else:
+        assert math.isnan(r.time("county_requested", 1)), f"{P1}: not for priority 2"
+        assert r.counts(1) == (1, 0, 0, 0), f"{P1}: it waits for the own officer"
+        assert r.time("first_arrival", 1) == 65, f"{P1}: freed at V at 65, 0 minutes away"
+
+
+def test_queue_is_ordered_by_call_time_not_by_joining_time():
+    # One officer busy until 65. Call 1 (called at 10) is handled 20 minutes later
+    # than call 2 (called at 15, handled at once), so it joins the queue second,
+    # but it was called first: the freed officer takes it at 65, call 2 after.
+    doc = scenario([("S", "V", 5)], {"A": ("S", 1)}, {"V": "A"},  # a desk delay, then fixed:
+                   isolated={"handling_min": fixed(1), "county_after_min": 0})  # fmt: skip
+    calls = [C(0, "V", scene=60), C(10, "V"), C(15, "V")]
+    r = run(doc, "isolated", calls, handling=[0, 20, 0])
+    assert r.time("handled", 1) == 30 and r.time("handled", 2) == 15, "handling as fixed"
+    assert r.time("first_arrival", 1) == 65, f"{QUEUE}: call 1 (called at 10) first"
+    assert r.time("first_arrival", 2) == 75, f"{QUEUE}: call 2 after call 1 clears at 75"
+
+
+def test_short_handed_call_clears_and_its_queued_demand_is_cancelled():
+    # One officer, county off. Call 0 needs 2 x 10 = 20 person-minutes: the officer
+    # alone (on scene at 5) is done at 25. The missing officer is no longer wanted:
+    # nothing waits, and call 1 at 28 gets the officer driving back from V at once
+    # (it would be back at its base at 30).
+    doc = scenario([("S", "V", 5)], {"A": ("S", 1)}, {"V": "A"}, county=county(enabled=False),
+                   isolated={"handling_min": fixed(0), "county_after_min": 0})  # fmt: skip
+    r = run(doc, "isolated", [C(0, "V", need=2, scene=10)])
+    assert r.time("cleared", 0) == 25, f"{CREW}: 20 person-minutes at 1"
+    assert math.isnan(r.time("full_strength", 0)), f"{CANCEL}: never at full strength"
+    assert r.rec.backlog_at_end == 0, f"{CANCEL}: the shortfall no longer waits"
+    r = run(doc, "isolated", [C(0, "V", need=2, scene=10), C(28, "V")])
+    assert r.time("first_arrival", 1) == 28, f"{CANCEL}: the officer is free, 0 min from V"

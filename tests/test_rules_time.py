@@ -144,3 +144,24 @@ def test_random_handling_is_drawn_per_call():
         assert len(set(waits)) == 9, f"{DESK}: one draw per call ({model})"
         again = run(doc, model, [C(10 * k, "V") for k in range(9)])
         assert list(again.rec.handled) == list(r.rec.handled), "rule: fixed seed, same run"
+
+
+SHIFTS = "rule: with shifts, max(1, round(share x n)) of a team of n are on duty each hour"
+
+
+@pytest.mark.parametrize("shares, on_duty", [
+    ([0.5] * 24, 2 * 1440),
+    ([1.0] * 12 + [0.25] * 12, 4 * 720 + 1 * 720),
+    ([0.1] * 24, 1 * 1440),  # round(0.4) = 0, but at least one
+])  # fmt: skip
+def test_shifts_put_a_share_of_the_team_on_duty(shares, on_duty):
+    r = run(one_station(4, shifts={"on_duty_share_by_hour": shares}), "isolated", [])
+    off = sum(row[MINUTES_AT + STATE_NAMES.index("off_duty")] for row in r.rec.officer_rows)
+    assert 4 * 1440 - off == on_duty, f"{SHIFTS}: {on_duty / 60:g} officer-hours on duty"
+
+
+def test_off_duty_officers_are_not_sent():
+    doc = one_station(4, shifts={"on_duty_share_by_hour": [0.25] * 24})
+    r = run(doc, "isolated", [C(100, "V", need=2, scene=10)])
+    assert r.counts(0) == (1, 0, 0, 0), f"{SHIFTS}: one of four on duty, and only it goes"
+    assert r.time("cleared", 0) == 105 + 20, "rule: 2 x 10 person-minutes at 1"
