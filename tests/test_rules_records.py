@@ -261,3 +261,27 @@ def test_short_handed_call_clears_and_its_queued_demand_is_cancelled():
     assert r.rec.backlog_at_end == 0, f"{CANCEL}: the shortfall no longer waits"
     r = run(doc, "isolated", [C(0, "V", need=2, scene=10), C(28, "V")])
     assert r.time("first_arrival", 1) == 28, f"{CANCEL}: the officer is free, 0 min from V"
+
+
+@pytest.mark.parametrize("w, turnout, sent", [(17, 0, True), (18, 0, False), (13, 3, True),
+                                              (15, 3, False)])  # fmt: skip
+def test_revisit_sends_the_freed_officer_only_if_it_beats_the_county(w, turnout, sent):
+    # Officer 0 takes call 0 at W (S-V 5, V-W w) and is freed there at 15 + w + turnout.
+    # Call 1 at V (need 3) gets officers 1 and 2; the county is asked for one at 1,
+    # due at 51. Officer 0 would reach V at 15 + 2(w + turnout): sent only if before 51
+    # (at 51 exactly, with turnout counted, it is not).
+    doc = scenario([("S", "V", 5), ("V", "W", w)], {"A": ("S", 3)}, {"V": "A", "W": "A"},
+                   county=county(), turnout_min=turnout,
+                   isolated={"handling_min": fixed(0), "county_after_min": 0})  # fmt: skip
+    r = run(doc, "isolated", [C(0, "W"), C(1, "V", need=3, scene=200, county_delay=50)])
+    reach = 15 + 2 * (w + turnout)
+    assert r.time("county_requested", 1) == 1, f"{WHOLE}: for the one missing, at once"
+    if sent:
+        assert r.counts(1) == (3, 0, 0, 1), f"{REVISIT}: officer 0 reaches V at {reach} < 51"
+        assert r.rec.county_stood_down[1] == 1, f"{REVISIT}: the county head stood down"
+        assert r.time("full_strength", 1) == reach, f"{REVISIT}: officer 0 completes it"
+        assert math.isnan(r.time("county_arrived", 1)), f"{REVISIT}: no county head came"
+    else:
+        assert r.counts(1) == (2, 0, 0, 1), f"{REVISIT}: officer 0 would be there at {reach}"
+        assert r.rec.county_stood_down[1] == 0, f"{REVISIT}: the county keeps coming"
+        assert r.time("full_strength", 1) == 51, f"{DELAY}: the county completes it"
