@@ -32,8 +32,9 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench.py
 
 # Mutation testing of the simulation core against the fast rule tests (tests/test_rules_*.py);
-# settings in pyproject.toml [tool.mutmut], last run in benchmarks/mutation.md. About 4
-# minutes on 2 cores, so not part of `make test`. `$(BIN)/mutmut browse` shows survivors.
+# settings in pyproject.toml [tool.mutmut], last run in benchmarks/mutation.md. Several
+# minutes on 2 cores (the engine alone about 4), so not part of `make test`.
+# `$(BIN)/mutmut browse` shows survivors.
 mutation: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
 	rm -rf mutants
