@@ -22,6 +22,7 @@ from rich.table import Table
 
 from .attribution_command import attribute as attribute_command
 from .city import generate_city_command
+from .design.commands import design_command, staff_command
 from .errors import ScenarioError
 from .loader import load_scenario
 from .plots.command import plot_command, report_command
@@ -413,6 +414,8 @@ app.command("generate-city")(generate_city_command)
 app.command("plot")(plot_command)
 app.command("report")(report_command)
 app.command("attribute")(attribute_command)
+app.command("design")(design_command)
+app.command("staff")(staff_command)
 
 
 def main() -> None:

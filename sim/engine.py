@@ -354,6 +354,7 @@ class Team:
         self.desk = desk
         self.start = 0  # first member of the on-duty window (the roster rotates)
         self.k = len(members)  # members on duty now
+        self.carry = 0.0  # officer-hours the roster still owes (rounding carried over)
         self.duty_backlog = 0.0  # minutes of scheduled duties due and not yet taken
 
     def posts(self) -> list[int]:
@@ -1239,25 +1240,32 @@ class Engine:
     def _shift_changes(self):
         """Apply the roster each hour whose share differs from the hour before (at least daily).
 
-        Each team has ``max(1, round(share x size))`` members on duty: a
+        Each team has about ``share x size`` members on duty, at least one: a
         window that moves on by the outgoing crew's size at every change, so
-        duty rotates through the team.
+        duty rotates through the team. The whole number on duty carries its
+        rounding error over to the next change (error diffusion), so a team's
+        on-duty hours match ``share x size`` over the day whatever its size:
+        small teams are not rounded down (or up) every shift, and both models
+        get the same officer-hours from the same roll (up to the one-officer
+        minimum per team).
         """
         shares = self.sc.shifts.on_duty_share_by_hour
         hour = 0
         while True:
             share = shares[hour % 24]
+            step = 1
+            while step < 24 and shares[(hour + step) % 24] == share:
+                step += 1
             for team in self.teams:
                 n = len(team.members)
                 if n == 0:
                     continue
                 if hour:
                     team.start = (team.start + team.k) % n
-                team.k = min(n, max(1, round(share * n)))
+                want = share * n * step + team.carry  # officer-hours owed in this segment
+                team.k = min(n, max(1, math.floor(want / step + 0.5)))
+                team.carry = want - team.k * step
             self._apply_posts()
-            step = 1
-            while step < 24 and shares[(hour + step) % 24] == share:
-                step += 1
             hour += step
             yield self.env.timeout(60.0 * step)
 
