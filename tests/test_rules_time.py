@@ -146,18 +146,42 @@ def test_random_handling_is_drawn_per_call():
         assert list(again.rec.handled) == list(r.rec.handled), "rule: fixed seed, same run"
 
 
-SHIFTS = "rule: with shifts, max(1, round(share x n)) of a team of n are on duty each hour"
+SHIFTS = ("rule: with shifts, about share x n of a team of n (at least one) are on duty each"
+          " hour, the rounding error carried to the next change (error diffusion)")
 
 
-@pytest.mark.parametrize("shares, on_duty", [
-    ([0.5] * 24, 2 * 1440),
-    ([1.0] * 12 + [0.25] * 12, 4 * 720 + 1 * 720),
-    ([0.1] * 24, 1 * 1440),  # round(0.4) = 0, but at least one
+@pytest.mark.parametrize("n, shares, on_duty", [
+    (4, [0.5] * 24, 2 * 24),
+    (4, [1.0] * 12 + [0.25] * 12, 4 * 12 + 1 * 12),
+    (4, [0.1] * 24, 1 * 24),  # 0.4 wanted, but at least one
+    # 1.5 and 3 in turn: 2, 3, 1, 3, 2, 3, 1, ... = 0.75 x 3 x 24 = 54 officer-hours
+    # (rounding 1.5 to 2 every other hour, as max(1, round(.)) did, would give 60).
+    (3, [0.5, 1.0] * 12, 54),
 ])  # fmt: skip
-def test_shifts_put_a_share_of_the_team_on_duty(shares, on_duty):
-    r = run(one_station(4, shifts={"on_duty_share_by_hour": shares}), "isolated", [])
+def test_shifts_put_a_share_of_the_team_on_duty(n, shares, on_duty):
+    r = run(one_station(n, shifts={"on_duty_share_by_hour": shares}), "isolated", [])
+    assert on_duty_hours(r, n) == on_duty, f"{SHIFTS}: {on_duty} officer-hours on duty"
+
+
+def on_duty_hours(r, n: int) -> float:
     off = sum(row[MINUTES_AT + STATE_NAMES.index("off_duty")] for row in r.rec.officer_rows)
-    assert 4 * 1440 - off == on_duty, f"{SHIFTS}: {on_duty / 60:g} officer-hours on duty"
+    days = r.loaded.scenario.horizon_days
+    return (n * 1440 * days - off) / 60
+
+
+def test_a_constant_share_balances_over_two_days():
+    # 1.5 of 3 all day: one change a day, 2 on duty on day 1 (carry -12 hours), 1 on day 2.
+    doc = one_station(3, horizon_days=2, shifts={"on_duty_share_by_hour": [0.5] * 24})
+    assert on_duty_hours(run(doc, "isolated", []), 3) == 72, f"{SHIFTS}: 0.5 x 3 x 48 hours"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "engine: with a constant share the roster changes once a day, so the rounding "
+    "error is carried a whole day: 1.5 of 3 gives 2 officers all day 1 (48 h, not the "
+    "36 h docs/model.md and Engine._shift_changes promise 'over the day')"))  # fmt: skip
+def test_a_constant_share_matches_share_times_n_over_the_day():
+    doc = one_station(3, shifts={"on_duty_share_by_hour": [0.5] * 24})
+    assert on_duty_hours(run(doc, "isolated", []), 3) == 36, f"{SHIFTS}: 0.5 x 3 x 24 hours"
 
 
 def test_off_duty_officers_are_not_sent():
