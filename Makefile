@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: demo test lint bench golden clean
+.PHONY: demo test lint bench golden mutation clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,5 +31,15 @@ golden: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench.py
 
+# Mutation testing of the simulation core against the fast rule tests (tests/test_rules_*.py);
+# settings in pyproject.toml [tool.mutmut], last run in benchmarks/mutation.md. Several
+# minutes on 2 cores (the engine alone about 4), so not part of `make test`.
+# `$(BIN)/mutmut browse` shows survivors.
+mutation: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $(or $(JOBS),2)
+	$(BIN)/python benchmarks/mutation_summary.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache mutants
