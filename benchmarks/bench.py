@@ -52,22 +52,26 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections import deque
 from pathlib import Path
 
 import numpy as np
 import simpy
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sim.engine import Engine  # noqa: E402
-from sim.incidents import draw_incidents  # noqa: E402
-from sim.loader import load_scenario  # noqa: E402
+from sim.incidents import draw_incidents, draw_walk_ins  # noqa: E402
+from sim.loader import load_scenario, scenario_from_dict  # noqa: E402
 from sim.models import MODELS  # noqa: E402
 from sim.records import incident_frame, investigation_frame, officer_frame  # noqa: E402
 from sim.runner import run_replication  # noqa: E402
 
 PER = 100_000
+#: Days of the Wubei time-budget case in the per-call table.
+WUBEI_DAYS = 120
 
 
 # ---------------------------------------------------------------- baseline
@@ -103,6 +107,51 @@ def simpy_mmc(arrivals: list, station: list, service: list, capacities: list[int
     return waits
 
 
+def lean_mmc(arrivals: list, station: list, service: list, capacities: list[int]) -> list:
+    """A lean callback SimPy M/M/c: the engine's two events per call, no processes.
+
+    Per call one arrival timeout and one service timeout, each with a plain
+    callback (as the engine schedules them); servers are counters and the queue
+    a deque per station. Returns each call's wait.
+    """
+    env = simpy.Environment()
+    timeout = env.timeout
+    free = list(capacities)
+    queues = [deque() for _ in capacities]
+    n = len(arrivals)
+    waits = [0.0] * n
+    nxt = [0]
+
+    def start(i: int, s: int) -> None:
+        waits[i] = env.now - arrivals[i]
+        timeout(service[i]).callbacks.append(lambda _e: done(s))
+
+    def done(s: int) -> None:
+        q = queues[s]
+        if q:
+            start(q.popleft(), s)
+        else:
+            free[s] += 1
+
+    def arrive(_e) -> None:
+        i = nxt[0]
+        s = station[i]
+        if free[s]:
+            free[s] -= 1
+            start(i, s)
+        else:
+            queues[s].append(i)
+        i += 1
+        nxt[0] = i
+        if i < n:
+            timeout(arrivals[i] - env.now).callbacks.append(arrive)
+
+    if n:
+        timeout(arrivals[0]).callbacks.append(arrive)
+    env.run()
+    return waits
+
+
 def ciw_mmc(n_per_queue: float, days: float, queues: int, servers: int, seed: int) -> int:
     """Ciw's M/M/c on ``queues`` independent queues; returns records completed."""
     import ciw
@@ -121,8 +170,8 @@ def ciw_mmc(n_per_queue: float, days: float, queues: int, servers: int, seed: in
 
 
 # ------------------------------------------------------------------- model
-def model_engine(loaded, stream, number: int, build) -> None:
-    Engine(loaded.scenario, loaded.network, build(loaded), stream, 0, number).run()
+def model_engine(loaded, stream, number: int, build, walk_ins=None) -> None:
+    Engine(loaded.scenario, loaded.network, build(loaded), stream, 0, number, walk_ins).run()
 
 
 def model_full(loaded, number: int, name: str, build) -> None:
@@ -150,7 +199,20 @@ def traced_peak_mb(fn) -> float:
     return peak / 2**20
 
 
+def _spread(values: list[float]) -> tuple[float, float, float]:
+    return statistics.median(values), min(values), max(values)
+
+
 def mmc_section(reps: int) -> list[dict]:
+    """Per-call cost of the baselines and the engine, every case once per round.
+
+    Ratios are taken round by round (engine time per call / baseline time per
+    call in the same round) and given as median [min, max] over the rounds.
+    The Wubei case is ``scenarios/wubei.yaml`` with every time-budget block
+    (desk seats, walk-ins, case work, duties, roster, preemption) for 120 days;
+    its per-call cost counts calls and walk-in visitors (each is one customer
+    of the baseline: two events).
+    """
     loaded = load_scenario(ROOT / "scenarios" / "mmc_validation.yaml")
     sc = loaded.scenario
     stream = draw_incidents(sc, loaded.network, 0)
@@ -158,15 +220,33 @@ def mmc_section(reps: int) -> list[dict]:
     rate = sum(t.rate_per_day for t in sc.incident_types) * sc.demand_scale / 1440.0
     k = len(sc.stations)
     c = sc.stations[0].officers
+    wfile = ROOT / "scenarios" / "wubei.yaml"
+    wdoc = yaml.safe_load(wfile.read_text(encoding="utf-8"))
+    wdoc["horizon_days"] = WUBEI_DAYS
+    wloaded = scenario_from_dict(wdoc, wfile)
+    wsc = wloaded.scenario
+    wstream = draw_incidents(wsc, wloaded.network, 0)
+    wwalk = draw_walk_ins(wsc, 0)
+    wn = len(wstream) + len(wwalk)
     iso_build, pool_build = MODELS["isolated"], MODELS["pooled"]
     base_draw = {}
     cases = {
         "baseline isolated (SimPy, 3 x M/M/4)": lambda: simpy_mmc(*base_draw["iso"], [c] * k),
         "baseline pooled (SimPy, M/M/12)": lambda: simpy_mmc(*base_draw["pool"], [c * k]),
+        "lean baseline isolated (callbacks, 3 x M/M/4)": lambda: lean_mmc(
+            *base_draw["iso"], [c] * k
+        ),
+        "lean baseline pooled (callbacks, M/M/12)": lambda: lean_mmc(*base_draw["pool"], [c * k]),
         "model isolated, engine": lambda: model_engine(loaded, stream, 0, iso_build),
         "model pooled, engine": lambda: model_engine(loaded, stream, 1, pool_build),
         "model isolated, full": lambda: model_full(loaded, 0, "isolated", iso_build),
         "model pooled, full": lambda: model_full(loaded, 1, "pooled", pool_build),
+        "Wubei isolated, engine (time budget on)": lambda: model_engine(
+            wloaded, wstream, 0, iso_build, wwalk
+        ),
+        "Wubei pooled, engine (time budget on)": lambda: model_engine(
+            wloaded, wstream, 1, pool_build, wwalk
+        ),
     }
     draws = {"iso": [], "pool": []}
     have_ciw = True
@@ -182,29 +262,39 @@ def mmc_section(reps: int) -> list[dict]:
 
         cases["Ciw isolated (3 x M/M/4)"] = lambda: run_ciw("Ciw isolated (3 x M/M/4)", k, c)
         cases["Ciw pooled (M/M/12)"] = lambda: run_ciw("Ciw pooled (M/M/12)", 1, c * k)
-    times: dict[str, list[float]] = {name: [] for name in cases}
+    per_call: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(reps):
         for key, stations in (("iso", k), ("pool", 1)):
             t = time.perf_counter()
             base_draw[key] = draw_mmc(n, stations, rate, 60.0, 7)
             draws[key].append(time.perf_counter() - t)
         for name, fn in cases.items():
-            times[name].append(timed(fn))
+            calls = wn if name.startswith("Wubei") else n
+            t = timed(fn)
+            per_call[name].append(t / ciw_calls.get(name, calls))
     rows = []
-    for name, ts in times.items():
-        calls = ciw_calls.get(name, n)
-        per = statistics.median(ts) * PER / calls
-        rows.append({"case": name, "calls": calls, "s_per_100k": per})
+    for name, ts in per_call.items():
+        pooled = "pooled" in name
+        std = per_call[
+            "baseline pooled (SimPy, M/M/12)" if pooled else "baseline isolated (SimPy, 3 x M/M/4)"
+        ]
+        lean = per_call[
+            "lean baseline pooled (callbacks, M/M/12)"
+            if pooled
+            else "lean baseline isolated (callbacks, 3 x M/M/4)"
+        ]
+        rows.append(
+            {
+                "case": name,
+                "calls": ciw_calls.get(name, wn if name.startswith("Wubei") else n),
+                "s_per_100k": statistics.median(ts) * PER,
+                "ratio": _spread([a / b for a, b in zip(ts, std)]),
+                "lean_ratio": _spread([a / b for a, b in zip(ts, lean)]),
+            }
+        )
     for key, label in (("iso", "isolated"), ("pool", "pooled")):
         d = statistics.median(draws[key]) * PER / n
         rows.append({"case": f"baseline {label}, drawing up front", "calls": n, "s_per_100k": d})
-    base = {
-        "isolated": rows[0]["s_per_100k"],
-        "pooled": rows[1]["s_per_100k"],
-    }
-    for r in rows:
-        ref = base["pooled" if "pooled" in r["case"] else "isolated"]
-        r["ratio"] = r["s_per_100k"] / ref
     mem = {
         "baseline isolated (SimPy, 3 x M/M/4)": traced_peak_mb(
             lambda: simpy_mmc(*draw_mmc(n, k, rate, 60.0, 7), [c] * k)
@@ -312,12 +402,20 @@ def main() -> int:
     print(f"Command: {' '.join([Path(sys.executable).name, *sys.argv])}\n")
 
     print("## M/M/c: bare SimPy baseline vs the model (medians, interleaved)\n")
-    print("| case | calls | s per 100k calls | ratio to baseline | peak traced MB |")
-    print("|---|---:|---:|---:|---:|")
+    print(
+        "| case | calls | s per 100k calls | ratio to standard baseline [min, max] | "
+        "ratio to lean baseline [min, max] | peak traced MB |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
     for r in mmc_section(reps):
         peak = "" if r["peak_mb"] is None else f"{r['peak_mb']:.0f}"
+        ratios = [
+            "" if r.get(key) is None else "{:.2f} [{:.2f}, {:.2f}]".format(*r[key])
+            for key in ("ratio", "lean_ratio")
+        ]
         print(
-            f"| {r['case']} | {r['calls']:,} | {r['s_per_100k']:.3f} | {r['ratio']:.2f} | {peak} |"
+            f"| {r['case']} | {r['calls']:,} | {r['s_per_100k']:.3f} | {ratios[0]} | "
+            f"{ratios[1]} | {peak} |"
         )
 
     print("\n## Real scenarios: one replication, both models (run_replication)\n")

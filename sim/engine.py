@@ -771,7 +771,15 @@ class Engine:
             for o in sorted(room.sitters, key=lambda o: o.id)[: max(idle, 0)]:
                 cands.append((2, tt[o.base][dest], o.id, o, o.base))
         cands.sort(key=lambda c: c[:3])
-        for kind, _, _, o, place in cands[: call.remaining]:
+        want = call.remaining
+        for kind, _, _, o, place in cands:
+            if want <= 0:
+                break
+            if kind == 1 and o.state != INVESTIGATION:
+                # A crew mate of a case paused just above: that pause already
+                # gave it its next job, so it is no longer on case work.
+                continue
+            want -= 1
             delay = None
             if kind == 0:
                 self._stop_duty(o)
