@@ -416,6 +416,8 @@ class Engine:
         }
         self.officers = self._make_officers()
         self.teams = self._make_teams()
+        #: Free community officers per station now (``own_free`` without a scan).
+        self._own_free = [0] * len(scenario.stations)
         for o in self.officers:  # one pass: no groups x officers scan
             if ROLES[o.role] != ROOM:
                 self.groups[o.group].field.append(o)
@@ -528,9 +530,15 @@ class Engine:
         return out.tolist()
 
     def _uniform(self) -> float:
-        if not self._ubuf:
-            self._ubuf = self._uniforms.random(4096).tolist()
-        return self._ubuf.pop()
+        """Refill the (empty) buffer of patrol uniforms and return the next one.
+
+        The buffer list is refilled in place, so callers may hold it and pop
+        from it while it is not empty.
+        """
+        buf = self._ubuf
+        if not buf:
+            buf[:] = self._uniforms.random(4096).tolist()
+        return buf.pop()
 
     # ------------------------------------------------------------------- run
     def run(self) -> RunRecords:
@@ -579,7 +587,10 @@ class Engine:
         call = Call(
             i, g.local[self._place[i]], town, self._prio[i], self._calls[i], self._need[i], g
         )
-        self._receive(call, g)
+        if not g.handles:
+            self._dispatch(call, g)
+        else:
+            self._receive(call, g)
         i += 1
         self._next = i
         if i < len(self._calls):
@@ -692,7 +703,7 @@ class Engine:
         call.county_ok_at = now + g.county_after
         need = call.need
         assist = g.free_case and call.priority <= g.assist_max
-        rec.own_free[call.i] = sum(1 for o in g.free_community if o.station == call.station)
+        rec.own_free[call.i] = self._own_free[call.station]
         n_free = len(g.free_community) + (len(g.free_case) if assist else 0)
         if n_free:
             if n_free <= need:
@@ -800,7 +811,10 @@ class Engine:
         if o.case:
             g.free_case.discard(o)
         else:
-            g.free_community.discard(o)
+            free = g.free_community
+            if o in free:
+                free.remove(o)
+                self._own_free[o.station] -= 1
             if g.free_index is not None:
                 g.free_index.remove(o)
 
@@ -851,7 +865,10 @@ class Engine:
             i, o.id, o.station, ROLES[o.role], now, minutes, g.places[origin], called_in
         )
         if minutes == 0.0:
-            self._arrive(o, call)
+            # Arrives at once: the travel state lasted no time (what _close would book).
+            o.state = SCENE
+            rec.dispatches[o.drow][5] = now
+            self._on_scene(call, 1, o.case or other)
         else:
 
             def arrive(_e: simpy.Event) -> None:
@@ -958,8 +975,9 @@ class Engine:
         if _isnan(rec.first_arrival[i]):
             rec.first_arrival[i] = now
             call.work_left = self._scene_min[i] * call.need
-            call.work_t = now
-        self._progress(call, now)
+        elif call.crew > 0:
+            call.work_left -= min(call.crew, call.need) * (now - call.work_t)
+        call.work_t = now
         call.crew += heads
         if call.crew >= call.need and _isnan(rec.full_strength[i]):
             rec.full_strength[i] = now
@@ -1078,9 +1096,11 @@ class Engine:
     def _go_free(self, o: Officer, place: int) -> None:
         now = self.env.now
         g = self.groups[o.group]
-        if o.patrol_places and self._uniform() < self.patrol_share:
-            k = bisect_right(o.patrol_cum, self._uniform())
-            o.rest = o.patrol_places[min(k, len(o.patrol_places) - 1)]
+        patrol = o.patrol_places
+        buf = self._ubuf
+        if patrol and (buf.pop() if buf else self._uniform()) < self.patrol_share:
+            k = bisect_right(o.patrol_cum, buf.pop() if buf else self._uniform())
+            o.rest = patrol[min(k, len(patrol) - 1)]
             o.rest_state = PATROL
         else:
             o.rest = o.base
@@ -1092,7 +1112,10 @@ class Engine:
         if o.case:
             g.free_case.add(o)
         else:
-            g.free_community.add(o)
+            free = g.free_community
+            if o not in free:
+                free.add(o)
+                self._own_free[o.station] += 1
             if g.free_index is not None:
                 g.free_index.add(o, now)
 
