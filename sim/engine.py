@@ -507,15 +507,13 @@ class Engine:
     def _draw_handling(self, replication: int, model_number: int, n: int) -> list[float]:
         """Call-handling minutes of every call, each drawn from its own group's stream.
 
-        Group ``gi``'s stream gives one draw per incident of the whole stream
-        (as it always has, so the numbers do not depend on how incidents are
-        split between groups); a call keeps the draw of its position from its
-        own group's stream. Groups whose handling is always zero draw nothing.
-        Memory is one number per call, not one per call per group.
+        Group ``gi``'s stream gives one draw per call of that group, in call
+        order, so set-up draws one number per call in all (linear in calls,
+        not groups x calls). Groups whose handling is always zero draw nothing.
         """
-        out = np.zeros(n)
         if n == 0:
             return []
+        out = np.zeros(n)
         group_of_call = np.asarray(self.group_of_station, dtype=np.int64)[self.stream.township]
         order = np.argsort(group_of_call, kind="stable")
         bounds = np.searchsorted(group_of_call[order], np.arange(len(self.layout.groups) + 1))
@@ -526,7 +524,7 @@ class Engine:
             if len(idx) == 0:
                 continue
             gen = rng(self.sc.seed, replication, "handling", (model_number, gi))
-            out[idx] = g.handling.sample(gen, n)[idx]
+            out[idx] = g.handling.sample(gen, len(idx))
         return out.tolist()
 
     def _uniform(self) -> float:
