@@ -4,9 +4,10 @@ Officers never leave their dispatch group, so the engine only needs travel
 minutes between the places of one group (its townships' villages, its
 stations, its officers' patrol villages). :func:`group_travel` computes that
 block from the road graph with scipy's C Dijkstra, from the group's places
-only and with a distance ``limit`` so each search stays near the group: the
-cost grows with the group, not with the city, and a 10,000-place city needs
-no 800 MB array.
+only and with a distance ``limit`` so each search stays near the group, on the
+subgraph of roads within the limit of the group's places: the cost grows with
+the group, not with the city (no places x all-nodes array either), and a
+10,000-place city needs no 800 MB array.
 
 The numbers are exactly those of ``RoadNetwork.travel_min`` (same graph
 matrix, same zero-road epsilon, same clean-up; ``tests/test_travel.py``
@@ -98,13 +99,33 @@ class RoadIndex:
         while True:
             if limit > self.total_min:
                 limit = np.inf
-            dist = dijkstra(self.adj, directed=False, indices=src, limit=limit)[:, src]
+            if limit == np.inf:
+                dist = dijkstra(self.adj, directed=False, indices=src)[:, src]
+            else:
+                dist = self._near_block(src, limit)
             if limit == np.inf or np.isfinite(dist[same]).all():
                 break
             limit *= 4.0
         dist[dist < 1e-6] = 0.0
         np.fill_diagonal(dist, 0.0)
         return dist
+
+    def _near_block(self, src: np.ndarray, limit: float) -> np.ndarray:
+        """Travel minutes (within ``limit``, else inf) between the nodes ``src``.
+
+        Searches only the roads near the sources: one multi-source search
+        finds every node within ``limit`` of some source, and the per-source
+        searches run on that subgraph (nodes kept in their order), so the
+        result is ``len(src)`` x ``len(src)``, never ``len(src)`` x all nodes.
+        A shortest path no longer than ``limit`` only visits nodes within
+        ``limit`` of its source, so the minutes are the same as on the whole
+        graph, bit for bit (``tests/test_travel.py``).
+        """
+        near = dijkstra(self.adj, directed=False, indices=src, limit=limit, min_only=True)
+        nodes = np.flatnonzero(np.isfinite(near))
+        sub = self.adj[nodes][:, nodes]
+        pos = np.searchsorted(nodes, src)
+        return dijkstra(sub, directed=False, indices=pos, limit=limit)[:, pos]
 
     def table(self, places: Sequence[int]) -> GroupTable:
         """Return the (cached) travel table of ``places``."""
