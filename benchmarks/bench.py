@@ -43,6 +43,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import math
 import os
 import platform
 import resource
@@ -170,8 +171,15 @@ def ciw_mmc(n_per_queue: float, days: float, queues: int, servers: int, seed: in
 
 
 # ------------------------------------------------------------------- model
-def model_engine(loaded, stream, number: int, build, walk_ins=None) -> None:
-    Engine(loaded.scenario, loaded.network, build(loaded), stream, 0, number, walk_ins).run()
+def model_engine(loaded, stream, number: int, build, walk_ins=None) -> Engine:
+    engine = Engine(loaded.scenario, loaded.network, build(loaded), stream, 0, number, walk_ins)
+    engine.run()
+    return engine
+
+
+def events_scheduled(env: simpy.Environment) -> int:
+    """How many events ``env`` has scheduled (its event-id counter; a benchmark-only peek)."""
+    return int(repr(env._eid)[len("count(") : -1])
 
 
 def model_full(loaded, number: int, name: str, build) -> None:
@@ -306,6 +314,23 @@ def mmc_section(reps: int) -> list[dict]:
     }
     for r in rows:
         r["peak_mb"] = mem.get(r["case"])
+    # SimPy events per call (the lean baseline schedules 2), and the cost per event.
+    lean_iso = "lean baseline isolated (callbacks, 3 x M/M/4)"
+    lean_per_event = statistics.median(per_call[lean_iso]) / 2.0
+    runs = {
+        "model isolated, engine": (loaded, stream, 0, iso_build, None, n),
+        "model pooled, engine": (loaded, stream, 1, pool_build, None, n),
+        "Wubei isolated, engine (time budget on)": (wloaded, wstream, 0, iso_build, wwalk, wn),
+        "Wubei pooled, engine (time budget on)": (wloaded, wstream, 1, pool_build, wwalk, wn),
+    }
+    for r in rows:
+        if r["case"] in runs:
+            *args, calls = runs[r["case"]]
+            per = events_scheduled(model_engine(*args).env) / calls
+            r["events_per_call"] = per
+            r["per_event_vs_lean"] = r["s_per_100k"] / PER / per / lean_per_event
+        elif r["case"].startswith("lean"):
+            r["events_per_call"] = 2.0
     return rows
 
 
@@ -332,7 +357,13 @@ def scenario_section(reps: int) -> list[dict]:
 
 # -------------------------------------------------------------------- city
 def city_child(scale: int, days: float) -> dict:
-    """Generate, load and run one replication of a city; runs in its own process."""
+    """Generate, load and run one replication of a city; runs in its own process.
+
+    First both engines alone on a cold process (set-up CPU: ``Engine(...)``
+    with its travel tables, handling draws and officers; run CPU: ``run()``),
+    then ``run_replication`` (stream, both models, records, metrics) for the
+    wall time of a whole replication.
+    """
     from sim.city import write_city
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -340,21 +371,114 @@ def city_child(scale: int, days: float) -> dict:
         t0 = time.perf_counter()
         loaded = load_scenario(path)
         t1 = time.perf_counter()
-        res = run_replication(loaded, 0, keep_records=False)
+        sc = loaded.scenario
+        stream = draw_incidents(sc, loaded.network, 0)
+        walk = draw_walk_ins(sc, 0)
+        setup_cpu = run_cpu = 0.0
+        for number, build in enumerate(MODELS.values()):
+            layout = build(loaded)
+            gc.collect()
+            c0 = time.process_time()
+            engine = Engine(sc, loaded.network, layout, stream, 0, number, walk)
+            c1 = time.process_time()
+            engine.run()
+            c2 = time.process_time()
+            setup_cpu += c1 - c0
+            run_cpu += c2 - c1
+            del engine
         t2 = time.perf_counter()
+        res = run_replication(loaded, 0, keep_records=False)
+        t3 = time.perf_counter()
     calls = int(res.metrics.loc[res.metrics["township"] == "all", "calls"].iloc[0])
-    stream_n = len(draw_incidents(loaded.scenario, loaded.network, 0))
     return {
         "scale": scale,
         "days": days,
-        "stations": len(loaded.scenario.stations),
+        "stations": len(sc.stations),
         "places": len(loaded.network.places),
-        "calls": stream_n,
+        "calls": len(stream),
         "calls_after_warmup": calls,
         "load_s": t1 - t0,
-        "run_s": t2 - t1,
+        "run_s": t3 - t2,
+        "setup_cpu": setup_cpu,
+        "engine_cpu": run_cpu,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def exponent(xs: list[float], ys: list[float]) -> float:
+    """Least-squares slope of log(y) on log(x): y grows like x ** slope."""
+    lx, ly = np.log(xs), np.log(ys)
+    return float(np.polyfit(lx, ly, 1)[0])
+
+
+def growth_rows(rows: list[dict]) -> list[dict]:
+    """Fitted exponents of engine set-up CPU, engine run CPU and replication wall time.
+
+    In city size (1x, 2x, 4x at one year) and in horizon (1x at 1/4 to 2 years),
+    with the step exponents between neighbouring points as the spread.
+    """
+    out = []
+    size = sorted((r for r in rows if r["days"] == 365), key=lambda r: r["scale"])
+    horizon = sorted((r for r in rows if r["scale"] == 1), key=lambda r: r["days"])
+    for label, pts, key in (("city size", size, "scale"), ("horizon", horizon, "days")):
+        if len(pts) < 2:
+            continue
+        xs = [p[key] for p in pts]
+        for what in ("setup_cpu", "engine_cpu", "run_s"):
+            ys = [p[what] for p in pts]
+            steps = [
+                math.log(ys[j + 1] / ys[j]) / math.log(xs[j + 1] / xs[j])
+                for j in range(len(xs) - 1)
+            ]
+            out.append(
+                {
+                    "in": label,
+                    "what": what,
+                    "exponent": exponent(xs, ys),
+                    "steps": steps,
+                }
+            )
+    return out
+
+
+def startup_section(reps: int) -> list[dict]:
+    """Whole-process start-up: ``import sim`` and ``policesim check`` vs ``import simpy, numpy``.
+
+    Each command runs ``reps`` times interleaved with the reference; the ratio
+    is taken pair by pair (median [min, max]).
+    """
+    py = sys.executable
+    ref = [py, "-c", "import simpy, numpy"]
+    cmds = {
+        "import sim": [py, "-c", "import sim"],
+        "policesim check wubei.yaml": [
+            py,
+            "-m",
+            "sim",
+            "check",
+            str(ROOT / "scenarios" / "wubei.yaml"),
+        ],
+    }
+
+    def wall(cmd) -> float:
+        t = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, check=True, cwd=ROOT)
+        return time.perf_counter() - t
+
+    wall(ref)
+    rows = []
+    for name, cmd in cmds.items():
+        wall(cmd)
+        pairs = [(wall(cmd), wall(ref)) for _ in range(reps)]
+        rows.append(
+            {
+                "command": name,
+                "seconds": statistics.median(a for a, _ in pairs),
+                "ref_seconds": statistics.median(b for _, b in pairs),
+                "ratio": _spread([a / b for a, b in pairs]),
+            }
+        )
+    return rows
 
 
 def city_section(plan: list[tuple[int, float]]) -> list[dict]:
@@ -404,18 +528,22 @@ def main() -> int:
     print("## M/M/c: bare SimPy baseline vs the model (medians, interleaved)\n")
     print(
         "| case | calls | s per 100k calls | ratio to standard baseline [min, max] | "
-        "ratio to lean baseline [min, max] | peak traced MB |"
+        "ratio to lean baseline [min, max] | SimPy events per call | "
+        "per event, ratio to lean | peak traced MB |"
     )
-    print("|---|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in mmc_section(reps):
         peak = "" if r["peak_mb"] is None else f"{r['peak_mb']:.0f}"
         ratios = [
             "" if r.get(key) is None else "{:.2f} [{:.2f}, {:.2f}]".format(*r[key])
             for key in ("ratio", "lean_ratio")
         ]
+        ev = r.get("events_per_call")
+        pe = r.get("per_event_vs_lean")
         print(
             f"| {r['case']} | {r['calls']:,} | {r['s_per_100k']:.3f} | {ratios[0]} | "
-            f"{ratios[1]} | {peak} |"
+            f"{ratios[1]} | {'' if ev is None else f'{ev:.1f}'} | "
+            f"{'' if pe is None else f'{pe:.2f}'} | {peak} |"
         )
 
     print("\n## Real scenarios: one replication, both models (run_replication)\n")
@@ -433,17 +561,40 @@ def main() -> int:
             plan += [(1, 91.25), (1, 182.5), (1, 730)]
         print("\n## City: one replication, both models, one fresh process each\n")
         print(
-            "| scale | stations | places | days | calls | load s | run s | total s | "
-            "µs per call per model | peak RSS MB |"
+            "| scale | stations | places | days | calls | load s | engine set-up CPU s | "
+            "engine run CPU s | replication s | µs per call per model | peak RSS MB |"
         )
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for r in city_section(plan):
-            total = r["load_s"] + r["run_s"]
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        rows = city_section(plan)
+        for r in rows:
             print(
                 f"| {r['scale']}x | {r['stations']} | {r['places']:,} | {r['days']:g} | "
-                f"{r['calls']:,} | {r['load_s']:.2f} | {r['run_s']:.2f} | {total:.2f} | "
+                f"{r['calls']:,} | {r['load_s']:.2f} | {r['setup_cpu']:.2f} | "
+                f"{r['engine_cpu']:.2f} | {r['run_s']:.2f} | "
                 f"{1e6 * r['run_s'] / (2 * r['calls']):.1f} | {r['peak_rss_mb']:.0f} |"
             )
+        growth = growth_rows(rows)
+        if growth:
+            print("\n## Growth exponents (least squares on log-log; steps between points)\n")
+            print("| in | what | exponent | steps |")
+            print("|---|---|---:|---|")
+            names = {
+                "setup_cpu": "engine set-up CPU",
+                "engine_cpu": "engine run CPU",
+                "run_s": "replication wall",
+            }
+            for g in growth:
+                steps = ", ".join(f"{x:.2f}" for x in g["steps"])
+                print(f"| {g['in']} | {names[g['what']]} | {g['exponent']:.2f} | {steps} |")
+
+    print("\n## Start-up: whole process, pairs interleaved with `import simpy, numpy`\n")
+    print("| command | median s | reference s | ratio [min, max] |")
+    print("|---|---:|---:|---:|")
+    for r in startup_section(3 if args.quick else 7):
+        print(
+            f"| {r['command']} | {r['seconds']:.3f} | {r['ref_seconds']:.3f} | "
+            "{:.2f} [{:.2f}, {:.2f}] |".format(*r["ratio"])
+        )
     return 0
 
 
