@@ -83,6 +83,7 @@ OFF, FIELD, SEAT = 0, 1, 2
 _heappush = heapq.heappush
 _heappop = heapq.heappop
 _isnan = math.isnan
+_NAN = math.nan
 _INF = math.inf
 _FREE_STATES = (PATROL, STATION, RETURN)
 #: Scheduled-duty backlogs below this many minutes count as done (float dust).
@@ -116,6 +117,7 @@ class Officer:
         "drow",
         "job",
         "seat",
+        "role_name",
     )
 
     def __init__(
@@ -152,6 +154,7 @@ class Officer:
         self.drow = -1  # its current dispatch record row
         self.job: CaseJob | float | None = None  # case work in hand, or a duty block's end
         self.seat: Room | None = None  # the desk it sits at
+        self.role_name = ROLES[role]
 
 
 class Call:
@@ -555,6 +558,7 @@ class Engine:
         )
         self._inv_crew = crews[s.type_index].tolist() if len(s) else []
         self._next = 0
+        self._arrival_cb = self._on_arrival  # one bound method for every arrival event
         self._apply_posts()  # everyone takes their post at time 0
         if self._calls:
             # One arrival event at a time, each scheduled when the previous call
@@ -593,7 +597,7 @@ class Engine:
         self._next = i
         if i < len(self._calls):
             env = self.env
-            env.timeout(self._calls[i] - env.now).callbacks.append(self._on_arrival)
+            env.timeout(self._calls[i] - env.now).callbacks.append(self._arrival_cb)
 
     def _on_walk_in(self, _e: simpy.Event) -> None:
         w = self._walk_next
@@ -859,13 +863,27 @@ class Engine:
             rec.reinforcement_requested[i] = now
         called_in = delay is not None
         minutes = g.tt[origin][call.place] + self.turnout + (delay if called_in else 0.0)
-        o.drow = rec.add_dispatch(
-            i, o.id, o.station, ROLES[o.role], now, minutes, g.places[origin], called_in
+        rows = rec.dispatches  # RunRecords.add_dispatch, inline
+        o.drow = len(rows)
+        rows.append(
+            [
+                i,
+                o.id,
+                o.station,
+                o.role_name,
+                now,
+                _NAN,
+                _NAN,
+                minutes,
+                False,
+                g.places[origin],
+                called_in,
+            ]
         )
         if minutes == 0.0:
             # Arrives at once: the travel state lasted no time (what _close would book).
             o.state = SCENE
-            rec.dispatches[o.drow][5] = now
+            rows[o.drow][5] = now
             self._on_scene(call, 1, o.case or other)
         else:
 
@@ -1049,9 +1067,15 @@ class Engine:
         if len(officers) > 1:
             officers.sort(key=lambda o: o.id)
         place = call.place
+        warmup = self.warmup
+        rows = rec.dispatches
         for o in officers:
-            self._close(o, now)
-            rec.dispatch_freed(o.drow, now)
+            # _close for an officer travelling or on scene (never RETURN), inline
+            start = o.since if o.since > warmup else warmup
+            if now > start:
+                o.minutes[o.state] += now - start
+            o.since = now
+            rows[o.drow][6] = now
             o.call = None
             if o.state == TRAVEL:
                 o.token += 1
@@ -1301,7 +1325,8 @@ class Engine:
             if wanted[o.id] != SEAT and o.post == SEAT or wanted[o.id] == OFF:
                 self._set_post(o, wanted[o.id])
         for o in self.officers:
-            self._set_post(o, wanted[o.id])
+            if o.post != wanted[o.id]:
+                self._set_post(o, wanted[o.id])
 
     def _set_post(self, o: Officer, post: int) -> None:
         """Give ``o`` a new post; an officer busy with a job takes it when the job ends."""
