@@ -559,6 +559,7 @@ class Engine:
         self._inv_crew = crews[s.type_index].tolist() if len(s) else []
         self._next = 0
         self._arrival_cb = self._on_arrival  # one bound method for every arrival event
+        self._n_calls = len(self._calls)
         self._apply_posts()  # everyone takes their post at time 0
         if self._calls:
             # One arrival event at a time, each scheduled when the previous call
@@ -595,7 +596,7 @@ class Engine:
             self._receive(call, g)
         i += 1
         self._next = i
-        if i < len(self._calls):
+        if i < self._n_calls:
             env = self.env
             env.timeout(self._calls[i] - env.now).callbacks.append(self._arrival_cb)
 
@@ -714,6 +715,18 @@ class Engine:
                     pool += g.free_case
                 pool.sort(key=lambda o: o.id)
                 chosen = pool
+            elif need == 1 and g.free_index is None:
+                # The nearest one (ties: lower number), without a tuple per officer.
+                row = g.tt
+                dest = call.place
+                best = None
+                best_d = _INF
+                best_id = 0
+                for o in [*g.free_community, *g.free_case] if assist else g.free_community:
+                    d = row[o.rest if now >= o.settle_at else o.scene][dest]
+                    if best is None or d < best_d or (d == best_d and o.id < best_id):
+                        best, best_d, best_id = o, d, o.id
+                chosen = (best,)
             else:
                 row = g.tt
                 dest = call.place
