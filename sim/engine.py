@@ -851,7 +851,15 @@ class Engine:
         now = env.now
         if was_free:
             self._close(o, now)
-            self._take_free(o, g)
+            if o.case:  # _take_free, inline
+                g.free_case.discard(o)
+            else:
+                free = g.free_community
+                if o in free:
+                    free.remove(o)
+                    self._own_free[o.station] -= 1
+                if g.free_index is not None:
+                    g.free_index.remove(o)
         o.state = TRAVEL
         o.since = now
         o.call = call
@@ -1007,10 +1015,19 @@ class Engine:
         elif call.crew > 0:
             call.work_left -= min(call.crew, call.need) * (now - call.work_t)
         call.work_t = now
-        call.crew += heads
-        if call.crew >= call.need and _isnan(rec.full_strength[i]):
+        crew = call.crew = call.crew + heads
+        need = call.need
+        if crew >= need and _isnan(rec.full_strength[i]):
             rec.full_strength[i] = now
-        self._schedule_work(call)
+        # _schedule_work, inline (the crew is at least one here)
+        token = call.token = call.token + 1
+        minutes = max(call.work_left, 0.0) / (crew if crew < need else need)
+
+        def done(_e: simpy.Event) -> None:
+            if call.token == token and not call.cleared:
+                self._clear(call)
+
+        self.env.timeout(minutes).callbacks.append(done)
 
     def _progress(self, call: Call, now: float) -> None:
         """Book the scene work done since ``call.work_t`` by the crew present."""
