@@ -567,7 +567,12 @@ class Engine:
             self.env.timeout(self._calls[0] - self.env.now).callbacks.append(self._on_arrival)
         if self.walk_ins is not None:
             self._walk_next = 0
-            first = float(self.walk_ins.arrival_min[0])
+            wi = self.walk_ins
+            self._walk_at = wi.arrival_min.tolist()
+            self._walk_service = wi.service_min.tolist()
+            desks = [self._desk(d) for d in self.layout.walk_in_desk]
+            self._walk_desk = [desks[s] for s in wi.station.tolist()]
+            first = self._walk_at[0]
             self.env.timeout(first).callbacks.append(self._on_walk_in)
         if self.sc.shifts is not None:
             self.env.process(self._shift_changes())
@@ -602,15 +607,14 @@ class Engine:
 
     def _on_walk_in(self, _e: simpy.Event) -> None:
         w = self._walk_next
-        wi = self.walk_ins
-        room = self._desk(self.layout.walk_in_desk[int(wi.station[w])])
+        room = self._walk_desk[w]
         if room is not None:
             self._enqueue(room, self.walk_in_priority, 1, w)
         w += 1
         self._walk_next = w
-        if w < len(wi):
+        if w < len(self._walk_at):
             env = self.env
-            env.timeout(float(wi.arrival_min[w]) - env.now).callbacks.append(self._on_walk_in)
+            env.timeout(self._walk_at[w] - env.now).callbacks.append(self._on_walk_in)
 
     def _receive(self, call: Call, g: Group) -> None:
         if not g.handles:
@@ -640,7 +644,7 @@ class Engine:
             minutes = self.handling[item.i]
         else:
             self.rec.walk_in_started[item] = self.env.now
-            minutes = float(self.walk_ins.service_min[item])
+            minutes = self._walk_service[item]
         self.env.timeout(minutes).callbacks.append(lambda _e: self._served(room, kind, item))
 
     def _served(self, room: Room, kind: int, item) -> None:
