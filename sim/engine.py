@@ -1356,8 +1356,9 @@ class Engine:
                 wanted[o.id] = post
         # Leave posts first (seats freed, officers off), then take the new ones.
         for o in self.officers:
-            if wanted[o.id] != SEAT and o.post == SEAT or wanted[o.id] == OFF:
-                self._set_post(o, wanted[o.id])
+            w = wanted[o.id]
+            if w != o.post and (o.post == SEAT or w == OFF):
+                self._set_post(o, w)
         for o in self.officers:
             if o.post != wanted[o.id]:
                 self._set_post(o, wanted[o.id])
