@@ -2,7 +2,7 @@
 
 Run with ``make bench`` or::
 
-    .venv/bin/python benchmarks/bench.py            # everything (~5 minutes on 2 cores)
+    .venv/bin/python benchmarks/bench.py            # everything (~6 minutes on 2 cores)
     .venv/bin/python benchmarks/bench.py --quick    # fewer repetitions, city 1x only
 
 What is timed (all in this one process, except the city runs, each in a fresh
@@ -15,7 +15,11 @@ child process so its peak memory is its own):
      process, one ``simpy.Resource(capacity=c)`` per station (isolated) or one
      of 3c (pooled), a customer process ``with res.request() as req: yield req;
      yield env.timeout(service)``, waits kept in a preallocated list, random
-     numbers drawn up front with numpy (the draw is timed separately);
+     numbers drawn up front with numpy (the draw is timed separately): six
+     SimPy events per call;
+   * *lean baseline*: the same queues with the engine's two events per call
+     (an arrival timeout and a service timeout, each with a plain callback;
+     servers are counters, the queue a deque): SimPy's floor for this model;
    * *model, engine*: ``Engine(...)`` construction and ``run()`` on the
      scenario's incident stream -- the event loop and everything the engine
      sets up (travel tables come from a per-network cache after the first
@@ -23,19 +27,28 @@ child process so its peak memory is its own):
    * *model, full*: also drawing the incident stream, building the layout and
      turning the records into the three DataFrames (what a replication does
      per model, short of the metrics);
+   * *Wubei, engine*: ``scenarios/wubei.yaml`` (every time-budget block on:
+     desk seats, walk-ins, case work, scheduled duties, roster, preemption)
+     for 120 days, per call or walk-in visitor (each is one baseline customer);
    * *Ciw* (if installed; not a project dependency): the same M/M/c queues.
 
    Each case runs ``--reps`` times, interleaved (one of each per round) so
    machine noise hits all; the table gives medians in seconds per 100,000
-   calls and the ratio to the baseline of the same queue.
+   calls and the ratios to the standard and the lean baseline of the same
+   queue, taken round by round (median [min, max]), and the SimPy events the
+   engine schedules per call, with its cost per event against the lean one.
 2. **Real scenarios**: Wubei and Shanghang south-east, one simulated year, one
    replication of both models (``run_replication``: stream, both engines,
    record tables, metrics), median seconds and calls per second (calls
    simulated, counting each model), plus peak traced Python memory.
 3. **City** (``sim.city``): 1x, 2x and 4x the report's city for one year, and
-   1x for a quarter, half, one and two years; load (YAML, CSV, graph), then one
-   replication of both models; seconds, calls, seconds per 1,000 calls and the
-   child's peak resident memory.
+   1x for a quarter, half, one and two years; load (YAML, CSV, graph), both
+   engines alone (set-up and run CPU seconds, cold process), then one
+   replication of both models; seconds, calls, the child's peak resident
+   memory, and the growth exponents of set-up CPU, run CPU and replication
+   time in city size and in horizon (least squares on log-log).
+4. **Start-up**: ``python -c "import sim"`` and ``policesim check`` against
+   ``python -c "import simpy, numpy"``, whole processes, pairs interleaved.
 """
 
 from __future__ import annotations
