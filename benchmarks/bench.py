@@ -2,7 +2,7 @@
 
 Run with ``make bench`` or::
 
-    .venv/bin/python benchmarks/bench.py            # everything (~5 minutes on 2 cores)
+    .venv/bin/python benchmarks/bench.py            # everything (~6 minutes on 2 cores)
     .venv/bin/python benchmarks/bench.py --quick    # fewer repetitions, city 1x only
 
 What is timed (all in this one process, except the city runs, each in a fresh
@@ -15,7 +15,11 @@ child process so its peak memory is its own):
      process, one ``simpy.Resource(capacity=c)`` per station (isolated) or one
      of 3c (pooled), a customer process ``with res.request() as req: yield req;
      yield env.timeout(service)``, waits kept in a preallocated list, random
-     numbers drawn up front with numpy (the draw is timed separately);
+     numbers drawn up front with numpy (the draw is timed separately): six
+     SimPy events per call;
+   * *lean baseline*: the same queues with the engine's two events per call
+     (an arrival timeout and a service timeout, each with a plain callback;
+     servers are counters, the queue a deque): SimPy's floor for this model;
    * *model, engine*: ``Engine(...)`` construction and ``run()`` on the
      scenario's incident stream -- the event loop and everything the engine
      sets up (travel tables come from a per-network cache after the first
@@ -23,19 +27,28 @@ child process so its peak memory is its own):
    * *model, full*: also drawing the incident stream, building the layout and
      turning the records into the three DataFrames (what a replication does
      per model, short of the metrics);
+   * *Wubei, engine*: ``scenarios/wubei.yaml`` (every time-budget block on:
+     desk seats, walk-ins, case work, scheduled duties, roster, preemption)
+     for 120 days, per call or walk-in visitor (each is one baseline customer);
    * *Ciw* (if installed; not a project dependency): the same M/M/c queues.
 
    Each case runs ``--reps`` times, interleaved (one of each per round) so
    machine noise hits all; the table gives medians in seconds per 100,000
-   calls and the ratio to the baseline of the same queue.
+   calls and the ratios to the standard and the lean baseline of the same
+   queue, taken round by round (median [min, max]), and the SimPy events the
+   engine schedules per call, with its cost per event against the lean one.
 2. **Real scenarios**: Wubei and Shanghang south-east, one simulated year, one
    replication of both models (``run_replication``: stream, both engines,
    record tables, metrics), median seconds and calls per second (calls
    simulated, counting each model), plus peak traced Python memory.
 3. **City** (``sim.city``): 1x, 2x and 4x the report's city for one year, and
-   1x for a quarter, half, one and two years; load (YAML, CSV, graph), then one
-   replication of both models; seconds, calls, seconds per 1,000 calls and the
-   child's peak resident memory.
+   1x for a quarter, half, one and two years; load (YAML, CSV, graph), both
+   engines alone (set-up and run CPU seconds, cold process), then one
+   replication of both models; seconds, calls, the child's peak resident
+   memory, and the growth exponents of set-up CPU, run CPU and replication
+   time in city size and in horizon (least squares on log-log).
+4. **Start-up**: ``python -c "import sim"`` and ``policesim check`` against
+   ``python -c "import simpy, numpy"``, whole processes, pairs interleaved.
 """
 
 from __future__ import annotations
@@ -43,6 +56,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import math
 import os
 import platform
 import resource
@@ -52,22 +66,26 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections import deque
 from pathlib import Path
 
 import numpy as np
 import simpy
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sim.engine import Engine  # noqa: E402
-from sim.incidents import draw_incidents  # noqa: E402
-from sim.loader import load_scenario  # noqa: E402
+from sim.incidents import draw_incidents, draw_walk_ins  # noqa: E402
+from sim.loader import load_scenario, scenario_from_dict  # noqa: E402
 from sim.models import MODELS  # noqa: E402
 from sim.records import incident_frame, investigation_frame, officer_frame  # noqa: E402
 from sim.runner import run_replication  # noqa: E402
 
 PER = 100_000
+#: Days of the Wubei time-budget case in the per-call table.
+WUBEI_DAYS = 120
 
 
 # ---------------------------------------------------------------- baseline
@@ -103,6 +121,51 @@ def simpy_mmc(arrivals: list, station: list, service: list, capacities: list[int
     return waits
 
 
+def lean_mmc(arrivals: list, station: list, service: list, capacities: list[int]) -> list:
+    """A lean callback SimPy M/M/c: the engine's two events per call, no processes.
+
+    Per call one arrival timeout and one service timeout, each with a plain
+    callback (as the engine schedules them); servers are counters and the queue
+    a deque per station. Returns each call's wait.
+    """
+    env = simpy.Environment()
+    timeout = env.timeout
+    free = list(capacities)
+    queues = [deque() for _ in capacities]
+    n = len(arrivals)
+    waits = [0.0] * n
+    nxt = [0]
+
+    def start(i: int, s: int) -> None:
+        waits[i] = env.now - arrivals[i]
+        timeout(service[i]).callbacks.append(lambda _e: done(s))
+
+    def done(s: int) -> None:
+        q = queues[s]
+        if q:
+            start(q.popleft(), s)
+        else:
+            free[s] += 1
+
+    def arrive(_e) -> None:
+        i = nxt[0]
+        s = station[i]
+        if free[s]:
+            free[s] -= 1
+            start(i, s)
+        else:
+            queues[s].append(i)
+        i += 1
+        nxt[0] = i
+        if i < n:
+            timeout(arrivals[i] - env.now).callbacks.append(arrive)
+
+    if n:
+        timeout(arrivals[0]).callbacks.append(arrive)
+    env.run()
+    return waits
+
+
 def ciw_mmc(n_per_queue: float, days: float, queues: int, servers: int, seed: int) -> int:
     """Ciw's M/M/c on ``queues`` independent queues; returns records completed."""
     import ciw
@@ -121,8 +184,15 @@ def ciw_mmc(n_per_queue: float, days: float, queues: int, servers: int, seed: in
 
 
 # ------------------------------------------------------------------- model
-def model_engine(loaded, stream, number: int, build) -> None:
-    Engine(loaded.scenario, loaded.network, build(loaded), stream, 0, number).run()
+def model_engine(loaded, stream, number: int, build, walk_ins=None) -> Engine:
+    engine = Engine(loaded.scenario, loaded.network, build(loaded), stream, 0, number, walk_ins)
+    engine.run()
+    return engine
+
+
+def events_scheduled(env: simpy.Environment) -> int:
+    """How many events ``env`` has scheduled (its event-id counter; a benchmark-only peek)."""
+    return int(repr(env._eid)[len("count(") : -1])
 
 
 def model_full(loaded, number: int, name: str, build) -> None:
@@ -150,7 +220,20 @@ def traced_peak_mb(fn) -> float:
     return peak / 2**20
 
 
+def _spread(values: list[float]) -> tuple[float, float, float]:
+    return statistics.median(values), min(values), max(values)
+
+
 def mmc_section(reps: int) -> list[dict]:
+    """Per-call cost of the baselines and the engine, every case once per round.
+
+    Ratios are taken round by round (engine time per call / baseline time per
+    call in the same round) and given as median [min, max] over the rounds.
+    The Wubei case is ``scenarios/wubei.yaml`` with every time-budget block
+    (desk seats, walk-ins, case work, duties, roster, preemption) for 120 days;
+    its per-call cost counts calls and walk-in visitors (each is one customer
+    of the baseline: two events).
+    """
     loaded = load_scenario(ROOT / "scenarios" / "mmc_validation.yaml")
     sc = loaded.scenario
     stream = draw_incidents(sc, loaded.network, 0)
@@ -158,15 +241,33 @@ def mmc_section(reps: int) -> list[dict]:
     rate = sum(t.rate_per_day for t in sc.incident_types) * sc.demand_scale / 1440.0
     k = len(sc.stations)
     c = sc.stations[0].officers
+    wfile = ROOT / "scenarios" / "wubei.yaml"
+    wdoc = yaml.safe_load(wfile.read_text(encoding="utf-8"))
+    wdoc["horizon_days"] = WUBEI_DAYS
+    wloaded = scenario_from_dict(wdoc, wfile)
+    wsc = wloaded.scenario
+    wstream = draw_incidents(wsc, wloaded.network, 0)
+    wwalk = draw_walk_ins(wsc, 0)
+    wn = len(wstream) + len(wwalk)
     iso_build, pool_build = MODELS["isolated"], MODELS["pooled"]
     base_draw = {}
     cases = {
         "baseline isolated (SimPy, 3 x M/M/4)": lambda: simpy_mmc(*base_draw["iso"], [c] * k),
         "baseline pooled (SimPy, M/M/12)": lambda: simpy_mmc(*base_draw["pool"], [c * k]),
+        "lean baseline isolated (callbacks, 3 x M/M/4)": lambda: lean_mmc(
+            *base_draw["iso"], [c] * k
+        ),
+        "lean baseline pooled (callbacks, M/M/12)": lambda: lean_mmc(*base_draw["pool"], [c * k]),
         "model isolated, engine": lambda: model_engine(loaded, stream, 0, iso_build),
         "model pooled, engine": lambda: model_engine(loaded, stream, 1, pool_build),
         "model isolated, full": lambda: model_full(loaded, 0, "isolated", iso_build),
         "model pooled, full": lambda: model_full(loaded, 1, "pooled", pool_build),
+        "Wubei isolated, engine (time budget on)": lambda: model_engine(
+            wloaded, wstream, 0, iso_build, wwalk
+        ),
+        "Wubei pooled, engine (time budget on)": lambda: model_engine(
+            wloaded, wstream, 1, pool_build, wwalk
+        ),
     }
     draws = {"iso": [], "pool": []}
     have_ciw = True
@@ -182,29 +283,39 @@ def mmc_section(reps: int) -> list[dict]:
 
         cases["Ciw isolated (3 x M/M/4)"] = lambda: run_ciw("Ciw isolated (3 x M/M/4)", k, c)
         cases["Ciw pooled (M/M/12)"] = lambda: run_ciw("Ciw pooled (M/M/12)", 1, c * k)
-    times: dict[str, list[float]] = {name: [] for name in cases}
+    per_call: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(reps):
         for key, stations in (("iso", k), ("pool", 1)):
             t = time.perf_counter()
             base_draw[key] = draw_mmc(n, stations, rate, 60.0, 7)
             draws[key].append(time.perf_counter() - t)
         for name, fn in cases.items():
-            times[name].append(timed(fn))
+            calls = wn if name.startswith("Wubei") else n
+            t = timed(fn)
+            per_call[name].append(t / ciw_calls.get(name, calls))
     rows = []
-    for name, ts in times.items():
-        calls = ciw_calls.get(name, n)
-        per = statistics.median(ts) * PER / calls
-        rows.append({"case": name, "calls": calls, "s_per_100k": per})
+    for name, ts in per_call.items():
+        pooled = "pooled" in name
+        std = per_call[
+            "baseline pooled (SimPy, M/M/12)" if pooled else "baseline isolated (SimPy, 3 x M/M/4)"
+        ]
+        lean = per_call[
+            "lean baseline pooled (callbacks, M/M/12)"
+            if pooled
+            else "lean baseline isolated (callbacks, 3 x M/M/4)"
+        ]
+        rows.append(
+            {
+                "case": name,
+                "calls": ciw_calls.get(name, wn if name.startswith("Wubei") else n),
+                "s_per_100k": statistics.median(ts) * PER,
+                "ratio": _spread([a / b for a, b in zip(ts, std)]),
+                "lean_ratio": _spread([a / b for a, b in zip(ts, lean)]),
+            }
+        )
     for key, label in (("iso", "isolated"), ("pool", "pooled")):
         d = statistics.median(draws[key]) * PER / n
         rows.append({"case": f"baseline {label}, drawing up front", "calls": n, "s_per_100k": d})
-    base = {
-        "isolated": rows[0]["s_per_100k"],
-        "pooled": rows[1]["s_per_100k"],
-    }
-    for r in rows:
-        ref = base["pooled" if "pooled" in r["case"] else "isolated"]
-        r["ratio"] = r["s_per_100k"] / ref
     mem = {
         "baseline isolated (SimPy, 3 x M/M/4)": traced_peak_mb(
             lambda: simpy_mmc(*draw_mmc(n, k, rate, 60.0, 7), [c] * k)
@@ -216,6 +327,23 @@ def mmc_section(reps: int) -> list[dict]:
     }
     for r in rows:
         r["peak_mb"] = mem.get(r["case"])
+    # SimPy events per call (the lean baseline schedules 2), and the cost per event.
+    lean_iso = "lean baseline isolated (callbacks, 3 x M/M/4)"
+    lean_per_event = statistics.median(per_call[lean_iso]) / 2.0
+    runs = {
+        "model isolated, engine": (loaded, stream, 0, iso_build, None, n),
+        "model pooled, engine": (loaded, stream, 1, pool_build, None, n),
+        "Wubei isolated, engine (time budget on)": (wloaded, wstream, 0, iso_build, wwalk, wn),
+        "Wubei pooled, engine (time budget on)": (wloaded, wstream, 1, pool_build, wwalk, wn),
+    }
+    for r in rows:
+        if r["case"] in runs:
+            *args, calls = runs[r["case"]]
+            per = events_scheduled(model_engine(*args).env) / calls
+            r["events_per_call"] = per
+            r["per_event_vs_lean"] = r["s_per_100k"] / PER / per / lean_per_event
+        elif r["case"].startswith("lean"):
+            r["events_per_call"] = 2.0
     return rows
 
 
@@ -242,7 +370,13 @@ def scenario_section(reps: int) -> list[dict]:
 
 # -------------------------------------------------------------------- city
 def city_child(scale: int, days: float) -> dict:
-    """Generate, load and run one replication of a city; runs in its own process."""
+    """Generate, load and run one replication of a city; runs in its own process.
+
+    First both engines alone on a cold process (set-up CPU: ``Engine(...)``
+    with its travel tables, handling draws and officers; run CPU: ``run()``),
+    then ``run_replication`` (stream, both models, records, metrics) for the
+    wall time of a whole replication.
+    """
     from sim.city import write_city
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -250,21 +384,114 @@ def city_child(scale: int, days: float) -> dict:
         t0 = time.perf_counter()
         loaded = load_scenario(path)
         t1 = time.perf_counter()
-        res = run_replication(loaded, 0, keep_records=False)
+        sc = loaded.scenario
+        stream = draw_incidents(sc, loaded.network, 0)
+        walk = draw_walk_ins(sc, 0)
+        setup_cpu = run_cpu = 0.0
+        for number, build in enumerate(MODELS.values()):
+            layout = build(loaded)
+            gc.collect()
+            c0 = time.process_time()
+            engine = Engine(sc, loaded.network, layout, stream, 0, number, walk)
+            c1 = time.process_time()
+            engine.run()
+            c2 = time.process_time()
+            setup_cpu += c1 - c0
+            run_cpu += c2 - c1
+            del engine
         t2 = time.perf_counter()
+        res = run_replication(loaded, 0, keep_records=False)
+        t3 = time.perf_counter()
     calls = int(res.metrics.loc[res.metrics["township"] == "all", "calls"].iloc[0])
-    stream_n = len(draw_incidents(loaded.scenario, loaded.network, 0))
     return {
         "scale": scale,
         "days": days,
-        "stations": len(loaded.scenario.stations),
+        "stations": len(sc.stations),
         "places": len(loaded.network.places),
-        "calls": stream_n,
+        "calls": len(stream),
         "calls_after_warmup": calls,
         "load_s": t1 - t0,
-        "run_s": t2 - t1,
+        "run_s": t3 - t2,
+        "setup_cpu": setup_cpu,
+        "engine_cpu": run_cpu,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def exponent(xs: list[float], ys: list[float]) -> float:
+    """Least-squares slope of log(y) on log(x): y grows like x ** slope."""
+    lx, ly = np.log(xs), np.log(ys)
+    return float(np.polyfit(lx, ly, 1)[0])
+
+
+def growth_rows(rows: list[dict]) -> list[dict]:
+    """Fitted exponents of engine set-up CPU, engine run CPU and replication wall time.
+
+    In city size (1x, 2x, 4x at one year) and in horizon (1x at 1/4 to 2 years),
+    with the step exponents between neighbouring points as the spread.
+    """
+    out = []
+    size = sorted((r for r in rows if r["days"] == 365), key=lambda r: r["scale"])
+    horizon = sorted((r for r in rows if r["scale"] == 1), key=lambda r: r["days"])
+    for label, pts, key in (("city size", size, "scale"), ("horizon", horizon, "days")):
+        if len(pts) < 2:
+            continue
+        xs = [p[key] for p in pts]
+        for what in ("setup_cpu", "engine_cpu", "run_s"):
+            ys = [p[what] for p in pts]
+            steps = [
+                math.log(ys[j + 1] / ys[j]) / math.log(xs[j + 1] / xs[j])
+                for j in range(len(xs) - 1)
+            ]
+            out.append(
+                {
+                    "in": label,
+                    "what": what,
+                    "exponent": exponent(xs, ys),
+                    "steps": steps,
+                }
+            )
+    return out
+
+
+def startup_section(reps: int) -> list[dict]:
+    """Whole-process start-up: ``import sim`` and ``policesim check`` vs ``import simpy, numpy``.
+
+    Each command runs ``reps`` times interleaved with the reference; the ratio
+    is taken pair by pair (median [min, max]).
+    """
+    py = sys.executable
+    ref = [py, "-c", "import simpy, numpy"]
+    cmds = {
+        "import sim": [py, "-c", "import sim"],
+        "policesim check wubei.yaml": [
+            py,
+            "-m",
+            "sim",
+            "check",
+            str(ROOT / "scenarios" / "wubei.yaml"),
+        ],
+    }
+
+    def wall(cmd) -> float:
+        t = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, check=True, cwd=ROOT)
+        return time.perf_counter() - t
+
+    wall(ref)
+    rows = []
+    for name, cmd in cmds.items():
+        wall(cmd)
+        pairs = [(wall(cmd), wall(ref)) for _ in range(reps)]
+        rows.append(
+            {
+                "command": name,
+                "seconds": statistics.median(a for a, _ in pairs),
+                "ref_seconds": statistics.median(b for _, b in pairs),
+                "ratio": _spread([a / b for a, b in pairs]),
+            }
+        )
+    return rows
 
 
 def city_section(plan: list[tuple[int, float]]) -> list[dict]:
@@ -312,12 +539,24 @@ def main() -> int:
     print(f"Command: {' '.join([Path(sys.executable).name, *sys.argv])}\n")
 
     print("## M/M/c: bare SimPy baseline vs the model (medians, interleaved)\n")
-    print("| case | calls | s per 100k calls | ratio to baseline | peak traced MB |")
-    print("|---|---:|---:|---:|---:|")
+    print(
+        "| case | calls | s per 100k calls | ratio to standard baseline [min, max] | "
+        "ratio to lean baseline [min, max] | SimPy events per call | "
+        "per event, ratio to lean | peak traced MB |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in mmc_section(reps):
         peak = "" if r["peak_mb"] is None else f"{r['peak_mb']:.0f}"
+        ratios = [
+            "" if r.get(key) is None else "{:.2f} [{:.2f}, {:.2f}]".format(*r[key])
+            for key in ("ratio", "lean_ratio")
+        ]
+        ev = r.get("events_per_call")
+        pe = r.get("per_event_vs_lean")
         print(
-            f"| {r['case']} | {r['calls']:,} | {r['s_per_100k']:.3f} | {r['ratio']:.2f} | {peak} |"
+            f"| {r['case']} | {r['calls']:,} | {r['s_per_100k']:.3f} | {ratios[0]} | "
+            f"{ratios[1]} | {'' if ev is None else f'{ev:.1f}'} | "
+            f"{'' if pe is None else f'{pe:.2f}'} | {peak} |"
         )
 
     print("\n## Real scenarios: one replication, both models (run_replication)\n")
@@ -335,17 +574,40 @@ def main() -> int:
             plan += [(1, 91.25), (1, 182.5), (1, 730)]
         print("\n## City: one replication, both models, one fresh process each\n")
         print(
-            "| scale | stations | places | days | calls | load s | run s | total s | "
-            "µs per call per model | peak RSS MB |"
+            "| scale | stations | places | days | calls | load s | engine set-up CPU s | "
+            "engine run CPU s | replication s | µs per call per model | peak RSS MB |"
         )
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for r in city_section(plan):
-            total = r["load_s"] + r["run_s"]
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        rows = city_section(plan)
+        for r in rows:
             print(
                 f"| {r['scale']}x | {r['stations']} | {r['places']:,} | {r['days']:g} | "
-                f"{r['calls']:,} | {r['load_s']:.2f} | {r['run_s']:.2f} | {total:.2f} | "
+                f"{r['calls']:,} | {r['load_s']:.2f} | {r['setup_cpu']:.2f} | "
+                f"{r['engine_cpu']:.2f} | {r['run_s']:.2f} | "
                 f"{1e6 * r['run_s'] / (2 * r['calls']):.1f} | {r['peak_rss_mb']:.0f} |"
             )
+        growth = growth_rows(rows)
+        if growth:
+            print("\n## Growth exponents (least squares on log-log; steps between points)\n")
+            print("| in | what | exponent | steps |")
+            print("|---|---|---:|---|")
+            names = {
+                "setup_cpu": "engine set-up CPU",
+                "engine_cpu": "engine run CPU",
+                "run_s": "replication wall",
+            }
+            for g in growth:
+                steps = ", ".join(f"{x:.2f}" for x in g["steps"])
+                print(f"| {g['in']} | {names[g['what']]} | {g['exponent']:.2f} | {steps} |")
+
+    print("\n## Start-up: whole process, pairs interleaved with `import simpy, numpy`\n")
+    print("| command | median s | reference s | ratio [min, max] |")
+    print("|---|---:|---:|---:|")
+    for r in startup_section(3 if args.quick else 7):
+        print(
+            f"| {r['command']} | {r['seconds']:.3f} | {r['ref_seconds']:.3f} | "
+            "{:.2f} [{:.2f}, {:.2f}] |".format(*r["ratio"])
+        )
     return 0
 
 

@@ -2,7 +2,8 @@
 
 Runs a fixed set of seeded scenario variants (the shipped scenarios, Wubei under
 light and heavy load with the county, patrol and shift rules switched around,
-and the generated city) and stores every record table. After a change, ``check``
+and the generated city) and stores every record table (incidents,
+officers, investigations, dispatches, walk-ins, metrics). After a change, ``check``
 runs them again and compares every column exactly (NaN equals NaN)::
 
     .venv/bin/python benchmarks/same_records.py save /tmp/policesim-ref   # before
@@ -56,6 +57,15 @@ def variants():
         "room-staff1": lambda d: d["pooled"]["command_room"].update(
             staff=1, drawn_from={"Taoxi": 1}
         ),
+        # time-budget rules switched around
+        "no-preempt": lambda d: d.update(preemption={"enabled": False}),
+        "duties-fixed": lambda d: d["scheduled_duties"].update(interruptible=False),
+        "case-interruptible": lambda d: d.update(case_work={"interruptible": True}),
+        "keep-coming": lambda d: d["county"].update(revisit="keep_coming"),
+        "standby": lambda d: d.update(
+            standby={"enabled": True, "max_priority": 2, "call_in_min": 20}
+        ),
+        "no-walk-ins": lambda d: d.pop("walk_ins"),
     }
     for scale in (1, 4, 12):
         for name, tweak in tweaks.items():
@@ -106,6 +116,8 @@ def run_all() -> dict[str, dict]:
             "incidents": res.incidents,
             "officers": res.officers,
             "investigations": res.investigations,
+            "dispatches": res.dispatches,
+            "walk_ins": res.walk_ins,
             "metrics": res.metrics,
             "backlog": res.backlog_at_end,
             "digest": res.stream_digest,

@@ -83,6 +83,7 @@ OFF, FIELD, SEAT = 0, 1, 2
 _heappush = heapq.heappush
 _heappop = heapq.heappop
 _isnan = math.isnan
+_NAN = math.nan
 _INF = math.inf
 _FREE_STATES = (PATROL, STATION, RETURN)
 #: Scheduled-duty backlogs below this many minutes count as done (float dust).
@@ -116,6 +117,7 @@ class Officer:
         "drow",
         "job",
         "seat",
+        "role_name",
     )
 
     def __init__(
@@ -152,6 +154,7 @@ class Officer:
         self.drow = -1  # its current dispatch record row
         self.job: CaseJob | float | None = None  # case work in hand, or a duty block's end
         self.seat: Room | None = None  # the desk it sits at
+        self.role_name = ROLES[role]
 
 
 class Call:
@@ -417,6 +420,8 @@ class Engine:
         }
         self.officers = self._make_officers()
         self.teams = self._make_teams()
+        #: Free community officers per station now (``own_free`` without a scan).
+        self._own_free = [0] * len(scenario.stations)
         for o in self.officers:  # one pass: no groups x officers scan
             if ROLES[o.role] != ROOM:
                 self.groups[o.group].field.append(o)
@@ -506,15 +511,13 @@ class Engine:
     def _draw_handling(self, replication: int, model_number: int, n: int) -> list[float]:
         """Call-handling minutes of every call, each drawn from its own group's stream.
 
-        Group ``gi``'s stream gives one draw per incident of the whole stream
-        (as it always has, so the numbers do not depend on how incidents are
-        split between groups); a call keeps the draw of its position from its
-        own group's stream. Groups whose handling is always zero draw nothing.
-        Memory is one number per call, not one per call per group.
+        Group ``gi``'s stream gives one draw per call of that group, in call
+        order, so set-up draws one number per call in all (linear in calls,
+        not groups x calls). Groups whose handling is always zero draw nothing.
         """
-        out = np.zeros(n)
         if n == 0:
             return []
+        out = np.zeros(n)
         group_of_call = np.asarray(self.group_of_station, dtype=np.int64)[self.stream.township]
         order = np.argsort(group_of_call, kind="stable")
         bounds = np.searchsorted(group_of_call[order], np.arange(len(self.layout.groups) + 1))
@@ -525,13 +528,19 @@ class Engine:
             if len(idx) == 0:
                 continue
             gen = rng(self.sc.seed, replication, "handling", (model_number, gi))
-            out[idx] = g.handling.sample(gen, n)[idx]
+            out[idx] = g.handling.sample(gen, len(idx))
         return out.tolist()
 
     def _uniform(self) -> float:
-        if not self._ubuf:
-            self._ubuf = self._uniforms.random(4096).tolist()
-        return self._ubuf.pop()
+        """Refill the (empty) buffer of patrol uniforms and return the next one.
+
+        The buffer list is refilled in place, so callers may hold it and pop
+        from it while it is not empty.
+        """
+        buf = self._ubuf
+        if not buf:
+            buf[:] = self._uniforms.random(4096).tolist()
+        return buf.pop()
 
     # ------------------------------------------------------------------- run
     def run(self) -> RunRecords:
@@ -550,6 +559,8 @@ class Engine:
         )
         self._inv_crew = crews[s.type_index].tolist() if len(s) else []
         self._next = 0
+        self._arrival_cb = self._on_arrival  # one bound method for every arrival event
+        self._n_calls = len(self._calls)
         self._apply_posts()  # everyone takes their post at time 0
         if self._calls:
             # One arrival event at a time, each scheduled when the previous call
@@ -557,7 +568,12 @@ class Engine:
             self.env.timeout(self._calls[0] - self.env.now).callbacks.append(self._on_arrival)
         if self.walk_ins is not None:
             self._walk_next = 0
-            first = float(self.walk_ins.arrival_min[0])
+            wi = self.walk_ins
+            self._walk_at = wi.arrival_min.tolist()
+            self._walk_service = wi.service_min.tolist()
+            desks = [self._desk(d) for d in self.layout.walk_in_desk]
+            self._walk_desk = [desks[s] for s in wi.station.tolist()]
+            first = self._walk_at[0]
             self.env.timeout(first).callbacks.append(self._on_walk_in)
         if self.sc.shifts is not None:
             self.env.process(self._shift_changes())
@@ -580,24 +596,26 @@ class Engine:
         call = Call(
             i, g.local[self._place[i]], town, self._prio[i], self._calls[i], self._need[i], g
         )
-        self._receive(call, g)
+        if not g.handles:
+            self._dispatch(call, g)
+        else:
+            self._receive(call, g)
         i += 1
         self._next = i
-        if i < len(self._calls):
+        if i < self._n_calls:
             env = self.env
-            env.timeout(self._calls[i] - env.now).callbacks.append(self._on_arrival)
+            env.timeout(self._calls[i] - env.now).callbacks.append(self._arrival_cb)
 
     def _on_walk_in(self, _e: simpy.Event) -> None:
         w = self._walk_next
-        wi = self.walk_ins
-        room = self._desk(self.layout.walk_in_desk[int(wi.station[w])])
+        room = self._walk_desk[w]
         if room is not None:
             self._enqueue(room, self.walk_in_priority, 1, w)
         w += 1
         self._walk_next = w
-        if w < len(wi):
+        if w < len(self._walk_at):
             env = self.env
-            env.timeout(float(wi.arrival_min[w]) - env.now).callbacks.append(self._on_walk_in)
+            env.timeout(self._walk_at[w] - env.now).callbacks.append(self._on_walk_in)
 
     def _receive(self, call: Call, g: Group) -> None:
         """Take a call: at a free seat of the group's desk or room, else as a plain delay.
@@ -633,7 +651,7 @@ class Engine:
             minutes = self.handling[item.i]
         else:
             self.rec.walk_in_started[item] = self.env.now
-            minutes = float(self.walk_ins.service_min[item])
+            minutes = self._walk_service[item]
         self.env.timeout(minutes).callbacks.append(lambda _e: self._served(room, kind, item))
 
     def _served(self, room: Room, kind: int, item) -> None:
@@ -699,7 +717,7 @@ class Engine:
         call.county_ok_at = now + g.county_after
         need = call.need
         assist = g.free_case and call.priority <= g.assist_max
-        rec.own_free[call.i] = sum(1 for o in g.free_community if o.station == call.station)
+        rec.own_free[call.i] = self._own_free[call.station]
         n_free = len(g.free_community) + (len(g.free_case) if assist else 0)
         if n_free:
             if n_free <= need:
@@ -708,6 +726,18 @@ class Engine:
                     pool += g.free_case
                 pool.sort(key=lambda o: o.id)
                 chosen = pool
+            elif need == 1 and g.free_index is None:
+                # The nearest one (ties: lower number), without a tuple per officer.
+                row = g.tt
+                dest = call.place
+                best = None
+                best_d = _INF
+                best_id = 0
+                for o in [*g.free_community, *g.free_case] if assist else g.free_community:
+                    d = row[o.rest if now >= o.settle_at else o.scene][dest]
+                    if best is None or d < best_d or (d == best_d and o.id < best_id):
+                        best, best_d, best_id = o, d, o.id
+                chosen = (best,)
             else:
                 row = g.tt
                 dest = call.place
@@ -778,7 +808,15 @@ class Engine:
             for o in sorted(room.sitters, key=lambda o: o.id)[: max(idle, 0)]:
                 cands.append((2, tt[o.base][dest], o.id, o, o.base))
         cands.sort(key=lambda c: c[:3])
-        for kind, _, _, o, place in cands[: call.remaining]:
+        want = call.remaining
+        for kind, _, _, o, place in cands:
+            if want <= 0:
+                break
+            if kind == 1 and o.state != INVESTIGATION:
+                # A crew mate of a case paused just above: that pause already
+                # gave it its next job, so it is no longer on case work.
+                continue
+            want -= 1
             delay = None
             if kind == 0:
                 self._stop_duty(o)
@@ -799,7 +837,10 @@ class Engine:
         if o.case:
             g.free_case.discard(o)
         else:
-            g.free_community.discard(o)
+            free = g.free_community
+            if o in free:
+                free.remove(o)
+                self._own_free[o.station] -= 1
             if g.free_index is not None:
                 g.free_index.remove(o)
 
@@ -821,7 +862,15 @@ class Engine:
         now = env.now
         if was_free:
             self._close(o, now)
-            self._take_free(o, g)
+            if o.case:  # _take_free, inline
+                g.free_case.discard(o)
+            else:
+                free = g.free_community
+                if o in free:
+                    free.remove(o)
+                    self._own_free[o.station] -= 1
+                if g.free_index is not None:
+                    g.free_index.remove(o)
         o.state = TRAVEL
         o.since = now
         o.call = call
@@ -846,11 +895,28 @@ class Engine:
             rec.reinforcement_requested[i] = now
         called_in = delay is not None
         minutes = g.tt[origin][call.place] + self.turnout + (delay if called_in else 0.0)
-        o.drow = rec.add_dispatch(
-            i, o.id, o.station, ROLES[o.role], now, minutes, g.places[origin], called_in
+        rows = rec.dispatches  # RunRecords.add_dispatch, inline
+        o.drow = len(rows)
+        rows.append(
+            [
+                i,
+                o.id,
+                o.station,
+                o.role_name,
+                now,
+                _NAN,
+                _NAN,
+                minutes,
+                False,
+                g.places[origin],
+                called_in,
+            ]
         )
         if minutes == 0.0:
-            self._arrive(o, call)
+            # Arrives at once: the travel state lasted no time (what _close would book).
+            o.state = SCENE
+            rows[o.drow][5] = now
+            self._on_scene(call, 1, o.case or other)
         else:
 
             def arrive(_e: simpy.Event) -> None:
@@ -957,12 +1023,22 @@ class Engine:
         if _isnan(rec.first_arrival[i]):
             rec.first_arrival[i] = now
             call.work_left = self._scene_min[i] * call.need
-            call.work_t = now
-        self._progress(call, now)
-        call.crew += heads
-        if call.crew >= call.need and _isnan(rec.full_strength[i]):
+        elif call.crew > 0:
+            call.work_left -= min(call.crew, call.need) * (now - call.work_t)
+        call.work_t = now
+        crew = call.crew = call.crew + heads
+        need = call.need
+        if crew >= need and _isnan(rec.full_strength[i]):
             rec.full_strength[i] = now
-        self._schedule_work(call)
+        # _schedule_work, inline (the crew is at least one here)
+        token = call.token = call.token + 1
+        minutes = max(call.work_left, 0.0) / (crew if crew < need else need)
+
+        def done(_e: simpy.Event) -> None:
+            if call.token == token and not call.cleared:
+                self._clear(call)
+
+        self.env.timeout(minutes).callbacks.append(done)
 
     def _progress(self, call: Call, now: float) -> None:
         """Book the scene work done since ``call.work_t`` by the crew present."""
@@ -1032,9 +1108,15 @@ class Engine:
         if len(officers) > 1:
             officers.sort(key=lambda o: o.id)
         place = call.place
+        warmup = self.warmup
+        rows = rec.dispatches
         for o in officers:
-            self._close(o, now)
-            rec.dispatch_freed(o.drow, now)
+            # _close for an officer travelling or on scene (never RETURN), inline
+            start = o.since if o.since > warmup else warmup
+            if now > start:
+                o.minutes[o.state] += now - start
+            o.since = now
+            rows[o.drow][6] = now
             o.call = None
             if o.state == TRAVEL:
                 o.token += 1
@@ -1077,9 +1159,11 @@ class Engine:
     def _go_free(self, o: Officer, place: int) -> None:
         now = self.env.now
         g = self.groups[o.group]
-        if o.patrol_places and self._uniform() < self.patrol_share:
-            k = bisect_right(o.patrol_cum, self._uniform())
-            o.rest = o.patrol_places[min(k, len(o.patrol_places) - 1)]
+        patrol = o.patrol_places
+        buf = self._ubuf
+        if patrol and (buf.pop() if buf else self._uniform()) < self.patrol_share:
+            k = bisect_right(o.patrol_cum, buf.pop() if buf else self._uniform())
+            o.rest = patrol[min(k, len(patrol) - 1)]
             o.rest_state = PATROL
         else:
             o.rest = o.base
@@ -1091,7 +1175,10 @@ class Engine:
         if o.case:
             g.free_case.add(o)
         else:
-            g.free_community.add(o)
+            free = g.free_community
+            if o not in free:
+                free.add(o)
+                self._own_free[o.station] += 1
             if g.free_index is not None:
                 g.free_index.add(o, now)
 
@@ -1283,10 +1370,12 @@ class Engine:
                 wanted[o.id] = post
         # Leave posts first (seats freed, officers off), then take the new ones.
         for o in self.officers:
-            if wanted[o.id] != SEAT and o.post == SEAT or wanted[o.id] == OFF:
-                self._set_post(o, wanted[o.id])
+            w = wanted[o.id]
+            if w != o.post and (o.post == SEAT or w == OFF):
+                self._set_post(o, w)
         for o in self.officers:
-            self._set_post(o, wanted[o.id])
+            if o.post != wanted[o.id]:
+                self._set_post(o, wanted[o.id])
 
     def _set_post(self, o: Officer, post: int) -> None:
         """Give ``o`` a new post; an officer busy with a job takes it when the job ends."""
