@@ -323,3 +323,44 @@ def test_no_revisit_when_the_county_gets_there_first():
     assert c1["n_county_stood_down"] == 0, "rule: revisit only if the officer gets there first"
     assert c1["first_arrival_min"] == pytest.approx(61.0)
     assert c1["cleared_min"] == pytest.approx(71.0)
+
+
+def test_a_call_takes_an_officer_off_a_duty_block_before_an_idle_desk_officer():
+    """Officer 0 sits (may_respond), officer 1 owes 600 x 12 x 2 / 24 = 600 min at 600.
+
+    A call at 650 takes officer 1 off its block (not the desk): 50 done, 550 back to
+    the backlog, worked 685..1235; 600 more fall due at 1200, worked 1235..1440.
+    """
+    doc = tiny(
+        [2],
+        duty_desk={"seats": 1, "may_respond": True},
+        scheduled_duties={"hours_per_day": {"community": 12.0}, "block_min": 600},
+    )
+    r = run(doc, "isolated", [Call(650.0, scene_min=30)])
+    assert r.dispatches["officer"].tolist() == [1], (
+        "rule: interruptible duties are taken before an idle desk officer"
+    )
+    assert _officer(r, 0)["desk_min"] == pytest.approx(DAY), "rule: the desk officer stays seated"
+    assert _officer(r, 1)["duty_min"] == pytest.approx(50.0 + 550.0 + 205.0), (
+        "rule: the rest of an interrupted duty block goes back to the backlog"
+    )
+
+
+def test_pooled_walk_ins_are_served_at_their_stations_window():
+    """service_window.seats 1: each station's first community officer sits at its window."""
+    doc = tiny(
+        [2, 2],
+        walk_ins={"per_day": {"S2": 1}, "service_min": {"dist": "fixed", "value": 20}},
+        pooled={
+            "host": "S1",
+            "command_room": {"staff": 1, "drawn_from": {}},
+            "service_window": {"seats": 1},
+        },
+    )
+    r = run_with_walk_ins(doc, "pooled", [], [(10.0, 1, 20.0), (12.0, 1, 20.0)])
+    assert r.officers["desk_min"].tolist() == pytest.approx([DAY, 0.0, DAY, 0.0]), (
+        "rule: a pooled station's window is staffed from its community team"
+    )
+    assert r.walk_ins["started_min"].tolist() == pytest.approx([10.0, 30.0]), (
+        "rule: walk-ins wait for a seat at their station's window"
+    )
