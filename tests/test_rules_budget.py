@@ -364,3 +364,109 @@ def test_pooled_walk_ins_are_served_at_their_stations_window():
     assert r.walk_ins["started_min"].tolist() == pytest.approx([10.0, 30.0]), (
         "rule: walk-ins wait for a seat at their station's window"
     )
+
+
+# ----------------------------------------------- counts and per-kind switches
+def test_standby_only_for_urgent_calls_and_every_head_called_in_is_counted():
+    """Share 0.5 of 4: officers 0 and 1 on duty, both busy with call 0 (0..105)."""
+    doc = tiny(
+        [4],
+        county={"enabled": False},
+        shifts={"on_duty_share_by_hour": [0.5] * 24},
+        standby={"enabled": True, "call_in_min": 15, "max_priority": 1},
+    )
+    calls = [Call(0.0, need=2, scene_min=100), Call(10.0, priority=1, need=2, scene_min=20)]
+    r = run(doc, "isolated", calls)
+    c1 = _row(r, 1)
+    assert c1["n_called_in"] == 2, "rule: every officer called in from standby is counted"
+    assert c1["full_strength_min"] == pytest.approx(30.0), "rule: standby call-in delay + travel"
+    calls[1] = Call(10.0, priority=2, need=2, scene_min=20)
+    r = run(doc, "isolated", calls)
+    assert _row(r, 1)["n_called_in"] == 0, "rule: standby only for priority <= max_priority"
+    assert _row(r, 1)["first_arrival_min"] == pytest.approx(105.0)
+
+
+def test_a_call_preempted_twice_counts_both_and_keeps_its_work():
+    """Priority-3 call (100 min) loses its officer at 10 and at 50 to two 20-min calls.
+
+    Worked 5..10 and 30..50 (25 done), back at 70: the 75 left end at 145.
+    """
+    doc = tiny([1], county={"enabled": False}, preemption={"enabled": True, "max_priority": 1})
+    calls = [
+        Call(0.0, priority=3, scene_min=100),
+        Call(10.0, priority=1, scene_min=20),
+        Call(50.0, priority=1, scene_min=20),
+    ]
+    r = run(doc, "isolated", calls)
+    c0 = _row(r, 0)
+    assert c0["n_preempted"] == 2, "rule: every preemption of a call is counted"
+    assert c0["cleared_min"] == pytest.approx(145.0), "rule: work done before preemption is kept"
+    assert (r.dispatches["incident"] == 0).sum() == 3, "rule: a preempted call queues for one more"
+
+
+def test_case_work_and_duties_are_not_interrupted_unless_their_own_switch_says_so():
+    """Preemption is on (so calls look for busy officers), but case work and duties are not
+    interruptible: the priority-1 call waits for the case (15..135) or the block (1200..1500).
+    """
+    doc = tiny([2], preemption={"enabled": True, "max_priority": 1}, county={"enabled": False})
+    doc["incident_types"][0]["investigation"] = {
+        "p": 1.0,
+        "work_hours": {"dist": "fixed", "value": 2},
+        "crew": 2,
+    }
+    calls = [Call(0.0, scene_min=10, investigation_hours=2.0), Call(45.0, priority=1)]
+    r = run(doc, "isolated", calls)
+    assert _row(r, 1)["first_arrival_min"] == pytest.approx(140.0), (
+        "rule: case work is interrupted only with case_work.interruptible"
+    )
+    doc = tiny(
+        [1],
+        horizon_days=2,
+        county={"enabled": False},
+        preemption={"enabled": True, "max_priority": 1},
+        scheduled_duties={
+            "hours_per_day": {"community": 12.0},
+            "block_min": 600,
+            "interruptible": False,
+        },
+    )
+    r = run(doc, "isolated", [Call(1250.0, priority=1, scene_min=10)])
+    assert _row(r)["first_arrival_min"] == pytest.approx(1505.0), (
+        "rule: duties are interrupted only when scheduled_duties.interruptible"
+    )
+
+
+def test_a_desk_officer_serving_a_visitor_does_not_respond():
+    """may_respond, but officer 0 serves a visitor 5..65: call 1 at 10 waits for officer 1 (105)."""
+    doc = tiny([2], duty_desk={"seats": 1, "may_respond": True}, walk_ins=WALK)
+    calls = [Call(0.0, scene_min=100), Call(10.0, scene_min=20)]
+    r = run_with_walk_ins(doc, "isolated", calls, [(5.0, 0, 60.0)])
+    assert _row(r, 1)["first_arrival_min"] == pytest.approx(105.0), (
+        "rule: only an idle desk officer may respond"
+    )
+    assert _officer(r, 0)["desk_min"] == pytest.approx(DAY)
+
+
+def test_two_freed_officers_stand_down_both_county_heads():
+    """Call 2 needs 2 (20 min) at 1; the county would come at 101. Officer 0 frees at 65,
+    officer 1 at 85, both 0 min away: both heads stood down. 20 person-min alone
+    (65..85), 20 left at 2 -> 95.
+    """
+    calls = [
+        Call(0.0, scene_min=60),
+        Call(0.0, scene_min=80),
+        Call(1.0, priority=1, need=2, scene_min=20, county_delay_min=100),
+    ]
+    r = run(tiny([2]), "isolated", calls)
+    c2 = _row(r, 2)
+    assert c2["n_county"] == 2 and c2["n_county_stood_down"] == 2, (
+        "rule: each revisit stands the county down for one head"
+    )
+    assert math.isnan(c2["county_arrived_min"]), "rule: no head left, the county never arrives"
+    assert c2["full_strength_min"] == pytest.approx(85.0)
+    assert c2["cleared_min"] == pytest.approx(95.0), "rule: county revisit"
+    d = r.dispatches[r.dispatches["incident"] == 2]
+    assert len(d) == 4 and d["stood_down"].sum() == 2
+    assert sorted(d.loc[d["stood_down"], "freed_min"]) == pytest.approx([65.0, 85.0]), (
+        "rule: a stood-down head is freed when the officer is sent"
+    )
