@@ -80,11 +80,17 @@ def _pools(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def without_duty_desk(doc: dict[str, Any], sc: Scenario) -> dict[str, Any] | None:
-    """Remove ``duty_desk`` (isolated desks cost no officer); None when there is none."""
+    """Remove ``duty_desk`` and the walk-ins it serves; None when there is no desk.
+
+    Isolated desks then cost no officer. The walk-ins go too: without a desk
+    the isolated model could not serve them, and leaving them to the pooled
+    room alone would make the variant unfair (the loader refuses it).
+    """
     if sc.duty_desk is None or not sc.duty_desk.seats:
         return None
     out = copy.deepcopy(doc)
     out.pop("duty_desk", None)
+    out.pop("walk_ins", None)
     return out
 
 

@@ -556,6 +556,13 @@ def check_cross_references(sc: Scenario) -> None:
 def _check_time_budget(sc: Scenario, officers: dict[str, int]) -> None:
     """Walk-in stations exist; desks leave field officers; case crews fit their teams."""
     if sc.walk_ins is not None:
+        if sc.duty_desk is None or sc.duty_desk.seats == 0:
+            raise CrossReferenceError(
+                ("walk_ins",),
+                "walk-ins need a duty desk at each isolated station to be served (give "
+                "duty_desk: {seats: 1}); otherwise only the pooled model would serve them and "
+                "the comparison would not be fair",
+            )
         for st in sc.walk_ins.per_day:
             if st not in officers:
                 raise CrossReferenceError(

@@ -203,7 +203,9 @@ def test_walk_ins_queue_behind_calls_at_the_desk_unless_their_priority_says_othe
 def test_pooled_walk_ins_without_a_window_go_to_the_command_room():
     """One civilian call-taker; visitors to S2 at 10 and 12 take 20 min each, one at a time."""
     doc = tiny(
-        [1, 1], walk_ins={"per_day": {"S2": 1}, "service_min": {"dist": "fixed", "value": 20}}
+        [2, 2],
+        duty_desk={"seats": 1},  # walk-ins need a desk in the isolated model
+        walk_ins={"per_day": {"S2": 1}, "service_min": {"dist": "fixed", "value": 20}},
     )
     r = run_with_walk_ins(doc, "pooled", [], [(10.0, 1, 20.0), (12.0, 1, 20.0)])
     w = r.walk_ins
@@ -350,6 +352,7 @@ def test_pooled_walk_ins_are_served_at_their_stations_window():
     """service_window.seats 1: each station's first community officer sits at its window."""
     doc = tiny(
         [2, 2],
+        duty_desk={"seats": 1},  # walk-ins need a desk in the isolated model
         walk_ins={"per_day": {"S2": 1}, "service_min": {"dist": "fixed", "value": 20}},
         pooled={
             "host": "S1",

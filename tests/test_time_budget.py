@@ -258,9 +258,15 @@ def test_a_call_interrupts_a_duty_block_when_interruptible():
 @pytest.mark.parametrize(
     "extra, field",
     [
-        ({"duty_desk": {"seats": 1}}, "duty_desk.seats"),
+        ({"duty_desk": {"seats": 1}}, "duty_desk.seats"),  # a 1-officer station: nobody left
         (
-            {"walk_ins": {"per_day": {"Nowhere": 1}, "service_min": {"dist": "fixed", "value": 5}}},
+            {
+                "duty_desk": {"seats": 1},
+                "walk_ins": {
+                    "per_day": {"Nowhere": 1},
+                    "service_min": {"dist": "fixed", "value": 5},
+                },
+            },
             "walk_ins.per_day.Nowhere",
         ),
         (
@@ -356,3 +362,10 @@ def test_a_call_to_an_empty_desk_is_forwarded_not_left_waiting():
     assert _row(r, 2)["handled_min"] == pytest.approx(12.0), (
         "rule: a call to an unstaffed desk is forwarded to the duty officer's phone"
     )
+
+
+def test_walk_ins_without_a_duty_desk_are_refused():
+    doc = tiny([2], walk_ins={"per_day": {"S1": 5}, "service_min": {"dist": "fixed", "value": 5}})
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict(doc)
+    assert "walk_ins" in str(err.value) and "duty desk" in str(err.value)
