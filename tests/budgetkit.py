@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine import Engine
-from sim.incidents import IncidentStream, draw_walk_ins
+from sim.incidents import IncidentStream, WalkInStream, draw_walk_ins
 from sim.loader import scenario_from_dict
 from sim.models import MODELS
 from sim.records import dispatch_frame, incident_frame, officer_frame, walk_in_frame
@@ -106,13 +106,29 @@ def stream_of(loaded, calls: list[Call]) -> IncidentStream:
 
 
 def run(
-    doc: dict[str, Any], model: str, calls: list[Call], handling: list[float] | None = None
+    doc: dict[str, Any],
+    model: str,
+    calls: list[Call],
+    handling: list[float] | None = None,
+    visitors: list[tuple[float, int, float]] | None = None,
 ) -> Run:
-    """Run ``model`` on the hand-given ``calls`` (optionally fixing handling minutes)."""
+    """Run ``model`` on the hand-given ``calls``.
+
+    ``handling`` fixes each call's handling minutes; ``visitors`` gives the
+    walk-ins by hand as (minute, station number, service minutes) instead of
+    drawing them from the scenario's rates.
+    """
     loaded = scenario_from_dict(doc)
     layout = MODELS[model](loaded)
     stream = stream_of(loaded, calls)
-    walk_ins = draw_walk_ins(loaded.scenario, 0)
+    if visitors is None:
+        walk_ins = draw_walk_ins(loaded.scenario, 0)
+    else:
+        walk_ins = WalkInStream(
+            np.asarray([v[0] for v in visitors], dtype=float),
+            np.asarray([v[1] for v in visitors], dtype=np.int64),
+            np.asarray([v[2] for v in visitors], dtype=float),
+        )
     engine = Engine(loaded.scenario, loaded.network, layout, stream, 0, 0, walk_ins)
     if handling is not None:
         engine.handling = list(handling)

@@ -11,15 +11,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 
-from sim.engine import Engine
-from sim.incidents import WalkInStream
-from sim.loader import scenario_from_dict
-from sim.models import MODELS
-from sim.records import dispatch_frame, incident_frame, officer_frame, walk_in_frame
-from tests.budgetkit import Call, Run, run, stream_of, tiny
+from tests.budgetkit import Call, Run, run, tiny
 
 DAY = 1440.0
 
@@ -33,26 +27,8 @@ def _officer(run_, k):
 
 
 def run_with_walk_ins(doc, model, calls, visitors, handling=None) -> Run:
-    """Like ``budgetkit.run`` but with walk-ins given by hand: (minute, station, service)."""
-    loaded = scenario_from_dict(doc)
-    layout = MODELS[model](loaded)
-    stream = stream_of(loaded, calls)
-    walk_ins = WalkInStream(
-        np.asarray([v[0] for v in visitors], dtype=float),
-        np.asarray([v[1] for v in visitors], dtype=np.int64),
-        np.asarray([v[2] for v in visitors], dtype=float),
-    )
-    engine = Engine(loaded.scenario, loaded.network, layout, stream, 0, 0, walk_ins)
-    if handling is not None:
-        engine.handling = list(handling)
-    rec = engine.run()
-    return Run(
-        incident_frame(rec, stream, loaded, model, 0),
-        officer_frame(rec, loaded, layout, model, 0),
-        dispatch_frame(rec, stream, loaded, model, 0),
-        walk_in_frame(rec, walk_ins, loaded, model, 0),
-        engine,
-    )
+    """``budgetkit.run`` with walk-ins given by hand: (minute, station, service)."""
+    return run(doc, model, calls, handling, visitors)
 
 
 WALK = {"per_day": {"S1": 1}, "service_min": {"dist": "fixed", "value": 20}}
