@@ -261,24 +261,20 @@ def same_call_metrics(incidents: list[pd.DataFrame], rows: list[list[dict]]) -> 
     chosen = base["incident"].to_numpy()[base["own_short"].to_numpy(dtype=bool)]
     for inc, model_rows in zip(incidents, rows):
         picked = inc[inc["incident"].isin(chosen)]
-        delay = picked["full_strength_delay_min"]
-        by_town = _split(picked, "township")
         for row in model_rows:
-            scope = row["township"]
-            if row.get("breakdown", "all") not in ("all", "township"):
-                sel = picked.iloc[0:0]
-                if row.get("breakdown") == "priority":
-                    sel = picked[picked["priority"] == row["group_value"]]
-                elif row.get("breakdown") == "type":
-                    sel = picked[picked["type"].astype(str) == row["group_value"]]
-                d = sel["full_strength_delay_min"].dropna().to_numpy()
-            elif scope == ALL:
-                d = delay.dropna().to_numpy()
-            else:
-                sub = by_town.get(scope, picked.iloc[0:0])
-                d = sub["full_strength_delay_min"].dropna().to_numpy()
+            column = _BREAKDOWN_COLUMN[row["breakdown"]]
+            sel = (
+                picked
+                if column is None
+                else picked[picked[column].astype(str) == str(row["group_value"])]
+            )
+            d = sel["full_strength_delay_min"].dropna().to_numpy()
             row["same_call_full_strength_mean_min"] = _mean(d)
             row["same_call_full_strength_p90_min"] = _q(d, 90)
+
+
+#: The incident-table column each breakdown of :func:`replication_metrics` splits by.
+_BREAKDOWN_COLUMN = {"all": None, "township": "township", "priority": "priority", "type": "type"}
 
 
 def investigation_metrics(inv: pd.DataFrame) -> dict[str, float]:
