@@ -275,6 +275,15 @@ def test_a_call_interrupts_a_duty_block_when_interruptible():
         ),
         ({"preemption": {"enabled": True, "max_priority": 0}}, "preemption.max_priority"),
         ({"county": {"revisit": "sometimes"}}, "county.revisit"),
+        ({"standby": {"enabled": True, "call_in_min": -5}}, "standby.call_in_min"),
+        ({"standby": {"max_priority": 0}}, "standby.max_priority"),
+        ({"case_work": {"interruptible": "sometimes"}}, "case_work.interruptible"),
+        (
+            {"scheduled_duties": {"hours_per_day": {"community": 1}, "block_min": 1}},
+            "scheduled_duties.block_min",
+        ),
+        ({"scheduled_duties": {"hours_per_day": {"room": 1}}}, "scheduled_duties.hours_per_day"),
+        ({"duty_desk": {"seats": -1}}, "duty_desk.seats"),
     ],
 )
 def test_bad_time_budget_fields_name_the_field(extra, field):
@@ -369,3 +378,20 @@ def test_walk_ins_without_a_duty_desk_are_refused():
     with pytest.raises(ScenarioError) as err:
         scenario_from_dict(doc)
     assert "walk_ins" in str(err.value) and "duty desk" in str(err.value)
+
+
+def test_bad_crew_and_window_fields_name_the_field():
+    doc = tiny([2])
+    doc["incident_types"][0]["investigation"] = {
+        "p": 0.5,
+        "work_hours": {"dist": "fixed", "value": 1},
+        "crew": 3,
+    }
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict(doc)
+    assert "investigation.crew" in str(err.value) and "only 2" in str(err.value)
+    doc = tiny([2])
+    doc["pooled"]["service_window"] = {"seats": -1}
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict(doc)
+    assert "pooled.service_window.seats" in str(err.value)
