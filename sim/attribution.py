@@ -35,7 +35,8 @@ from rich.table import Table
 from .compare import NO_DATA, UNSTABLE, interval, verdict, waits
 from .errors import ScenarioError
 from .loader import LoadedScenario, load_scenario, read_yaml, scenario_from_dict
-from .metrics import ALL, DIFFERENCE, t_interval, unstable_models
+from .metrics import ALL, t_interval, unstable_models
+from .models import registry
 from .results_io import finish_folder, write_csv, write_manifest, write_scenario
 from .run_folder import RunOutput, run_scenario
 from .scenario import Scenario
@@ -64,6 +65,11 @@ READ_NOTE = (
     "difference: the mechanism widens the gap; the opposite sign: it narrows it; an interval "
     "containing 0: no clear share."
 )
+
+#: The attribution explains the shipped reform: switching off pooled-model mechanisms one at a
+#: time, measured on the paired difference against the isolated baseline.
+REFORM = ("isolated", "pooled")
+DIFFERENCE = registry.difference(REFORM[1], REFORM[0])
 
 
 # --------------------------------------------------------------------------- variants

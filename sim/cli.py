@@ -296,64 +296,33 @@ class _progress:
 
 
 def comparison_table(summary: pd.DataFrame, title: str, township: str | None = None) -> Table:
-    """Return a rich table of each metric's means [95% CI], paired difference and verdict.
+    """Return a rich table of each metric's means [95% CI], paired differences and verdicts.
 
-    The ``better`` column and the caption's bottom line come from :mod:`sim.compare`.
+    Only renders :func:`sim.compare.comparison`: cells, verdicts and notes come from there.
     """
-    from .compare import (
-        BELOW_ZERO_MARK,
-        BELOW_ZERO_NOTE,
-        bottom_line,
-        interval,
-        summary_verdicts,
-        threshold_note,
-        waits,
-    )
-    from .metrics import ALL, DIFFERENCE, HEADLINE_METRICS, unstable_models
+    from .compare import Verdict, comparison, row_values
+    from .metrics import ALL
 
-    if township is None:
-        township = ALL
+    township = township or ALL
+    cmp = comparison(summary, township)
     table = Table(title=title, title_justify="left", caption_justify="left")
     table.add_column(
         "metric (overall)" if township == ALL else f"metric ({township})", no_wrap=True
     )
-    for label in ("isolated", "pooled", f"{DIFFERENCE} (paired)", "better"):
-        table.add_column(label, justify="right" if label != "better" else "left")
-    block = summary[summary["township"] == township].set_index(["metric", "model"])
-    # An unstable queue's waiting times grow with the horizon: show no misleading number.
-    unstable = unstable_models(summary, township)
-    unstable |= {DIFFERENCE} if unstable else set()
-    verdicts = summary_verdicts(summary, township)
-    below_zero = False
-    for metric in (*HEADLINE_METRICS, "unstable_share"):
-        if (metric, "isolated") not in block.index:
-            continue
-        cells = []
-        for m in ("isolated", "pooled", DIFFERENCE):
-            if waits(metric) and m in unstable:
-                cells.append("unstable")
-                continue
-            r = block.loc[(metric, m)]
-            text, below = interval(r["mean"], r["ci_low"], r["ci_high"], metric, m == DIFFERENCE)
-            below_zero |= below
-            cells.append(f"{text}{BELOW_ZERO_MARK if below else ''}")
-        v = verdicts.get(metric)
-        table.add_row(metric, *cells, v.better if v else "")
-    headline = [verdicts[m] for m in HEADLINE_METRICS if m in verdicts]
-    notes = [
-        f"bottom line: {bottom_line(headline)}",
-        f"{threshold_note(HEADLINE_METRICS)}. Shares in %, their differences in percentage "
-        "points (pp).",
-    ]
-    if below_zero:
-        notes.append(BELOW_ZERO_NOTE)
-    table.caption = escape("\n".join(notes))
+    for label in cmp.columns:
+        table.add_column(label, justify="left" if label.startswith("better") else "right")
+    for row in cmp.rows:
+        table.add_row(row.metric, *(
+            v.better if isinstance(v, Verdict) else "" if v is None else str(v)
+            for v in row_values(row)
+        ))
+    table.caption = escape("\n".join(cmp.notes))
     return table
 
 
 def summary_json(summary: pd.DataFrame, name: str, replications: int) -> dict[str, Any]:
     """Return the summary as nested dicts: models -> metric -> mean/ci_low/ci_high (NaN as null)."""
-    from .compare import bottom_line, summary_verdicts
+    from .compare import bottom_line, summary_models, summary_verdicts
     from .metrics import (
         ALL,
         HEADLINE_METRICS,
@@ -396,7 +365,7 @@ def summary_json(summary: pd.DataFrame, name: str, replications: int) -> dict[st
         "townships": groups("township"),
         "priorities": groups("priority"),
         "incident_types": groups("type"),
-        "unstable": {m: m in unstable_models(summary) for m in ("isolated", "pooled")},
+        "unstable": {m: m in unstable_models(summary) for m in summary_models(summary)},
         "better": {
             metric: {"better": v.better, "reason": v.reason}
             for metric, v in summary_verdicts(summary, metrics=tuple(METRICS)).items()
@@ -404,6 +373,19 @@ def summary_json(summary: pd.DataFrame, name: str, replications: int) -> dict[st
         "bottom_line": bottom_line(
             v for m, v in summary_verdicts(summary).items() if m in HEADLINE_METRICS
         ),
+        "comparisons": {
+            o: {
+                "better": {
+                    metric: {"better": v.better, "reason": v.reason}
+                    for metric, v in summary_verdicts(summary, metrics=tuple(METRICS),
+                                                      other=o).items()
+                },
+                "bottom_line": bottom_line(
+                    summary_verdicts(summary, metrics=HEADLINE_METRICS, other=o).values()
+                ),
+            }
+            for o in summary_models(summary)[1:]
+        },
         "warnings": stability_warnings(summary),
         "staffing": staffing_warnings(summary),
     }

@@ -6,15 +6,20 @@ A metric added to :data:`sim.metrics.METRICS` must get a :class:`Rule` here
 (``tests/test_compare.py`` fails until it does), so a new metric can never
 silently read the wrong way round.
 
-The verdict of one metric, from the paired differences ``isolated - pooled``
-across replications (the two models saw the same incidents):
+The verdict of one metric, from the paired differences ``baseline - other``
+across replications (the two models saw the same incidents; the baseline and
+the other models come from :mod:`sim.models.registry`):
 
 * **too few replications** when the 95% interval is undefined (one replication);
 * **no clear difference** when the interval contains 0 (more replications may
   still resolve it either way), or when the mean difference is smaller than the
   metric's practical threshold (a real but negligible difference: 0.02 hours of
   investigation turnaround is nobody's reason to reorganise a county);
-* otherwise **pooled** or **isolated**, by the metric's direction.
+* otherwise the better model's name, by the metric's direction.
+
+:func:`comparison` builds the whole comparison of a summary (cells per model
+and difference, verdicts, bottom lines) that the CLI table, the HTML report and
+the sweep summary render.
 
 Metrics without a direction (``calls``: the same incidents reach both models;
 utilisation and patrol share: busier officers are neither good nor bad in
@@ -29,12 +34,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .metrics import ALL, DIFFERENCE, METRICS, STABILITY, unstable_models
+from .metrics import ALL, HEADLINE_METRICS, METRICS, STABILITY, model_order, unstable_models
+from .models import registry
 
 #: Directions.
 LOWER, HIGHER, UNRANKED = -1, 1, 0
 
-POOLED, ISOLATED = "pooled", "isolated"
 NO_CLEAR = "no clear difference"
 TOO_FEW = "too few replications"
 NOT_RANKED = "not ranked"
@@ -137,21 +142,27 @@ def direction(metric: str) -> int:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The verdict on one metric.
+    """The verdict on one metric for one pair of models.
 
-    ``better`` is ``pooled``, ``isolated``, ``no clear difference``, ``too few
+    ``better`` is the better model's name, ``no clear difference``, ``too few
     replications``, ``no data``, ``not ranked`` or ``not compared`` (a queue was
-    unstable); ``reason``
-    says why in a few words (for notes and tooltips).
+    unstable); ``reason`` says why in a few words (for notes and tooltips);
+    ``pair`` is (baseline, other).
     """
 
     better: str
     reason: str
+    pair: tuple[str, str] = ("", "")
 
     @property
     def winner(self) -> str | None:
-        """``pooled`` or ``isolated`` when one is clearly better, else None."""
-        return self.better if self.better in (POOLED, ISOLATED) else None
+        """The better model's name when one is clearly better, else None."""
+        return self.better if self.better in self.pair else None
+
+
+def _default_pair() -> tuple[str, str]:
+    base, other, *_ = registry.names()
+    return base, other
 
 
 def verdict(
@@ -160,30 +171,33 @@ def verdict(
     high: float,
     mean: float | None = None,
     unstable: bool = False,
+    pair: tuple[str, str] | None = None,
 ) -> Verdict:
-    """Judge ``metric`` from the paired 95% interval [low, high] of ``isolated - pooled``.
+    """Judge ``metric`` from the paired 95% interval [low, high] of ``base - other``.
 
     ``mean`` is the mean paired difference (default: the interval's middle);
-    ``unstable`` says a model's queue was unstable, so waiting times are not compared.
+    ``unstable`` says a model's queue was unstable, so waiting times are not
+    compared; ``pair`` is (base, other) (default: the first two registered models).
     """
+    pair = pair or _default_pair()
     r = rule(metric)
     if r.direction == UNRANKED:
-        return Verdict(NOT_RANKED, "neither direction is better")
+        return Verdict(NOT_RANKED, "neither direction is better", pair)
     if unstable:
-        return Verdict(UNSTABLE, "a queue was unstable: its waiting times grow with the run")
+        return Verdict(UNSTABLE, "a queue was unstable: its waiting times grow with the run", pair)
     if _nan(low) or _nan(high):
         if _nan(mean):
-            return Verdict(NO_DATA, "no replication had a value (e.g. no such events)")
-        return Verdict(TOO_FEW, "one replication gives no interval")
+            return Verdict(NO_DATA, "no replication had a value (e.g. no such events)", pair)
+        return Verdict(TOO_FEW, "one replication gives no interval", pair)
     if mean is None or _nan(mean):
         mean = (low + high) / 2
     if low <= 0 <= high:
-        return Verdict(NO_CLEAR, "the 95% interval contains 0")
+        return Verdict(NO_CLEAR, "the 95% interval contains 0", pair)
     if abs(mean) < r.threshold:
-        return Verdict(NO_CLEAR, f"below the practical threshold ({r.threshold_text})")
-    pooled_lower = mean > 0
-    pooled_better = pooled_lower if r.direction == LOWER else not pooled_lower
-    return Verdict(POOLED if pooled_better else ISOLATED, "95% interval excludes 0")
+        return Verdict(NO_CLEAR, f"below the practical threshold ({r.threshold_text})", pair)
+    other_lower = mean > 0
+    other_better = other_lower if r.direction == LOWER else not other_lower
+    return Verdict(pair[1] if other_better else pair[0], "95% interval excludes 0", pair)
 
 
 def waits(metric: str) -> bool:
@@ -191,38 +205,193 @@ def waits(metric: str) -> bool:
     return METRICS.get(metric, ("",))[0] == "min" or metric == "within_target_share"
 
 
+def summary_models(summary: pd.DataFrame) -> list[str]:
+    """The models of ``summary`` in report order, its baseline first (no difference labels)."""
+    return model_order(m for m in summary["model"] if not registry.is_difference(m))
+
+
 def summary_verdicts(
-    summary: pd.DataFrame, township: str = ALL, metrics: Sequence[str] | None = None
+    summary: pd.DataFrame,
+    township: str = ALL,
+    metrics: Sequence[str] | None = None,
+    other: str | None = None,
 ) -> dict[str, Verdict]:
-    """The verdict of each metric of a run's ``summary`` (:func:`sim.metrics.summarise`)."""
+    """The verdict of each metric of a run's ``summary`` (:func:`sim.metrics.summarise`).
+
+    For the pair (baseline, ``other``); ``other`` defaults to the summary's first
+    model after the baseline.
+    """
+    models = summary_models(summary)
+    if other is None:
+        other = models[1] if len(models) > 1 else None
+    if other is None:
+        return {}
+    label = registry.difference(other, models[0])
     block = summary[summary["township"].astype(str) == township].set_index(["metric", "model"])
     unstable = bool(unstable_models(summary, township))
     if metrics is None:
         metrics = list(dict.fromkeys(block.index.get_level_values(0)))
     out = {}
     for metric in metrics:
-        if (metric, DIFFERENCE) not in block.index:
+        if (metric, label) not in block.index:
             continue
-        d = block.loc[(metric, DIFFERENCE)]
+        d = block.loc[(metric, label)]
         out[metric] = verdict(
-            metric, d["ci_low"], d["ci_high"], d["mean"], unstable=unstable and waits(metric)
+            metric, d["ci_low"], d["ci_high"], d["mean"],
+            unstable=unstable and waits(metric), pair=(models[0], other),
         )
     return out
 
 
 def bottom_line(verdicts: Iterable[Verdict]) -> str:
-    """One sentence: on how many ranked metrics each model is better."""
+    """One sentence: on how many ranked metrics each model of the pair is better."""
+    verdicts = list(verdicts)
+    base, other = next((v.pair for v in verdicts if all(v.pair)), None) or _default_pair()
     ranked = [v for v in verdicts if v.better != NOT_RANKED]
-    pooled = sum(v.better == POOLED for v in ranked)
-    isolated = sum(v.better == ISOLATED for v in ranked)
+    n_other = sum(v.better == other for v in ranked)
+    n_base = sum(v.better == base for v in ranked)
     unstable = sum(v.better == UNSTABLE for v in ranked)
     text = (
-        f"pooled is better on {pooled} of {len(ranked)} headline metrics, isolated on "
-        f"{isolated}, no clear difference on the rest"
+        f"{other} is better on {n_other} of {len(ranked)} headline metrics, {base} on "
+        f"{n_base}, no clear difference on the rest"
     )
     if unstable:
         text += f" ({unstable} of them not compared: a queue was unstable)"
     return text + "."
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One value of a comparison table, formatted; renderers add only their markup.
+
+    ``mean`` is the number (``14.69``, ``83.5%``, ``+10.4 pp``), ``-`` when missing
+    or ``unstable`` when an unstable queue makes a waiting time meaningless;
+    ``bounds`` the interval ``[low, high]`` or empty; ``below_zero`` marks a
+    model's interval reaching below 0 (see :data:`BELOW_ZERO_NOTE`).
+    """
+
+    mean: str
+    bounds: str = ""
+    below_zero: bool = False
+
+    def __str__(self) -> str:
+        return " ".join(filter(None, (self.mean, self.bounds))) + (
+            BELOW_ZERO_MARK if self.below_zero else ""
+        )
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    """One metric: a :class:`Cell` per model, then per other model its difference and verdict."""
+
+    metric: str
+    models: tuple[Cell, ...]
+    differences: tuple[Cell, ...]
+    verdicts: tuple[Verdict | None, ...]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The comparison of one scope (overall, a township, a priority...) of a summary.
+
+    ``models`` are the summary's models (baseline first) and ``others`` the ones
+    compared with the baseline; each row holds a cell per model, a paired
+    difference per other model and its verdict. :attr:`columns` names the
+    value columns in the order :meth:`ComparisonRow.values` gives them.
+    """
+
+    scope: str
+    models: tuple[str, ...]
+    rows: tuple[ComparisonRow, ...]
+    bottom_lines: tuple[str, ...]
+    below_zero: bool
+
+    @property
+    def others(self) -> tuple[str, ...]:
+        """The models compared with the baseline."""
+        return self.models[1:]
+
+    @property
+    def columns(self) -> list[str]:
+        """Value column headers: models, then ``base - other (paired)`` and ``better`` per other."""
+        out = list(self.models)
+        for o in self.others:
+            out += [f"{registry.difference(o, self.models[0])} (paired)",
+                    "better" if len(self.others) == 1 else f"better ({o})"]
+        return out
+
+    @property
+    def notes(self) -> list[str]:
+        """The lines under the table: bottom lines, thresholds and units, the below-0 mark."""
+        lines = [f"bottom line: {b}" for b in self.bottom_lines]
+        lines.append(f"{threshold_note(HEADLINE_METRICS)}. Shares in %, their differences in "
+                     "percentage points (pp).")
+        return [*lines, BELOW_ZERO_NOTE] if self.below_zero else lines
+
+
+def row_values(row: ComparisonRow) -> list[Cell | Verdict | None]:
+    """The row's values in :attr:`Comparison.columns` order."""
+    out: list[Cell | Verdict | None] = list(row.models)
+    for d, v in zip(row.differences, row.verdicts):
+        out += [d, v]
+    return out
+
+
+def comparison(
+    summary: pd.DataFrame, scope: str = ALL, metrics: Sequence[str] | None = None
+) -> Comparison:
+    """Build the comparison table of ``scope`` for ``metrics`` (default: the headline ones).
+
+    Metrics the scope has no rows for are left out; an unstable model's waiting
+    times (and their differences) show as ``unstable``. The bottom line (one per
+    other model) counts the verdicts of the headline metrics.
+    """
+    if metrics is None:
+        metrics = (*HEADLINE_METRICS, "unstable_share")
+    models = summary_models(summary)
+    base = models[0]
+    block = summary[summary["township"].astype(str) == scope].set_index(["metric", "model"])
+    unstable = unstable_models(summary, scope)
+    hide = unstable | {registry.difference(o, base) for o in models[1:]} if unstable else set()
+    verdicts = {o: summary_verdicts(summary, scope, metrics, other=o) for o in models[1:]}
+    headline = {o: summary_verdicts(summary, scope, HEADLINE_METRICS, other=o)
+                for o in models[1:]}
+
+    def cell(metric: str, model: str) -> Cell:
+        if (metric, model) not in block.index:
+            return Cell("-")
+        if waits(metric) and model in hide:
+            return Cell("unstable")
+        r = block.loc[(metric, model)]
+        text, below = interval(r["mean"], r["ci_low"], r["ci_high"], metric,
+                               registry.is_difference(model))
+        mean, _, bounds = text.partition(" [")
+        return Cell(mean, f"[{bounds}" if bounds else "", below)
+
+    rows = []
+    for metric in metrics:
+        if (metric, base) not in block.index:
+            continue
+        rows.append(ComparisonRow(
+            metric,
+            tuple(cell(metric, m) for m in models),
+            tuple(cell(metric, registry.difference(o, base)) for o in models[1:]),
+            tuple(verdicts[o].get(metric) for o in models[1:]),
+        ))
+    return Comparison(
+        scope,
+        tuple(models),
+        tuple(rows),
+        tuple(bottom_line(headline[o].values()) for o in models[1:] if headline[o]),
+        any(c.below_zero for r in rows for c in r.models),
+    )
+
+
+def verdict_text(v: Verdict | None) -> str:
+    """A verdict as table text: ``pooled better``, ``no clear difference``, or empty."""
+    if v is None:
+        return ""
+    return f"{v.better} better" if v.winner else v.better
 
 
 def threshold_note(metrics: Iterable[str]) -> str:

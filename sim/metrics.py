@@ -2,9 +2,9 @@
 
 A replication's metrics are computed from its record tables, overall and per
 township. Across replications each metric gets a mean and a Student-t 95%
-confidence interval; the paired difference isolated - pooled is computed per
-replication first (the models saw the same incidents), then given its own
-interval, which is much narrower than the two separate ones.
+confidence interval; the paired difference baseline - other (see
+:mod:`sim.models.registry`) is computed per replication first (the models saw
+the same incidents), then given its own interval, which is much narrower than the two separate ones.
 
 Overload: when calls arrive faster than the officers can serve them, the queue
 never settles and the response-time means describe only the calls that were
@@ -18,13 +18,15 @@ rows per model: ``unstable_share`` (share of replications flagged) and, overall,
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .models import registry
+
 ALL = "all"
-DIFFERENCE = "isolated - pooled"
 
 #: Summary-only rows (computed by :func:`summarise` from the per-replication table).
 STABILITY: dict[str, tuple[str, str]] = {
@@ -75,7 +77,7 @@ METRICS: dict[str, tuple[str, str]] = {
     ),
     "same_call_full_strength_mean_min": (
         "min",
-        "mean time to full strength over the calls the isolated station could not staff "
+        "mean time to full strength over the calls the baseline's station could not staff "
         "alone: the same calls in every model",
     ),
     "same_call_full_strength_p90_min": (
@@ -253,7 +255,7 @@ def same_call_metrics(incidents: list[pd.DataFrame], rows: list[list[dict]]) -> 
     """Add full-strength times over the calls the baseline model's station could not staff alone.
 
     ``incidents[k]`` and ``rows[k]`` are model ``k``'s incident table and metric
-    rows of one replication, baseline (isolated) first. The set of calls is
+    rows of one replication, baseline first. The set of calls is
     taken from the baseline and used for every model, so the difference is
     paired on the same calls. Rows are updated in place.
     """
@@ -379,7 +381,9 @@ def queue_unstable(per_rep: pd.DataFrame) -> pd.Series:
 
 def stability_warnings(summary: pd.DataFrame, township: str = ALL) -> list[str]:
     """Return one plain-language warning per model whose queue was unstable (empty if none)."""
-    block = summary[(summary["township"] == township) & (summary["model"] != DIFFERENCE)]
+    block = summary[
+        (summary["township"] == township) & ~summary["model"].map(registry.is_difference)
+    ]
     rows = block.set_index(["metric", "model"])
     out = []
     for model in dict.fromkeys(block["model"]):
@@ -415,12 +419,12 @@ def staffing_warnings(summary: pd.DataFrame) -> list[str]:
     """Warn when the models do not put the same on-duty officer-hours to work.
 
     The roster is applied per team, so rounding (``max(1, round(share x n))``)
-    can give the pooled model's smaller teams more or fewer on-duty hours than
-    the isolated stations from the same roll; a difference in results is then
+    can give one model's smaller teams more or fewer on-duty hours than another
+    model's stations from the same roll; a difference in results is then
     partly a difference in staffing, not in how the officers are organised.
     """
     rows = summary[(summary["township"] == ALL) & (summary["metric"] == "on_duty_hours_per_day")]
-    means = {r.model: r.mean for r in rows.itertuples() if r.model != DIFFERENCE}
+    means = {r.model: r.mean for r in rows.itertuples() if not registry.is_difference(r.model)}
     if len(means) < 2 or any(math.isnan(v) for v in means.values()):
         return []
     base, *others = list(means.items())
@@ -444,13 +448,20 @@ def staffing_warnings(summary: pd.DataFrame) -> list[str]:
 
 
 def unstable_models(summary: pd.DataFrame, township: str = ALL) -> set[str]:
-    """Return the models (``isolated``, ``pooled``) flagged unstable in any replication."""
+    """Return the models flagged unstable in any replication (never a difference label)."""
     rows = summary[
         (summary["township"] == township)
         & (summary["metric"] == "unstable_share")
-        & (summary["model"] != DIFFERENCE)
+        & ~summary["model"].map(registry.is_difference)
     ]
     return {r.model for r in rows.itertuples() if r.mean > 0}
+
+
+def model_order(models: Iterable[str]) -> list[str]:
+    """The distinct ``models`` in report order: registered ones first (baseline first)."""
+    present = list(dict.fromkeys(str(m) for m in models))
+    known = [m for m in registry.names() if m in present]
+    return known + [m for m in present if m not in known]
 
 
 def summarise(per_rep: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
@@ -458,8 +469,9 @@ def summarise(per_rep: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
 
     ``per_rep`` has columns ``replication``, ``model``, ``township`` and one
     column per metric. The result has one row per (township, metric, model)
-    with ``mean``, ``ci_low``, ``ci_high`` and ``n``, where model is
-    ``isolated``, ``pooled`` or the paired ``isolated - pooled``.
+    with ``mean``, ``ci_low``, ``ci_high`` and ``n``, where model is each
+    model of ``per_rep`` (baseline first, see :mod:`sim.models.registry`) or a
+    paired difference ``baseline - other`` per other model.
     """
     rows = []
     metrics = [m for m in METRICS if m in per_rep.columns]
@@ -469,19 +481,21 @@ def summarise(per_rep: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
         metrics.append("unstable_share")
     if "backlog_at_end" in per_rep.columns:
         metrics.append("backlog_at_end")
+    models = model_order(per_rep["model"])
+    base, others = models[0], models[1:]
     for scope, block in per_rep.groupby("township", sort=False, observed=True):
         breakdown = str(block["breakdown"].iloc[0]) if "breakdown" in block else "all"
-        wide = {
-            m: block[block["model"] == m].set_index("replication") for m in ("isolated", "pooled")
-        }
+        wide = {m: block[block["model"] == m].set_index("replication") for m in models}
         for metric in metrics:
             if metric == "backlog_at_end" and scope != ALL:
                 continue  # counted for the whole model, not per township
             series = {m: wide[m][metric] for m in wide}
             if breakdown in ("priority", "type") and all(v.isna().all() for v in series.values()):
                 continue  # officer metrics are not split by priority or type
-            paired = (series["isolated"] - series["pooled"]).dropna()
-            for label, values in (*series.items(), (DIFFERENCE, paired)):
+            paired = {
+                registry.difference(o, base): (series[base] - series[o]).dropna() for o in others
+            }
+            for label, values in {**series, **paired}.items():
                 mean, low, high = t_interval(values.to_numpy(), level)
                 rows.append(
                     {

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from .models import registry
+
 if TYPE_CHECKING:
     from .engine import Officer
     from .incidents import IncidentStream, WalkInStream
@@ -156,7 +158,7 @@ def incident_frame(
     df = pd.DataFrame(
         {
             "replication": np.full(len(idx), replication, dtype=np.int64),
-            "model": pd.Categorical([model] * len(idx), categories=["isolated", "pooled"]),
+            "model": pd.Categorical([model] * len(idx), categories=list(registry.names())),
             "incident": idx,
             "type": pd.Categorical.from_codes(
                 stream.type_index[idx], [t.id for t in sc.incident_types]

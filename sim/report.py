@@ -29,26 +29,22 @@ import pandas as pd
 from .compare import (
     BELOW_ZERO_MARK,
     BELOW_ZERO_NOTE,
-    ISOLATED,
-    POOLED,
+    Cell,
     Verdict,
-    bottom_line,
+    comparison,
     interval,
-    summary_verdicts,
     threshold_note,
     verdict,
-    waits,
 )
 from .errors import ScenarioError
 from .metrics import (
     ALL,
-    DIFFERENCE,
     HEADLINE_METRICS,
     METRICS,
     STABILITY,
     stability_warnings,
-    unstable_models,
 )
+from .models import registry
 from .results_io import atomic_text
 
 REPORT_NAME = "report.html"
@@ -211,77 +207,65 @@ def _summary_block(summary: pd.DataFrame, township: str) -> pd.DataFrame:
     return block.set_index(["metric", "model"])
 
 
-def _verdict_cell(v: Verdict) -> str:
-    cls = {POOLED: "better", ISOLATED: "worse"}.get(v.better, "")
+def _verdict_cell(v: Verdict | None) -> str:
+    if v is None:
+        return ""
+    cls = "better" if v.winner and v.winner != v.pair[0] else "worse" if v.winner else ""
     text = f"{v.better} better" if v.winner else v.better
     span = f"<span class={cls} " if cls else "<span "
     return f'{span}title="{esc(v.reason)}">{esc(text)}</span>'
 
 
-def _model_cells(block: pd.DataFrame, metric: str, unstable: set[str]) -> list[str]:
-    """isolated, pooled and the paired difference of one metric (``unstable`` hides waits)."""
-    cells = []
-    for model in ("isolated", "pooled", DIFFERENCE):
-        if (metric, model) not in block.index:
-            cells.append("-")
-        elif waits(metric) and model in unstable:
-            cells.append("unstable")
-        else:
-            r = block.loc[(metric, model)]
-            cells.append(cell(r["mean"], r["ci_low"], r["ci_high"], metric, model == DIFFERENCE))
-    return cells
+def _cell_html(c: Cell) -> str:
+    out = esc(c.mean)
+    if c.bounds:
+        out += f" <span class=note>{esc(c.bounds)}</span>"
+    return out + (esc(BELOW_ZERO_MARK) if c.below_zero else "")
+
+
+def _value_cells(values: Iterable[Any]) -> list[str]:
+    return [_verdict_cell(v) if v is None or isinstance(v, Verdict) else _cell_html(v)
+            for v in values]
 
 
 def headline_table(summary: pd.DataFrame, metrics: Sequence[str] = HEADLINE,
                    township: str = ALL) -> str:
-    """Means [95% CI] per model, the paired difference and which is better, one row per metric."""
-    block = _summary_block(summary, township)
-    unstable = unstable_models(summary, township)
-    unstable |= {DIFFERENCE} if unstable else set()
-    verdicts = summary_verdicts(summary, township, metrics)
+    """Means [95% CI] per model, the paired differences and which is better, one row per metric."""
+    from .compare import row_values
+
+    cmp = comparison(summary, township, metrics)
     rows = []
-    for metric in metrics:
-        if (metric, "isolated") not in block.index:
-            continue
-        unit, meaning = METRICS.get(metric, STABILITY.get(metric, ("", "")))
-        v = verdicts.get(metric)
-        rows.append([f"<b>{esc(meaning)}</b><br><span class=note>{esc(metric)} ({esc(unit)})"
-                     "</span>", *_model_cells(block, metric, unstable),
-                     _verdict_cell(v) if v else ""])
-    return table(
-        ["metric", "isolated", "pooled", "isolated - pooled (paired)", "better"],
-        rows, raw=True,
-    )
+    for row in cmp.rows:
+        unit, meaning = METRICS.get(row.metric, STABILITY.get(row.metric, ("", "")))
+        rows.append([f"<b>{esc(meaning)}</b><br><span class=note>{esc(row.metric)} "
+                     f"({esc(unit)})</span>", *_value_cells(row_values(row))])
+    return table(["metric", *cmp.columns], rows, raw=True)
 
 
 def bottom_line_html(summary: pd.DataFrame) -> str:
-    """The bottom line of the headline metrics, the thresholds and the units, as paragraphs."""
-    verdicts = summary_verdicts(summary, ALL, HEADLINE)
+    """The bottom lines of the headline metrics, the thresholds and the units, as paragraphs."""
+    cmp = comparison(summary, ALL, HEADLINE)
+    lines = "".join(f"<p><b>Bottom line: {esc(b)}</b></p>" for b in cmp.bottom_lines)
     return (
-        f"<p><b>Bottom line: {esc(bottom_line(verdicts.values()))}</b></p>"
-        f"<p class=note>{esc(threshold_note(HEADLINE))}. Shares in %, their differences in "
-        f"percentage points (pp). {esc(BELOW_ZERO_NOTE)}.</p>"
+        f"{lines}<p class=note>{esc(threshold_note(HEADLINE))}. Shares in %, their differences "
+        f"in percentage points (pp). {esc(BELOW_ZERO_NOTE)}.</p>"
     )
 
 
 def township_table(summary: pd.DataFrame, townships: Sequence[str]) -> str:
-    """Per township: isolated, pooled, the paired difference and which is better."""
-    rows = []
+    """Per township: each model, the paired differences and which is better."""
+    from .compare import row_values
+
+    rows: list[list[str]] = []
+    columns: list[str] = []
     for t in townships:
-        block = _summary_block(summary, t)
-        unstable = unstable_models(summary, t)
-        unstable |= {DIFFERENCE} if unstable else set()
-        verdicts = summary_verdicts(summary, t, TOWNSHIP_METRICS)
-        rows.append([f"<b>{esc(t)}</b>", "", "", "", ""])
-        for metric in TOWNSHIP_METRICS:
-            if (metric, "isolated") not in block.index:
-                continue
-            v = verdicts.get(metric)
-            rows.append([f"&nbsp;&nbsp;{esc(METRICS[metric][1])}",
-                         *_model_cells(block, metric, unstable),
-                         _verdict_cell(v) if v else ""])
-    return table(["township / metric", "isolated", "pooled", "isolated - pooled (paired)",
-                  "better"], rows, raw=True)
+        cmp = comparison(summary, t, TOWNSHIP_METRICS)
+        columns = cmp.columns
+        rows.append([f"<b>{esc(t)}</b>", *[""] * len(columns)])
+        for row in cmp.rows:
+            rows.append([f"&nbsp;&nbsp;{esc(METRICS[row.metric][1])}",
+                         *_value_cells(row_values(row))])
+    return table(["township / metric", *columns], rows, raw=True)
 
 
 def assumptions_html(loaded: Any) -> str:
@@ -498,31 +482,33 @@ def sweep_report_html(sweep: Any, metric: str) -> str:
     for chart in list_sweep_charts(sweep, metric):
         body.append(figure_html(chart.build(sweep), chart.caption, chart.stem))
     pts = sweep.points[sweep.points["metric"] == metric]
-    wide = {mod: pts[pts["model"] == mod].set_index("point") for mod in
-            ("isolated", "pooled", DIFFERENCE)}
+    models = [x for x in registry.names() if x in set(pts["model"])]
+    base = models[0]
+    diffs = [registry.difference(o, base) for o in models[1:]]
+    wide = {mod: pts[pts["model"] == mod].set_index("point") for mod in (*models, *diffs)}
     rows = []
-    for point in sorted(wide["isolated"].index):
-        r = wide["isolated"].loc[point]
+    for point in sorted(wide[base].index):
+        r = wide[base].loc[point]
         cells = [str(point), *[esc(_short(r[p])) for p in params]]
-        for mod in ("isolated", "pooled", DIFFERENCE):
-            if point in wide[mod].index:
-                x = wide[mod].loc[point]
-                cells.append(cell(x["mean"], x["ci_low"], x["ci_high"], metric,
-                                  mod == DIFFERENCE))
+        for mod in models:
+            cells.append(_point_cell(wide[mod], point, metric, False))
+        for o, d in zip(models[1:], diffs):
+            cells.append(_point_cell(wide[d], point, metric, True))
+            if point in wide[d].index:
+                x = wide[d].loc[point]
+                cells.append(_verdict_cell(verdict(metric, float(x["ci_low"]),
+                                                   float(x["ci_high"]), float(x["mean"]),
+                                                   pair=(base, o))))
             else:
-                cells.append("-")
-        if point in wide[DIFFERENCE].index:
-            d = wide[DIFFERENCE].loc[point]
-            cells.append(verdict_html(metric, float(d["ci_low"]), float(d["ci_high"]),
-                                      float(d["mean"])))
-        else:
-            cells.append("")
+                cells.append("")
         rows.append(cells)
+    headers = list(models)
+    for o, d in zip(models[1:], diffs):
+        headers += [f"{d} (paired)", "better" if len(diffs) == 1 else f"better ({o})"]
     body += [
         "<h2>Every point</h2>",
         f"<p>{esc(meaning)}: mean [95% CI] per model and the paired difference.</p>",
-        table(["point", *params, "isolated", "pooled", "isolated - pooled (paired)",
-               "better"], rows, left=1 + len(params), raw=True),
+        table(["point", *params, *headers], rows, left=1 + len(params), raw=True),
         "<h2>Repeating this sweep</h2>",
         table(["item", "value"], [
             ("scenario file", m.get("scenario_file", "-")),
@@ -538,6 +524,13 @@ def sweep_report_html(sweep: Any, metric: str) -> str:
         body.append("<h3>Versions</h3>" + table(["package", "version"],
                                                 m["versions"].items(), left=2))
     return _page(f"{sweep.name or 'Sweep'}: policesim sweep report", body)
+
+
+def _point_cell(rows: pd.DataFrame, point: Any, metric: str, difference: bool) -> str:
+    if point not in rows.index:
+        return "-"
+    x = rows.loc[point]
+    return cell(x["mean"], x["ci_low"], x["ci_high"], metric, difference)
 
 
 # --------------------------------------------------------------------------- entry point

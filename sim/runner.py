@@ -58,9 +58,9 @@ def run_replication(
     townships = [s.id for s in sc.stations]
     inc, off, inv, dis, wlk, met = [], [], [], [], [], []
     backlog = {}
-    for number, (name, build) in enumerate(MODELS.items()):
-        layout = build(loaded)
-        engine = Engine(sc, loaded.network, layout, stream, replication, number, walk_ins)
+    for name, model in MODELS.items():
+        layout = model.build(loaded)
+        engine = Engine(sc, loaded.network, layout, stream, replication, model.stream_id, walk_ins)
         rec = engine.run()
         i = incident_frame(rec, stream, loaded, name, replication)
         o = officer_frame(rec, loaded, layout, name, replication)

@@ -219,7 +219,7 @@ def run(
     """
     loaded = doc_or_loaded if isinstance(doc_or_loaded, LoadedScenario) else load(doc_or_loaded)
     stream = stream_of(loaded, calls)
-    number = list(MODELS).index(model)
+    number = MODELS[model].stream_id
     layout = MODELS[model](loaded)
     engine = Engine(loaded.scenario, loaded.network, layout, stream, 0, number)
     if handling is not None:

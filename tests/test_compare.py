@@ -18,10 +18,13 @@ from typer.testing import CliRunner
 
 from sim import compare
 from sim.cli import app, comparison_table
-from sim.metrics import DIFFERENCE, HEADLINE_METRICS, METRICS, STABILITY
+from sim.metrics import HEADLINE_METRICS, METRICS, STABILITY
+from sim.models.registry import difference
 from sim.report import headline_table
 from sim.sweep import summary as sweep_summary
 from tests.test_write_failures import CORPUS
+
+DIFFERENCE = difference("pooled")
 
 runner = CliRunner()
 
@@ -79,7 +82,7 @@ def test_numbers_shares_in_points_signed_differences_no_negative_zero():
 
 
 def test_bottom_line():
-    vs = [compare.Verdict(b, "") for b in
+    vs = [compare.Verdict(b, "", ("isolated", "pooled")) for b in
           ("pooled", "pooled", "isolated", "no clear difference", "not ranked")]
     assert compare.bottom_line(vs) == (
         "pooled is better on 2 of 4 headline metrics, isolated on 1, no clear difference on "

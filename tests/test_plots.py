@@ -14,13 +14,16 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.metrics import DIFFERENCE, METRICS, t_interval
+from sim.metrics import METRICS, t_interval
+from sim.models.registry import difference
 from sim.plots import RUN_CHARTS, load_run, load_sweep, plot_run, plot_sweep
 from sim.plots.road_map import cross_township_work, positions
 from sim.plots.style import MODEL_STYLE, pixel_size
 from sim.plots.sweep_charts import list_sweep_charts
 from sim.results_io import INCOMPLETE
 from tests.conftest import SCENARIOS
+
+DIFFERENCE = difference("pooled")
 
 runner = CliRunner()
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

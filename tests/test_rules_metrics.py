@@ -16,7 +16,6 @@ from scipy import stats
 
 from sim.metrics import (
     ALL,
-    DIFFERENCE,
     incident_metrics,
     investigation_metrics,
     officer_metrics,
@@ -27,6 +26,10 @@ from sim.metrics import (
     t_interval,
     unstable_models,
 )
+from sim.models.registry import difference
+
+DIFFERENCE = difference("pooled")
+
 
 NAN = math.nan
 RESPONSE = "rule: first response = first arrival - call, over the calls someone reached"

@@ -1,15 +1,12 @@
 """One place for how charts look: model colours, line styles, hatches, fonts, sizes, DPI.
 
-Every chart takes the look of *isolated* and *pooled* from :data:`MODEL_STYLE`, so
-the two models are drawn the same way in every chart of a report. Each model
-differs in three ways, so a chart stays readable when printed in black and
-white or read by someone who does not see colour well:
-
-* colour: Okabe-Ito orange (isolated, light in greyscale) and blue (pooled,
-  dark in greyscale);
-* line style and marker: solid with circles (isolated), dashed with squares
-  (pooled);
-* hatch for filled areas: diagonal lines (isolated), dots (pooled).
+Every chart takes the look of each operating model from :data:`MODEL_STYLE`,
+which reads it from the model registry (:mod:`sim.models.registry`: each
+model's own style, else a fallback palette), so a model is drawn the same way
+in every chart of a report. Models differ in three ways, so a chart stays
+readable when printed in black and white or read by someone who does not see
+colour well: colour (Okabe-Ito), line style and marker, and hatch for filled
+areas.
 
 Figures are made with :class:`matplotlib.figure.Figure` on an Agg canvas
 (never ``pyplot``), so no screen and no global figure list are ever involved
@@ -25,7 +22,7 @@ import contextlib
 import io
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +31,7 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ..models import registry
 from ..results_io import atomic_write
 
 #: Dots per inch of raster output (PNG): 150 is print quality at the sizes below.
@@ -49,42 +47,37 @@ FIGSIZE: dict[str, tuple[float, float]] = {
     "panel": (11.0, 5.0),
 }
 
-ISOLATED, POOLED, DIFFERENCE = "isolated", "pooled", "isolated - pooled"
-
 #: Okabe-Ito colours (safe for colour-blind readers).
 ORANGE, BLUE, BLACK, GREY = "#E69F00", "#0072B2", "#000000", "#777777"
 
-#: How each model is drawn, in every chart.
-MODEL_STYLE: dict[str, dict[str, Any]] = {
-    ISOLATED: {
-        "label": "isolated stations (before)",
-        "short": "isolated",
-        "color": ORANGE,
-        "edge": "#8A5F00",  # darker outline so light fills keep an edge in print
-        "linestyle": "-",
-        "marker": "o",
-        "hatch": "///",
-    },
-    POOLED: {
-        "label": "joint station (pooled)",
-        "short": "pooled",
-        "color": BLUE,
-        "edge": "#003C5E",
-        "linestyle": "--",
-        "marker": "s",
-        "hatch": "...",
-    },
-    DIFFERENCE: {
-        "label": "isolated - pooled (paired)",
-        "short": "isolated - pooled",
-        "color": BLACK,
-        "edge": BLACK,
-        "linestyle": ":",
-        "marker": "D",
-        "hatch": "xx",
-    },
+#: How a paired difference (``baseline - other``) is drawn.
+DIFFERENCE_STYLE: dict[str, Any] = {
+    "color": BLACK, "edge": BLACK, "linestyle": ":", "marker": "D", "hatch": "xx",
 }
-MODELS = (ISOLATED, POOLED)
+
+
+class _ModelStyles(Mapping[str, dict[str, Any]]):
+    """Model name (or paired difference label) -> how it is drawn, from the model registry.
+
+    A registered model's own style, the fallback palette for a model without
+    one, and :data:`DIFFERENCE_STYLE` for a difference label.
+    """
+
+    def __getitem__(self, name: str) -> dict[str, Any]:
+        if registry.is_difference(name):
+            return {"label": f"{name} (paired)", "short": name, **DIFFERENCE_STYLE}
+        return registry.style(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(registry.names())
+
+    def __len__(self) -> int:
+        return len(registry.names())
+
+
+#: How each model is drawn, in every chart.
+MODEL_STYLE: Mapping[str, dict[str, Any]] = _ModelStyles()
+
 
 #: The target line (target minutes, zero line of a difference).
 TARGET_STYLE: dict[str, Any] = {"color": "#C00000", "linestyle": (0, (6, 2, 1, 2)), "lw": 1.4}
@@ -293,3 +286,10 @@ def save_figure(fig: Figure, path: Path, fmt: str = "png") -> Path:
     data = figure_bytes(fig, fmt)
     atomic_write(Path(path), lambda p: p.write_bytes(data))
     return Path(path)
+
+
+# Transitional: the charts that still draw exactly two models read them here (the first two
+# registered); they are being changed to take the models present in the data.
+ISOLATED, POOLED = registry.names()[:2]
+DIFFERENCE = registry.difference(POOLED)
+MODELS = (ISOLATED, POOLED)

@@ -1,17 +1,16 @@
 """Per-point confidence intervals (``points.csv``) and the on-screen summary of a sweep.
 
 For each point, model and metric: the mean across replications and a
-Student-t 95% interval (:func:`sim.metrics.t_interval`), and for the paired
-difference ``isolated - pooled`` the interval of the per-replication
-differences (the two models saw the same incidents in each replication, so
-this interval is much narrower than the two separate ones).
+Student-t 95% interval, and for each paired difference ``baseline - other``
+the interval of the per-replication differences, all computed by
+:func:`sim.metrics.summarise` (the models saw the same incidents in each
+replication, so a paired interval is much narrower than the separate ones).
 
-"Pooled beats isolated" at a point means the paired 95% interval excludes 0
-on pooled's side (for a metric where lower is better, ``isolated - pooled``
-entirely above 0) and the difference reaches the metric's practical threshold
-(:mod:`sim.compare`, which says what "better" means everywhere). "No clear
-difference" means the interval contains 0 (with more replications it may
-still resolve either way) or the difference is too small to matter.
+"Other beats baseline" at a point means the paired 95% interval excludes 0
+on the other model's side and the difference reaches the metric's practical
+threshold (:mod:`sim.compare`, which says what "better" means everywhere).
+"No clear difference" means the interval contains 0 (with more replications
+it may still resolve either way) or the difference is too small to matter.
 """
 
 from __future__ import annotations
@@ -24,10 +23,9 @@ from rich.console import Console
 from rich.table import Table
 
 from .. import compare
-from ..metrics import DIFFERENCE, METRICS, t_interval
-from ..models import MODELS
+from ..metrics import ALL, METRICS, model_order, summarise
+from ..models import registry
 
-MODELS_OUT = (*MODELS, DIFFERENCE)
 #: Metrics where a smaller / a larger value is better for the public (from sim.compare).
 LOWER_IS_BETTER = frozenset(m for m in METRICS if compare.direction(m) == compare.LOWER)
 HIGHER_IS_BETTER = frozenset(m for m in METRICS if compare.direction(m) == compare.HIGHER)
@@ -45,35 +43,23 @@ def points_table(
     columns, ``model``, ``metric``, ``mean``, ``ci_low``, ``ci_high``, ``n``
     (replications with a value; for the difference, with both values).
     """
-    rows = []
     params = list(parameters)
+    columns = ["point", *params, *POINTS_COLUMNS_TAIL]
+    frames = []
     for point, block in runs.groupby("point", sort=True):
         first = block.iloc[0]
-        fixed = {"point": int(point), **{p: first[p] for p in params}}
-        by_model = {m: block[block["model"] == m].set_index("replication") for m in MODELS}
-        for model in MODELS_OUT:
-            for metric in METRICS:
-                if model == DIFFERENCE:
-                    iso, pooled = by_model["isolated"][metric], by_model["pooled"][metric]
-                    values = (iso - pooled).dropna().to_numpy()
-                else:
-                    values = by_model[model][metric].dropna().to_numpy()
-                mean, low, high = t_interval(values, level)
-                rows.append(
-                    {
-                        **fixed,
-                        "model": model,
-                        "metric": metric,
-                        "mean": mean,
-                        "ci_low": low,
-                        "ci_high": high,
-                        "n": len(values),
-                    }
-                )
-    columns = ["point", *params, *POINTS_COLUMNS_TAIL]
-    if not rows:
+        per_rep = block[["replication", "model", *[m for m in METRICS if m in block]]]
+        s = summarise(per_rep.assign(model=per_rep["model"].astype(str), township=ALL), level)
+        s = s[s["metric"].isin(list(METRICS))]
+        order = {m: k for k, m in enumerate(dict.fromkeys(s["model"]))}
+        s = s.sort_values(["model", "metric"], key=lambda c: c.map(
+            order if c.name == "model" else {m: k for k, m in enumerate(METRICS)}
+        ), kind="stable")
+        frames.append(s.assign(point=int(point), **{p: first[p] for p in params}))
+    if not frames:
         return pd.DataFrame(columns=columns)
-    return pd.DataFrame(rows, columns=columns).astype({"point": "int64", "n": "int64"})
+    out = pd.concat(frames, ignore_index=True)[columns]
+    return out.astype({"point": "int64", "n": "int64"})
 
 
 def direction(metric: str) -> int:
@@ -81,40 +67,31 @@ def direction(metric: str) -> int:
     return compare.direction(metric)
 
 
-def verdict(metric: str, low: float, high: float, mean: float | None = None) -> str:
-    """Compare the models at one point from the paired interval of ``isolated - pooled``.
+def verdict(
+    metric: str, low: float, high: float, mean: float | None = None,
+    pair: tuple[str, str] | None = None,
+) -> str:
+    """Compare two models at one point from the paired interval of ``base - other``.
 
     The verdict is :func:`sim.compare.verdict` (interval and practical threshold),
     worded for a sweep: ``pooled better``, ``isolated better``, ``no clear
     difference``, ``too few replications``; metrics without a direction say
-    ``pooled lower`` / ``pooled higher``.
+    ``pooled lower`` / ``pooled higher`` (the other model's value against the base's).
+    ``pair`` is (base, other), by default the first two registered models.
     """
     if math.isnan(low) or math.isnan(high):
         return compare.TOO_FEW
-    v = compare.verdict(metric, low, high, mean)
+    v = compare.verdict(metric, low, high, mean, pair=pair)
     if v.better == compare.NOT_RANKED:
         if low <= 0 <= high:
             return compare.NO_CLEAR
-        return "pooled lower" if low > 0 else "pooled higher"
-    return {compare.POOLED: "pooled better", compare.ISOLATED: "isolated better"}.get(
-        v.better, v.better
-    )
+        return f"{v.pair[1]} lower" if low > 0 else f"{v.pair[1]} higher"
+    return f"{v.better} better" if v.winner else v.better
 
 
-def _fmt(value: float, metric: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    unit = METRICS[metric][0]
-    if unit == "share":
-        return f"{100 * value:.1f}%"
-    return f"{value:.2f}"
-
-
-def _cell(row: pd.Series, metric: str) -> str:
-    if math.isnan(row["ci_low"]):
-        return _fmt(row["mean"], metric)
-    low, high = _fmt(row["ci_low"], metric), _fmt(row["ci_high"], metric)
-    return f"{_fmt(row['mean'], metric)} [{low}, {high}]"
+def _cell(row: pd.Series, metric: str, difference: bool = False) -> str:
+    """``mean [low, high]`` as every table shows it (:func:`sim.compare.interval`)."""
+    return compare.interval(row["mean"], row["ci_low"], row["ci_high"], metric, difference)[0]
 
 
 def _value(value: object) -> str:
@@ -136,9 +113,12 @@ def print_summary(
     if block.empty:
         console.print("no finished tasks: nothing to summarise")
         return
-    wide = {m: block[block["model"] == m].set_index("point") for m in MODELS_OUT}
-    ids = list(wide["isolated"].index)
-    values = {i: {p: wide["isolated"].at[i, p] for p in params} for i in ids}
+    models = model_order(m for m in block["model"] if not registry.is_difference(m))
+    base, others = models[0], models[1:]
+    diffs = {o: registry.difference(o, base) for o in others}
+    wide = {m: block[block["model"] == m].set_index("point") for m in (*models, *diffs.values())}
+    ids = list(wide[base].index)
+    values = {i: {p: wide[base].at[i, p] for p in params} for i in ids}
     unit, meaning = METRICS[target]
     d = direction(target)
     how = {-1: "lower is better", 1: "higher is better", 0: "neither direction is better"}[d]
@@ -153,64 +133,78 @@ def print_summary(
     best, worst = ("lowest", "highest") if d <= 0 else ("highest", "lowest")
     if d != 0:
         best, worst = f"best ({best})", f"worst ({worst})"
-    for model in (*MODELS, DIFFERENCE):
+    helped_by = {label: o for o, label in diffs.items()}
+    for model in wide:
         means = wide[model]["mean"].dropna()
         if means.empty:
             continue
         lo, hi = int(means.idxmin()), int(means.idxmax())
         pick = [(best, lo), (worst, hi)] if d <= 0 else [(best, hi), (worst, lo)]
-        if model == DIFFERENCE:
-            # the point where pooling helps most / least, whatever the metric's direction
+        name = model
+        if model in helped_by:
+            # the point where the other model helps most / least, whatever the direction
             more, less = (hi, lo) if d <= 0 else (lo, hi)
-            pick = [("pooling helps most", more), ("pooling helps least", less)]
+            change = "pooling" if helped_by[model] == "pooled" else helped_by[model]
+            pick = [(f"{change} helps most", more), (f"{change} helps least", less)]
             if d == 0:
-                pick = [("isolated - pooled largest", hi), ("smallest", lo)]
+                pick = [(f"{model} largest", hi), ("smallest", lo)]
+            name = f"{model} (paired)"
         for what, i in pick:
-            name = model if model != DIFFERENCE else f"{DIFFERENCE} (paired)"
             table.add_row(
                 f"{name}: {what}",
                 str(i),
                 *(_value(values[i][p]) for p in params),
-                _cell(wide[model].loc[i], target),
+                _cell(wide[model].loc[i], target, model in helped_by),
             )
     console.print(table)
+    for other, label in diffs.items():
+        _print_pair(wide[label], ids, values, params, target, (base, other), console)
 
-    diff = wide[DIFFERENCE]
+
+def _print_pair(
+    diff: pd.DataFrame, ids: list[int], values: dict[int, dict], params: list[str],
+    target: str, pair: tuple[str, str], console: Console,
+) -> None:
+    """The verdict per point for one pair (base, other) and where ``other`` stops winning."""
+    base, other = pair
+    label = registry.difference(other, base)
     verdicts = {
-        i: verdict(target, diff.at[i, "ci_low"], diff.at[i, "ci_high"], diff.at[i, "mean"])
+        i: verdict(target, diff.at[i, "ci_low"], diff.at[i, "ci_high"], diff.at[i, "mean"],
+                   pair=pair)
         for i in ids
     }
     counts = pd.Series(list(verdicts.values())).value_counts()
     console.print(
-        "paired isolated - pooled, 95% CI, per point: "
+        f"paired {label}, 95% CI, per point: "
         + ", ".join(f"{k} at {v}" for k, v in counts.items())
     )
-    if d == 0:
+    if direction(target) == 0:
         return
-    losing = [i for i in ids if verdicts[i] != "pooled better"]
+    win = f"{other} better"
+    losing = [i for i in ids if verdicts[i] != win]
     if not losing:
         console.print(
-            f"pooled clearly beats isolated at every point on {target} (95% paired CI)."
+            f"{other} clearly beats {base} at every point on {target} (95% paired CI)."
         )
         return
     if len(losing) == len(ids):
         console.print(
-            f"pooled does not clearly beat isolated at any point on {target} (95% paired CI)."
+            f"{other} does not clearly beat {base} at any point on {target} (95% paired CI)."
         )
         return
-    for line in _boundaries(params, values, verdicts)[:SHOW]:
+    for line in _boundaries(params, values, verdicts, pair)[:SHOW]:
         console.print(line, highlight=False)
     table = Table(
-        title=f"points where pooled does not clearly beat isolated on {target}",
+        title=f"points where {other} does not clearly beat {base} on {target}",
         title_justify="left",
     )
-    for col in ("point", *params, "isolated - pooled [95% CI]", "verdict"):
+    for col in ("point", *params, f"{label} [95% CI]", "verdict"):
         table.add_column(col, overflow="fold")
     for i in losing[:SHOW]:
         table.add_row(
             str(i),
             *(_value(values[i][p]) for p in params),
-            _cell(wide[DIFFERENCE].loc[i], target),
+            _cell(diff.loc[i], target, True),
             verdicts[i],
         )
     if len(losing) > SHOW:
@@ -219,9 +213,11 @@ def print_summary(
 
 
 def _boundaries(
-    params: list[str], values: dict[int, dict], verdicts: dict[int, str]
+    params: list[str], values: dict[int, dict], verdicts: dict[int, str],
+    pair: tuple[str, str],
 ) -> list[str]:
-    """Where pooled stops beating isolated along one parameter, the others held fixed."""
+    """Where ``pair[1]`` stops beating ``pair[0]`` along one parameter, the others held fixed."""
+    base, other = pair
     lines = []
     for p in params:
         others = [q for q in params if q != p]
@@ -232,12 +228,12 @@ def _boundaries(
             if len(members) < 2:
                 continue
             members.sort()  # point ids follow the grid's value order
-            wins = [verdicts[i] == "pooled better" for i in members]
+            wins = [verdicts[i] == f"{other} better" for i in members]
             for a, b, wa, wb in zip(members, members[1:], wins, wins[1:]):
                 if wa and not wb:
                     held = ", ".join(f"{q}={values[a][q]}" for q in others) or "nothing else"
                     lines.append(
-                        f"along {p} (with {held}): pooled clearly beats isolated at "
+                        f"along {p} (with {held}): {other} clearly beats {base} at "
                         f"{_value(values[a][p])}, not at {_value(values[b][p])} ({verdicts[b]})"
                     )
     return lines

@@ -1,0 +1,144 @@
+"""The operating models as data: names, fixed random-stream ids, chart styles, the baseline.
+
+Everything downstream of the engine (records, the summary and its paired
+differences, the CLI table, charts, the report) asks this module which models
+there are, in which order, which one is the baseline every difference is taken
+against, and how each is drawn. Adding a model is one module that builds a
+:class:`~sim.models.layout.Layout` plus one :func:`register` call (see
+docs/CONTRIBUTING.md, "Add an operating model").
+
+A model's random streams are keyed by its :attr:`OperatingModel.stream_id`,
+never by its position in the registry, so registering a new model leaves every
+other model's numbers unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..loader import LoadedScenario
+    from .layout import Layout
+
+#: Colours for models registered without a style (Okabe-Ito, after orange and blue).
+FALLBACK_PALETTE = (
+    ("#009E73", "#00573F", "-.", "^", "\\\\\\"),
+    ("#CC79A7", "#7A3F63", (0, (3, 1, 1, 1)), "v", "++"),
+    ("#D55E00", "#7A3600", (0, (1, 1)), "P", "oo"),
+    ("#56B4E9", "#1F6A94", (0, (5, 1)), "X", "--"),
+)
+
+
+@dataclass(frozen=True)
+class OperatingModel:
+    """One operating model.
+
+    Attributes
+    ----------
+    name
+        The name in records, tables and files (``isolated``, ``pooled``).
+    build
+        Turns a loaded scenario into the :class:`Layout` the engine runs.
+    stream_id
+        Fixed number of the model's own random streams (handling times, patrol
+        draws): unique, and never reused for another model.
+    label, short
+        How charts and tables name the model (long legend text, short tick text).
+    style
+        Matplotlib look: ``color``, ``edge``, ``linestyle``, ``marker``,
+        ``hatch``; empty takes the next colour of :data:`FALLBACK_PALETTE`.
+
+    """
+
+    name: str
+    build: Callable[[LoadedScenario], Layout]
+    stream_id: int
+    label: str = ""
+    short: str = ""
+    style: dict[str, Any] = field(default_factory=dict)
+
+    def __call__(self, loaded: LoadedScenario) -> Layout:
+        """Build this model's layout for ``loaded``."""
+        return self.build(loaded)
+
+
+#: Model name -> model, in the order results are reported; the first is the baseline.
+MODELS: dict[str, OperatingModel] = {}
+
+
+def register(model: OperatingModel) -> OperatingModel:
+    """Add ``model`` to :data:`MODELS` (after the others); returns it.
+
+    Raises ValueError on a name or stream id already taken, or on a name that
+    would be confused with a paired difference (it contains `` - ``).
+    """
+    if model.name in MODELS:
+        raise ValueError(f"operating model {model.name!r} is already registered")
+    if " - " in model.name:
+        raise ValueError(f"operating model name {model.name!r} must not contain ' - '")
+    taken = {m.stream_id: m.name for m in MODELS.values()}
+    if model.stream_id in taken:
+        raise ValueError(
+            f"stream id {model.stream_id} of {model.name!r} is already {taken[model.stream_id]!r}'s"
+        )
+    MODELS[model.name] = model
+    return model
+
+
+@contextlib.contextmanager
+def registered(model: OperatingModel) -> Iterator[OperatingModel]:
+    """Register ``model`` for the duration of a ``with`` block (tests, experiments)."""
+    register(model)
+    try:
+        yield model
+    finally:
+        MODELS.pop(model.name, None)
+
+
+def names() -> tuple[str, ...]:
+    """The registered model names, baseline first."""
+    return tuple(MODELS)
+
+
+def baseline() -> str:
+    """The model every paired difference is taken against (the first registered)."""
+    return next(iter(MODELS))
+
+
+def difference(other: str, base: str | None = None) -> str:
+    """The label of the paired difference ``base - other`` (base: the baseline)."""
+    return f"{base or baseline()} - {other}"
+
+
+def is_difference(label: str) -> bool:
+    """True when ``label`` names a paired difference, not a model."""
+    return " - " in str(label)
+
+
+def label(name: str) -> str:
+    """The long name of model ``name`` for legends (its name when unknown)."""
+    m = MODELS.get(name)
+    return (m.label or m.name) if m else name
+
+
+def short(name: str) -> str:
+    """The short name of model ``name`` for ticks and table headers."""
+    m = MODELS.get(name)
+    return (m.short or m.name) if m else name
+
+
+def style(name: str) -> dict[str, Any]:
+    """How model ``name`` is drawn: its own style, or the fallback palette by position."""
+    m = MODELS.get(name)
+    if m is not None and m.style:
+        return {"label": label(name), "short": short(name), **m.style}
+    unstyled = [n for n, x in MODELS.items() if not x.style]
+    k = unstyled.index(name) if name in unstyled else len(unstyled)
+    color, edge, linestyle, marker, hatch = FALLBACK_PALETTE[k % len(FALLBACK_PALETTE)]
+    return {
+        "label": label(name), "short": short(name), "color": color, "edge": edge,
+        "linestyle": linestyle, "marker": marker, "hatch": hatch,
+    }
