@@ -41,9 +41,10 @@ import csv
 import difflib
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -53,6 +54,9 @@ from .incidents import MIN_PER_DAY, IncidentStream, draw_call_attributes
 from .network import RoadNetwork
 from .scenario import MAX_INCIDENTS_PER_REPLICATION, MAX_OFFICERS, Scenario
 from .seeds import rng
+
+if TYPE_CHECKING:
+    from .loader import LoadedScenario
 
 #: Columns of a call log, in the order a resolved scenario writes them.
 COLUMNS = ("time", "type", "village", "lat", "lon", "priority", "officers", "on_scene_min")
@@ -401,3 +405,24 @@ def load_call_log(
     if problem is not None:
         raise inline_error(*problem)
     return calls
+
+
+def with_bootstrap_days(loaded: LoadedScenario) -> LoadedScenario:
+    """``loaded`` with ``incidents.bootstrap_days`` switched on (``run --bootstrap-days``).
+
+    Raises :class:`ScenarioError` when the scenario replays no call log.
+    """
+    spec = loaded.scenario.incidents
+    if spec is None:
+        raise ScenarioError(
+            loaded.source, "--bootstrap-days",
+            "resamples days of a replayed call log, and this scenario has none "
+            "(add incidents: {replay: calls.csv})",
+        )
+    scenario = loaded.scenario.model_copy(
+        update={"incidents": spec.model_copy(update={"bootstrap_days": True})}
+    )
+    problem = check_fits(scenario, loaded.calls) if loaded.calls is not None else None
+    if problem is not None:
+        raise ScenarioError(loaded.source, ".".join(problem[0]), problem[1])
+    return replace(loaded, scenario=scenario)
