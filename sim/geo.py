@@ -22,7 +22,9 @@ KM_PER_DEGREE = np.pi * EARTH_RADIUS_KM / 180.0
 
 
 def great_circle_km(
-    lat1: float | np.ndarray, lon1: float | np.ndarray, lat2: float | np.ndarray,
+    lat1: float | np.ndarray,
+    lon1: float | np.ndarray,
+    lat2: float | np.ndarray,
     lon2: float | np.ndarray,
 ) -> np.ndarray:
     """Great-circle distance in km between points given in degrees (haversine formula).
@@ -36,9 +38,7 @@ def great_circle_km(
     return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
-def nearest_point(
-    lat: float, lon: float, lats: np.ndarray, lons: np.ndarray
-) -> tuple[int, float]:
+def nearest_point(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> tuple[int, float]:
     """Index of the point of ``lats``/``lons`` nearest to (``lat``, ``lon``), and its km away."""
     km = great_circle_km(lat, lon, lats, lons)
     k = int(np.argmin(km))

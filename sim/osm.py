@@ -105,14 +105,17 @@ def read_osm(
         raise OsmError(f"{path.name!r} is not a readable OSM XML extract ({detail})") from None
     g, dropped = _drivable(g)
     if g.number_of_edges() == 0:
-        raise OsmError(f"{path.name!r} has no drivable roads (ways with a highway tag of: "
-                       f"{', '.join(HIGHWAY_SPEEDS_KMH)})")
+        raise OsmError(
+            f"{path.name!r} has no drivable roads (ways with a highway tag of: "
+            f"{', '.join(HIGHWAY_SPEEDS_KMH)})"
+        )
     g = ox.truncate.largest_component(g, strongly=False)
     g = ox.routing.add_edge_speeds(g, hwy_speeds=HIGHWAY_SPEEDS_KMH)
     g = ox.routing.add_edge_travel_times(g)
     snapped = _snap(g, places, max_snap_km)
     g = ox.simplify_graph(
-        g, node_attrs_include=["policesim_place"],
+        g,
+        node_attrs_include=["policesim_place"],
         edge_attr_aggs={"length": sum, "travel_time": sum},
     )
     roads, parallel, one_way, loops = _fastest_per_pair(g)
@@ -142,7 +145,8 @@ def _node_id(n: object) -> str:
 def _drivable(g: nx.MultiDiGraph) -> tuple[nx.MultiDiGraph, int]:
     """Keep the edges whose highway type a car drives; return them and how many went."""
     gone = [
-        (u, v, k) for u, v, k, a in g.edges(keys=True, data=True)
+        (u, v, k)
+        for u, v, k, a in g.edges(keys=True, data=True)
         if a.get("highway") not in HIGHWAY_SPEEDS_KMH or a.get("area") == "yes"
     ]
     g = g.copy()

@@ -234,7 +234,11 @@ def _few(names: list[str]) -> str:
 
 
 def _number(
-    i: int, row: dict, column: str, whole: bool = False, low: float = 0.0,
+    i: int,
+    row: dict,
+    column: str,
+    whole: bool = False,
+    low: float = 0.0,
     high: float = math.inf,
 ) -> float:
     """The cell as a number (NaN when empty), refused when not finite, whole or in range."""
@@ -254,9 +258,7 @@ def _number(
     return number
 
 
-def _village_locator(
-    net: RoadNetwork, village_ids: list[str]
-) -> Callable[[int, dict], int]:
+def _village_locator(net: RoadNetwork, village_ids: list[str]) -> Callable[[int, dict], int]:
     """Find the village nearest to a call's lat/lon (all villages need coordinates)."""
     graph = net.graph
     coords = [(graph.nodes[v].get("lat"), graph.nodes[v].get("lon")) for v in village_ids]
@@ -270,7 +272,9 @@ def _village_locator(
             raise CallLogError(i, "village", "empty: give the village, or lat and lon")
         if np.isnan(lats).any():
             raise CallLogError(
-                i, "lat", "a call given by lat/lon needs every village of the network to "
+                i,
+                "lat",
+                "a call given by lat/lon needs every village of the network to "
                 "have lat/lon; give the village instead",
             )
         return nearest_point(lat, lon, lats, lons)[0]
@@ -319,7 +323,7 @@ def replication_calls(
     drawn = rng(sc.seed, replication, "arrivals").integers(0, calls.days, size=n_days)
     day = (calls.call_min // MIN_PER_DAY).astype(np.int64)
     first = np.searchsorted(day, np.arange(calls.days + 1))
-    pick = [every[first[d]:first[d + 1]] for d in drawn]
+    pick = [every[first[d] : first[d + 1]] for d in drawn]
     shift = [np.full(len(p), (k - d) * MIN_PER_DAY) for k, (d, p) in enumerate(zip(drawn, pick))]
     rows = np.concatenate(pick) if pick else every[:0]
     times = calls.call_min[rows] + (np.concatenate(shift) if shift else 0.0)
@@ -338,8 +342,9 @@ def replay_incidents(
     rows, times = replication_calls(sc, calls, replication)
     n = len(rows)
     kind = calls.type_index[rows]
-    gens = {p: rng(sc.seed, replication, p) for p in ("officers_required", "on_scene",
-                                                        "investigation")}
+    gens = {
+        p: rng(sc.seed, replication, p) for p in ("officers_required", "on_scene", "investigation")
+    }
     need = np.zeros(n, dtype=np.int64)
     scene = np.zeros(n)
     inv = np.full(n, np.nan)
@@ -374,7 +379,9 @@ def replay_incidents(
 
 
 def load_call_log(
-    sc: Scenario, net: RoadNetwork, base: Path,
+    sc: Scenario,
+    net: RoadNetwork,
+    base: Path,
     inline_error: Callable[[tuple, str], ScenarioError],
 ) -> CallLog | None:
     """Read and check the scenario's call log (None without ``incidents``).
@@ -399,8 +406,7 @@ def load_call_log(
             calls = parse_calls(spec.calls, sc, net)
         except CallLogError as exc:
             where = ("incidents", "calls", *(() if exc.row is None else (exc.row,)))
-            raise inline_error((*where, exc.column) if exc.column else where,
-                               exc.message) from None
+            raise inline_error((*where, exc.column) if exc.column else where, exc.message) from None
     problem = check_fits(sc, calls)
     if problem is not None:
         raise inline_error(*problem)
@@ -415,7 +421,8 @@ def with_bootstrap_days(loaded: LoadedScenario) -> LoadedScenario:
     spec = loaded.scenario.incidents
     if spec is None:
         raise ScenarioError(
-            loaded.source, "--bootstrap-days",
+            loaded.source,
+            "--bootstrap-days",
             "resamples days of a replayed call log, and this scenario has none "
             "(add incidents: {replay: calls.csv})",
         )

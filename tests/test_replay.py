@@ -45,9 +45,7 @@ def _log() -> pd.DataFrame:
     with LOG.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     df = pd.DataFrame(rows)
-    df["call_min"] = [
-        (datetime.fromisoformat(t) - START).total_seconds() / 60 for t in df["time"]
-    ]
+    df["call_min"] = [(datetime.fromisoformat(t) - START).total_seconds() / 60 for t in df["time"]]
     return df.sort_values("call_min", kind="stable").reset_index(drop=True)
 
 
@@ -63,7 +61,9 @@ def test_both_models_see_exactly_the_calls_of_the_log_in_order(tmp_path):
         assert list(mine["type"].astype(str)) == list(log["type"])
         assert list(mine["village"]) == list(log["village"])
         given = log["officers"] != ""
-        assert list(mine.loc[given, "officers_required"]) == [int(x) for x in log["officers"][given]]
+        assert list(mine.loc[given, "officers_required"]) == [
+            int(x) for x in log["officers"][given]
+        ]
         given = log["on_scene_min"] != ""
         np.testing.assert_array_equal(
             mine.loc[given, "on_scene_min"], log["on_scene_min"][given].astype(float)
@@ -73,8 +73,15 @@ def test_both_models_see_exactly_the_calls_of_the_log_in_order(tmp_path):
         ]
         assert list(mine["priority"]) == expected_priority
     # The two models' records describe the same calls, row for row.
-    cols = ["incident", "call_min", "type", "village", "priority", "officers_required",
-            "on_scene_min"]
+    cols = [
+        "incident",
+        "call_min",
+        "type",
+        "village",
+        "priority",
+        "officers_required",
+        "on_scene_min",
+    ]
     iso = inc[inc["model"] == "isolated"][cols].reset_index(drop=True)
     poo = inc[inc["model"] == "pooled"][cols].reset_index(drop=True)
     pd.testing.assert_frame_equal(iso, poo)
@@ -147,8 +154,14 @@ def test_bootstrap_flag_on_run_and_refused_without_a_log(tmp_path):
     loaded = with_bootstrap_days(load_scenario(_scenario(tmp_path)))
     assert loaded.scenario.incidents.bootstrap_days
     res = runner.invoke(
-        app, ["run", str(ROOT / "scenarios" / "mmc_validation.yaml"), "--bootstrap-days",
-              "--out", str(tmp_path / "x")],
+        app,
+        [
+            "run",
+            str(ROOT / "scenarios" / "mmc_validation.yaml"),
+            "--bootstrap-days",
+            "--out",
+            str(tmp_path / "x"),
+        ],
     )
     assert res.exit_code == 2
     assert "--bootstrap-days" in res.output and "replay" in res.output
@@ -163,23 +176,47 @@ GOOD = "2024-03-01T08:00,dispute,Taoxi-V1,,,\n"
     [
         ("", "calls.csv:", "empty"),
         (HEADER, "calls.csv:2:", "no calls"),
-        ("time,type,priority\n" + "2024-03-01T08:00,dispute,1\n", "calls.csv:1: village:",
-         "missing"),
-        (HEADER + GOOD + "2024-03-32T08:00,dispute,Taoxi-V1,,,\n", "calls.csv:3: time:",
-         "ISO date"),
-        (HEADER + GOOD + GOOD + "2024-03-01T09:00,dispute,Taoxi-V9,,,\n",
-         "calls.csv:4: village:", "unknown village 'Taoxi-V9'"),
-        (HEADER + GOOD + "2024-03-01T09:00,dispute,Taoxi-V1,,,-5\n",
-         "calls.csv:3: on_scene_min:", ">= 0"),
-        (HEADER + "2024-03-01T09:00,disput,Taoxi-V1,,,\n", "calls.csv:2: type:",
-         "did you mean 'dispute'"),
-        (HEADER + "2024-03-01T09:00,dispute,Taoxi-V1,,2.5,\n", "calls.csv:2: officers:",
-         "whole number"),
-        ("time,type,vilage\n" + "2024-03-01T08:00,dispute,Taoxi-V1\n", "calls.csv:1: vilage:",
-         "did you mean 'village'"),
+        (
+            "time,type,priority\n" + "2024-03-01T08:00,dispute,1\n",
+            "calls.csv:1: village:",
+            "missing",
+        ),
+        (
+            HEADER + GOOD + "2024-03-32T08:00,dispute,Taoxi-V1,,,\n",
+            "calls.csv:3: time:",
+            "ISO date",
+        ),
+        (
+            HEADER + GOOD + GOOD + "2024-03-01T09:00,dispute,Taoxi-V9,,,\n",
+            "calls.csv:4: village:",
+            "unknown village 'Taoxi-V9'",
+        ),
+        (
+            HEADER + GOOD + "2024-03-01T09:00,dispute,Taoxi-V1,,,-5\n",
+            "calls.csv:3: on_scene_min:",
+            ">= 0",
+        ),
+        (
+            HEADER + "2024-03-01T09:00,disput,Taoxi-V1,,,\n",
+            "calls.csv:2: type:",
+            "did you mean 'dispute'",
+        ),
+        (
+            HEADER + "2024-03-01T09:00,dispute,Taoxi-V1,,2.5,\n",
+            "calls.csv:2: officers:",
+            "whole number",
+        ),
+        (
+            "time,type,vilage\n" + "2024-03-01T08:00,dispute,Taoxi-V1\n",
+            "calls.csv:1: vilage:",
+            "did you mean 'village'",
+        ),
         (HEADER + "2024-03-01T08:00,dispute,Taoxi-V1,,,,\n", "calls.csv:2:", "more values"),
-        (HEADER + GOOD + "2024-03-07T08:00,dispute,Taoxi-V1,,,\n", "horizon_days:",
-         "covers 7 days"),
+        (
+            HEADER + GOOD + "2024-03-07T08:00,dispute,Taoxi-V1,,,\n",
+            "horizon_days:",
+            "covers 7 days",
+        ),
     ],
 )
 def test_bad_call_logs_exit_2_naming_file_line_and_column(tmp_path, text, where, words):
