@@ -98,8 +98,12 @@ def read_osm(
         raise OsmError(
             "reading an OpenStreetMap extract needs OSMnx: pip install 'policesim[geo]'"
         ) from None
+    from osmnx._errors import InsufficientResponseError
+
     try:
         g = ox.graph_from_xml(path, simplify=False, retain_all=True, bidirectional=False)
+    except InsufficientResponseError:
+        raise OsmError(f"{path.name!r} has no roads (no ways with their nodes)") from None
     except Exception as exc:  # expat, KeyError on a way without nodes, ...
         detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise OsmError(f"{path.name!r} is not a readable OSM XML extract ({detail})") from None
@@ -133,7 +137,7 @@ def read_osm(
         f"(fastest edge per node pair; {parallel} slower parallel edge(s) dropped, "
         f"{loops} loop(s) dropped)",
         f"network.osm: {one_way} one-way road(s) used in both directions (docs/maps.md)",
-        f"network.osm: {dropped} way segment(s) not drivable by car (footway, path, ...) left out",
+        f"network.osm: {dropped} road segment(s) not drivable (footway, path, ...) left out",
     )
     return OsmRoads(nodes, edges, notes)
 
@@ -152,7 +156,7 @@ def _drivable(g: nx.MultiDiGraph) -> tuple[nx.MultiDiGraph, int]:
     g = g.copy()
     g.remove_edges_from(gone)
     g.remove_nodes_from([n for n in list(g.nodes) if g.degree(n) == 0])
-    return g, len(gone)
+    return g, len({frozenset((u, v)) for u, v, _ in gone})
 
 
 def _snap(
