@@ -112,7 +112,9 @@ def read_network(
     path = base_dir / spec.osm
     _check_file(path, "osm")
     try:
-        roads = read_osm(path, places, spec.detour_factor, spec.max_snap_km)
+        roads = read_osm(
+            path, places, spec.detour_factor, spec.max_snap_km, spec.highway_speeds_kmh
+        )
     except OsmError as exc:
         raise NetworkError(("network", "osm"), str(exc)) from None
     return [*places, *roads.nodes], roads.edges, roads.notes

@@ -83,14 +83,20 @@ def osmnx_available() -> bool:
 
 
 def read_osm(
-    path: Path, places: list[NodeSpec], detour_factor: float, max_snap_km: float
+    path: Path,
+    places: list[NodeSpec],
+    detour_factor: float,
+    max_snap_km: float,
+    speeds_kmh: dict[str, float] | None = None,
 ) -> OsmRoads:
     """Build the roads of ``path`` and join ``places`` (with lat/lon) to them.
 
     Returns the road nodes (``osm<id>`` junctions), the roads in minutes (one
     per node pair) and the connectors from each place to its road node (given
     without a length: :func:`sim.network.build_network` makes it great-circle
-    km x ``detour_factor``). Raises :class:`OsmError`.
+    km x ``detour_factor``). ``speeds_kmh`` replaces or adds entries of
+    :data:`HIGHWAY_SPEEDS_KMH` (a type added there becomes drivable). Raises
+    :class:`OsmError`.
     """
     try:
         import osmnx as ox
@@ -107,14 +113,15 @@ def read_osm(
     except Exception as exc:  # expat, KeyError on a way without nodes, ...
         detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise OsmError(f"{path.name!r} is not a readable OSM XML extract ({detail})") from None
-    g, dropped = _drivable(g)
+    speeds = {**HIGHWAY_SPEEDS_KMH, **(speeds_kmh or {})}
+    g, dropped = _drivable(g, speeds)
     if g.number_of_edges() == 0:
         raise OsmError(
             f"{path.name!r} has no drivable roads (ways with a highway tag of: "
-            f"{', '.join(HIGHWAY_SPEEDS_KMH)})"
+            f"{', '.join(speeds)})"
         )
     g = ox.truncate.largest_component(g, strongly=False)
-    g = ox.routing.add_edge_speeds(g, hwy_speeds=HIGHWAY_SPEEDS_KMH)
+    g = ox.routing.add_edge_speeds(g, hwy_speeds=speeds)
     g = ox.routing.add_edge_travel_times(g)
     snapped = _snap(g, places, max_snap_km)
     g = ox.simplify_graph(
@@ -146,12 +153,12 @@ def _node_id(n: object) -> str:
     return f"osm{n}"
 
 
-def _drivable(g: nx.MultiDiGraph) -> tuple[nx.MultiDiGraph, int]:
+def _drivable(g: nx.MultiDiGraph, speeds: dict[str, float]) -> tuple[nx.MultiDiGraph, int]:
     """Keep the edges whose highway type a car drives; return them and how many went."""
     gone = [
         (u, v, k)
         for u, v, k, a in g.edges(keys=True, data=True)
-        if a.get("highway") not in HIGHWAY_SPEEDS_KMH or a.get("area") == "yes"
+        if a.get("highway") not in speeds or a.get("area") == "yes"
     ]
     g = g.copy()
     g.remove_edges_from(gone)

@@ -99,7 +99,8 @@ class NetworkSpec(_Block):
     is joined to its nearest road node (:mod:`sim.osm`, docs/maps.md).
     ``detour_factor`` turns great-circle km into road km for roads given
     without a length; ``max_snap_km`` is the farthest a place may lie from the
-    road node it is joined to.
+    road node it is joined to; ``highway_speeds_kmh`` replaces or adds default
+    speeds by OSM highway type (:data:`sim.osm.HIGHWAY_SPEEDS_KMH`).
     """
 
     nodes: list[NodeSpec] | None = None
@@ -111,9 +112,12 @@ class NetworkSpec(_Block):
     default_speed_kmh: float = Field(default=40.0, gt=0)
     detour_factor: float = Field(default=DEFAULT_DETOUR_FACTOR, ge=1.0, le=10.0)
     max_snap_km: float = Field(default=2.0, gt=0)
+    highway_speeds_kmh: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _one_source(self) -> NetworkSpec:
+        if self.highway_speeds_kmh and self.osm is None:
+            raise ValueError("highway_speeds_kmh goes with osm (the speeds of OSM highway types)")
         if self.osm is not None:
             if self.edges is not None or self.graphml is not None or self.edges_csv is not None:
                 raise ValueError("osm gives the roads: no edges, graphml or edges_csv with it")

@@ -222,3 +222,38 @@ def test_bad_osm_input_exits_2_with_a_clear_message(tmp_path, change, field, wor
 def test_osm_needs_the_places_and_no_other_roads():
     with pytest.raises(ScenarioError, match="osm gives the roads"):
         scenario_from_dict(_doc(PLACES, [{"from": "S", "to": "V1", "minutes": 1}], osm="r.osm"))
+
+
+@needs_osmnx
+def test_highway_speeds_replace_the_defaults_but_not_maxspeed_tags(tmp_path):
+    base = load_scenario(_osm_scenario(tmp_path)).network
+    slow = load_scenario(
+        _osm_scenario(tmp_path, highway_speeds_kmh={"tertiary": 30, "primary": 10})
+    ).network
+    s, v3 = base.place_of("S"), base.place_of("V3")
+    be = 60 * _km(25.01, 116.0, 25.01, 116.01) / 40
+    # B-E tertiary (no tag) now at 30 km/h, not 40; A-B primary keeps its maxspeed 60
+    longer = be * 40 / 30 - be
+    assert slow.travel_min[s, v3] - base.travel_min[s, v3] == pytest.approx(longer, abs=2e-3)
+
+
+def test_calls_given_by_lat_lon_go_to_the_nearest_village(tmp_path):
+    doc = _doc(
+        [*LATLON, {"id": "W", "township": "S", "lat": 25.2, "lon": 116.0}],
+        [{"from": "S", "to": "V"}, {"from": "S", "to": "W"}],
+    )
+    doc.update(horizon_days=1, warmup_days=0)
+    doc["incidents"] = {"replay": "calls.csv"}
+    type_id = doc["incident_types"][0]["id"]
+    (tmp_path / "calls.csv").write_text(
+        "time,type,village,lat,lon\n"
+        f"2024-05-01T01:00,{type_id},,25.19,116.01\n"  # near W
+        f"2024-05-01T02:00,{type_id},,25.09,116.08\n"  # near V
+        f"2024-05-01T03:00,{type_id},V,,\n",
+        encoding="utf-8",
+    )
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    loaded = load_scenario(path)
+    villages = [loaded.network.places[loaded.network.villages[k]] for k in loaded.calls.village]
+    assert villages == ["W", "V", "V"]
