@@ -192,7 +192,7 @@ def parse_calls(
     call_min = np.array([(t - start).total_seconds() / 60.0 for t in times])
     order = np.argsort(call_min, kind="stable")
     days = int(call_min.max() // MIN_PER_DAY) + 1
-    clean = tuple({c: r[c] for c in COLUMNS if r.get(c, "") != ""} for r in rows)
+    clean = tuple({c: _plain(r[c]) for c in COLUMNS if r.get(c, "") != ""} for r in rows)
     return CallLog(
         call_min=call_min[order],
         type_index=np.array(kind, dtype=np.int64)[order],
@@ -207,6 +207,8 @@ def parse_calls(
 
 
 def _time(i: int, row: dict) -> datetime:
+    if isinstance(row.get("time"), datetime):  # inline YAML reads an unquoted time as one
+        return row["time"].replace(tzinfo=None)
     text = str(row.get("time", ""))
     if not text:
         raise CallLogError(i, "time", "empty: every call needs its time")
@@ -216,6 +218,11 @@ def _time(i: int, row: dict) -> datetime:
         raise CallLogError(
             i, "time", f"cannot read {text!r} as an ISO date and time (e.g. 2024-03-01T08:15)"
         ) from None
+
+
+def _plain(value: object) -> str | int | float:
+    """A cell as text or a number (a time as ISO text), for the resolved scenario."""
+    return value.isoformat() if isinstance(value, datetime) else value  # type: ignore[return-value]
 
 
 def _lookup(i: int, row: dict, column: str, known: dict[str, int], what: str) -> int:

@@ -12,6 +12,7 @@ is a member, a case team no larger than its station) live in
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
@@ -402,7 +403,7 @@ def _count_values(dist: object) -> list[float]:
 
 
 #: One call of an inline call log: column name -> cell (see :mod:`sim.replay`).
-CallRow = dict[str, Union[str, int, float]]
+CallRow = dict[str, Union[str, int, float, datetime]]
 
 
 class IncidentsSpec(_Block):

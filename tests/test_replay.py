@@ -227,3 +227,30 @@ def test_bad_call_logs_exit_2_naming_file_line_and_column(tmp_path, text, where,
         flat = " ".join(res.output.split())
         assert where in flat and words in flat, flat
         assert "Traceback" not in res.output
+
+
+def test_inline_calls_are_checked_like_the_file_and_name_their_yaml_item(tmp_path):
+    doc = scenario_dict("wubei.yaml")
+    doc.update(horizon_days=1, warmup_days=0)
+    doc["incidents"] = {
+        "calls": [
+            {"time": datetime(2024, 3, 1, 8, 0), "type": "dispute", "village": "Taoxi-V1"},
+            {
+                "time": "2024-03-01T09:00",
+                "type": "dispute",
+                "village": "Taoxi-V1",
+                "on_scene_min": -3,
+            },
+        ]
+    }
+    path = tmp_path / "inline.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    res = runner.invoke(app, ["check", str(path)])
+    assert res.exit_code == 2
+    flat = " ".join(res.output.split())
+    assert "incidents.calls[1].on_scene_min: should be >= 0" in flat, flat
+    doc["incidents"]["calls"][1]["on_scene_min"] = 30
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    loaded = load_scenario(path)
+    assert list(loaded.calls.call_min) == [480.0, 540.0]
+    assert loaded.calls.rows[0]["time"] == "2024-03-01T08:00:00"
