@@ -43,6 +43,8 @@ LAYOUT_SEED = 20221201
 #: Most edges whose minutes are written on the map, and most stations labelled in full.
 MAX_EDGE_LABELS = 60
 MAX_STATION_LABELS = 20
+#: Most junctions drawn as markers (an OpenStreetMap network has thousands: roads only).
+MAX_JUNCTION_MARKERS = 200
 #: Light township colours (villages), repeated when there are more townships.
 TOWNSHIP_COLOURS = (
     "#F4C27A", "#9ECAE1", "#A1D99B", "#D4B9DA", "#FDD0A2", "#C7E9C0", "#BCBDDC", "#FCBBA1",
@@ -142,7 +144,7 @@ def network_map(run: RunData) -> Figure:
         colour = {t: TOWNSHIP_COLOURS[i % len(TOWNSHIP_COLOURS)] for i, t in enumerate(towns)}
         _draw_villages(ax, graph, pos, colour, len(towns) <= MAX_STATION_LABELS)
         junctions = [n for n, a in graph.nodes(data=True) if a.get("kind") == "junction"]
-        if junctions:
+        if 0 < len(junctions) <= MAX_JUNCTION_MARKERS:
             ax.scatter(
                 [pos[n][0] for n in junctions], [pos[n][1] for n in junctions], s=14,
                 marker="o", facecolor="white", edgecolor=GREY, zorder=3,
