@@ -52,7 +52,13 @@ from .errors import ScenarioError
 from .geo import nearest_point
 from .incidents import MIN_PER_DAY, IncidentStream, draw_call_attributes
 from .network import RoadNetwork
-from .scenario import MAX_INCIDENTS_PER_REPLICATION, MAX_OFFICERS, Scenario
+from .scenario import (
+    MAX_INCIDENTS_PER_REPLICATION,
+    MAX_OFFICERS,
+    CrossReferenceError,
+    Scenario,
+    check_cross_references,
+)
 from .seeds import rng
 
 if TYPE_CHECKING:
@@ -188,6 +194,7 @@ def parse_calls(
         prio.append(_number(i, row, "priority", whole=True, low=1))
         need.append(_number(i, row, "officers", whole=True, low=1, high=MAX_OFFICERS))
         scene.append(_number(i, row, "on_scene_min", low=0))
+    _check_officers_available(sc, kind, need)
     start = min(times).replace(hour=0, minute=0, second=0, microsecond=0)
     call_min = np.array([(t - start).total_seconds() / 60.0 for t in times])
     order = np.argsort(call_min, kind="stable")
@@ -204,6 +211,28 @@ def parse_calls(
         start=start,
         rows=tuple(clean[k] for k in order),
     )
+
+
+def _check_officers_available(sc: Scenario, kind: list[int], need: list[float]) -> None:
+    """With the county switched off, no logged call may need more officers than a team has.
+
+    The same rule as for ``officers_required`` (:func:`sim.scenario.check_cross_references`),
+    applied to the call that needs the most officers.
+    """
+    logged = np.array(need, dtype=float)
+    if sc.county.enabled or np.isnan(logged).all():
+        return
+    k = int(np.nanargmax(logged))
+    types = list(sc.incident_types)
+    t = types[kind[k]]
+    if int(logged[k]) <= t.max_officers:
+        return
+    types[kind[k]] = t.model_copy(update={"officers_required": int(logged[k])})
+    try:
+        check_cross_references(sc.model_copy(update={"incident_types": types}))
+    except CrossReferenceError as exc:
+        message = exc.message.replace("an incident can need", "this call needs")
+        raise CallLogError(k, "officers", message) from None
 
 
 def _time(i: int, row: dict) -> datetime:

@@ -229,6 +229,22 @@ def test_bad_call_logs_exit_2_naming_file_line_and_column(tmp_path, text, where,
         assert "Traceback" not in res.output
 
 
+def test_a_logged_call_needing_more_officers_than_any_team_is_refused_without_county(tmp_path):
+    doc = scenario_dict("mmc_validation.yaml")  # county switched off, 4 officers a station
+    doc.update(horizon_days=1, warmup_days=0)
+    doc["incidents"] = {"replay": "calls.csv"}
+    (tmp_path / "calls.csv").write_text(
+        "time,type,village,officers\n2024-01-01T01:00,call,A-village,4\n"
+        "2024-01-01T02:00,call,B-village,9\n",
+        encoding="utf-8",
+    )
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    res = runner.invoke(app, ["check", str(path)])
+    assert res.exit_code == 2
+    assert "calls.csv:3: officers: this call needs 9 officers" in " ".join(res.output.split())
+
+
 def test_inline_calls_are_checked_like_the_file_and_name_their_yaml_item(tmp_path):
     doc = scenario_dict("wubei.yaml")
     doc.update(horizon_days=1, warmup_days=0)
