@@ -88,6 +88,11 @@ def check(
             f"incidents: replaying {len(loaded.calls)} calls over {loaded.calls.days} days "
             f"from {loaded.calls.start:%Y-%m-%d} (docs/maps.md)"
         )
+        if not sc.incidents.bootstrap_days and sc.horizon_days > loaded.calls.days:
+            notes.append(
+                f"horizon_days ({sc.horizon_days:g}) runs past the log's {loaded.calls.days} "
+                "days: no calls arrive after it ends"
+            )
     for note in notes:
         out.print(f"note: {escape(note)}", soft_wrap=True, highlight=False)
 

@@ -270,3 +270,16 @@ def test_inline_calls_are_checked_like_the_file_and_name_their_yaml_item(tmp_pat
     loaded = load_scenario(path)
     assert list(loaded.calls.call_min) == [480.0, 540.0]
     assert loaded.calls.rows[0]["time"] == "2024-03-01T08:00:00"
+
+
+def test_check_says_what_it_replays_and_warns_of_a_horizon_past_the_log(tmp_path):
+    path = _scenario(tmp_path)
+    res = runner.invoke(app, ["check", str(path)])
+    flat = " ".join(res.output.split())
+    assert res.exit_code == 0 and "replaying 25 calls over 3 days from 2024-03-01" in flat
+    assert "runs past" not in flat
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["horizon_days"] = 5
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    res = runner.invoke(app, ["check", str(path)])
+    assert "horizon_days (5) runs past the log's 3 days" in " ".join(res.output.split())
