@@ -37,7 +37,7 @@ class TypeFit:
     officers
         Officers attended -> calls (empty when the log has no officers column).
     on_scene
-        The on-scene fit.
+        The on-scene fit (None when not asked for).
     base
         The base scenario's type of the same id (None for a new type).
 
@@ -49,7 +49,7 @@ class TypeFit:
     weekdays: CountFit
     priorities: dict[int, int]
     officers: dict[int, int]
-    on_scene: DurationFit
+    on_scene: DurationFit | None
     base: IncidentTypeSpec | None
 
 
@@ -70,8 +70,13 @@ def fit_log(
     village_ids: list[str],
     confidence: float = 0.95,
     gof_alpha: float = 0.01,
+    fit_durations: bool = True,
 ) -> LogFit:
-    """Fit every incident type in ``log``; ``village_ids`` are the base network's villages."""
+    """Fit every incident type in ``log``; ``village_ids`` are the base network's villages.
+
+    ``fit_durations=False`` leaves ``on_scene`` None (counts only: faster, for
+    :mod:`sim.fit.recovery`).
+    """
     calls = log.calls
     known = {t.id: t for t in base.incident_types}
     in_log = set(calls["type"])
@@ -89,7 +94,11 @@ def fit_log(
                 weekdays=count_fit(weekday_counts(times), per_day, confidence),
                 priorities=_tally(rows, "priority"),
                 officers=_tally(rows, "officers"),
-                on_scene=fit_on_scene(rows["on_scene_min"].to_numpy(), gof_alpha, seed=k),
+                on_scene=(
+                    fit_on_scene(rows["on_scene_min"].to_numpy(), gof_alpha, seed=k)
+                    if fit_durations
+                    else None
+                ),
                 base=known.get(type_id),
             )
         )

@@ -31,7 +31,8 @@ class CountFit:
     exposure_days
         Days each cell was observed (for an hour of the day: every day observed).
     rate, low, high
-        Calls per day of exposure, and the interval at ``confidence``.
+        Calls per day of exposure, and the interval at ``confidence`` (NaN for a cell
+        with no exposure).
     confidence
         Two-sided confidence of ``low``/``high`` (e.g. 0.95).
 
@@ -47,15 +48,19 @@ class CountFit:
     @property
     def flat_p_value(self) -> float:
         """Chi-square p-value of "the rate is the same in every cell" (1.0 for one cell)."""
-        n = self.counts.sum()
-        if len(self.counts) < 2 or n == 0:
+        seen = self.exposure_days > 0
+        counts, exposure = self.counts[seen], self.exposure_days[seen]
+        if len(counts) < 2 or counts.sum() == 0:
             return 1.0
-        expected = n * self.exposure_days / self.exposure_days.sum()
-        return float(stats.chisquare(self.counts, expected).pvalue)
+        expected = counts.sum() * exposure / exposure.sum()
+        return float(stats.chisquare(counts, expected).pvalue)
 
     def profile(self) -> list[float] | None:
-        """Relative rates (mean 1 over cells), or None when a flat profile is not rejected."""
-        if self.flat_p_value >= PROFILE_TEST_ALPHA:
+        """Relative rates (mean 1 over cells), or None when a flat profile is not rejected.
+
+        None too when a cell was never observed (a weekday in a period shorter than a week).
+        """
+        if (self.exposure_days == 0).any() or self.flat_p_value >= PROFILE_TEST_ALPHA:
             return None
         relative = self.rate / self.rate.mean()
         return [round(float(v), 3) for v in relative]
@@ -78,8 +83,9 @@ def count_fit(counts: np.ndarray, exposure_days: np.ndarray, confidence: float) 
     counts = np.asarray(counts, dtype=np.int64)
     exposure = np.asarray(exposure_days, dtype=float)
     low, high = poisson_interval(counts, confidence)
-    return CountFit(counts, exposure, counts / exposure, low / exposure, high / exposure,
-                    confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a cell never observed: NaN
+        per_day = [np.where(exposure > 0, x / exposure, np.nan) for x in (counts, low, high)]
+    return CountFit(counts, exposure, *per_day, confidence)
 
 
 def weekday_days(start: datetime, days: int) -> np.ndarray:

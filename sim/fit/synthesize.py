@@ -5,8 +5,7 @@ replication (:func:`sim.incidents.draw_incidents`), written in the format
 ``policesim fit`` reads. Day 0 of a run is a Monday, so ``--start`` must be a
 Monday. The first line says SYNTHETIC: this is never real data::
 
-    python -m sim.fit.synthesize scenarios/wubei.yaml --days 365 \\
-        --out scenarios/data/wubei_calls_synthetic.csv
+    python -m sim.fit.synthesize scenarios/wubei.yaml --days 365 --out CSV
 """
 
 from __future__ import annotations
