@@ -162,6 +162,12 @@ def _counts_fit(loaded, frame: pd.DataFrame, days: int):
     return fit_log(log, loaded.scenario, _villages(loaded), fit_durations=False)
 
 
+def test_the_csv_round_trip_keeps_every_call(long_run, long_fit):
+    """The log read back equals the frame written, so fitting frames directly is fair."""
+    _, frame = long_run
+    pd.testing.assert_frame_equal(long_fit.log.calls, frame, check_dtype=False)
+
+
 def test_fit_recovers_rates_profiles_villages_and_officers(long_run):
     """20 long logs: each fit's 189 cells at Bonferroni family level 5%.
 
