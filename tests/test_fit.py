@@ -267,6 +267,9 @@ def test_family_and_mean_recovered_from_draws(spec):
     # The MLE mean is at least as precise as the sample mean: a 99.9% interval of the latter.
     half = stats.norm.ppf(1 - 0.001 / 2) * x.std(ddof=1) / np.sqrt(len(x))
     assert abs(fitted.mean - d.mean) <= half, (fitted.mean, d.mean)
+    # What the scenario holds draws from the fitted scipy distribution (parameters converted).
+    draws = fitted.sample(np.random.default_rng(12), 20_000)
+    assert stats.kstest(draws, fit.candidates[0].frozen().cdf).pvalue > 0.001
 
 
 def test_a_shape_no_family_fits_becomes_empirical():
