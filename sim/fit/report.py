@@ -23,8 +23,20 @@ def report_folder(out_path: Path) -> Path:
     return out_path.with_name(f"{out_path.stem}_fit")
 
 
+def dispersion(fit: LogFit, type_id: str) -> float:
+    """Variance over mean of the type's calls per day: about 1 for Poisson calls.
+
+    Well above 1 (trends, seasons, clusters of calls) means the Poisson
+    intervals are too narrow.
+    """
+    calls = fit.log.calls
+    day = (calls.loc[calls["type"] == type_id, "time"] - pd.Timestamp(fit.log.start)).dt.days
+    per_day = np.bincount(day.to_numpy(), minlength=fit.log.days)
+    return float(per_day.var(ddof=1) / per_day.mean()) if per_day.mean() > 0 else math.nan
+
+
 def rates_table(fit: LogFit) -> pd.DataFrame:
-    """One row per type: calls, rate per day and its interval, the on-scene choice."""
+    """One row per type: calls, rate per day and its interval, dispersion, the on-scene choice."""
     rows = []
     for t in fit.types:
         rows.append({
@@ -33,6 +45,7 @@ def rates_table(fit: LogFit) -> pd.DataFrame:
             "rate_per_day": float(t.rate.rate[0]),
             "ci_low": float(t.rate.low[0]),
             "ci_high": float(t.rate.high[0]),
+            "dispersion": dispersion(fit, t.id),
             "on_scene": t.on_scene.chosen,
             "on_scene_gof_p": t.on_scene.gof_p,
         })
@@ -61,18 +74,21 @@ def markdown(fit: LogFit, out_path: Path, notes: list[str]) -> str:
         f"- period: {log.days} days from {log.start:%Y-%m-%d (%a)}; "
         f"{len(log.calls)} calls used, {len(log.skipped)} bad row(s) skipped",
         f"- intervals: exact Poisson, {pct} two-sided (per number, not simultaneous)",
+        "- dispersion: variance / mean of calls per day; about 1 for Poisson calls, well "
+        "above 1 means the intervals are too narrow (trends, seasons, clusters)",
         "",
         "## Rates",
         "",
-        f"| type | calls | rate per day | {pct} interval | priority | officers required "
-        "| on-scene (minutes) |",
-        "|---|---:|---:|---|---:|---|---|",
+        f"| type | calls | rate per day | {pct} interval | dispersion | priority "
+        "| officers required | on-scene (minutes) |",
+        "|---|---:|---:|---|---:|---:|---|---|",
     ]
     for t in fit.types:
         block = incident_type_block(t)
         lines.append(
             f"| {t.id} | {int(t.rate.counts[0])} | {t.rate.rate[0]:.4f} | "
-            f"{t.rate.low[0]:.4f} to {t.rate.high[0]:.4f} | {block.get('priority', 2)} | "
+            f"{t.rate.low[0]:.4f} to {t.rate.high[0]:.4f} | {dispersion(fit, t.id):.2f} | "
+            f"{block.get('priority', 2)} | "
             f"{_short(block.get('officers_required', 1))} | {_short(block['on_scene_min'])} |"
         )
     for t in fit.types:
