@@ -198,6 +198,25 @@ def test_fitted_rates_cover_the_generating_rates(long_run, long_fit):
         assert wide.low[0] <= t.rate_per_day <= wide.high[0], (t.id, wide)
 
 
+def _dispersion_interval(days: int, tests: int) -> tuple[float, float]:
+    """Where variance/mean of Poisson daily counts falls: (days-1) x it is ~ chi2(days-1)."""
+    tail = 0.001 / tests / 2
+    return (stats.chi2.ppf(tail, days - 1) / (days - 1),
+            stats.chi2.ppf(1 - tail, days - 1) / (days - 1))
+
+
+def test_dispersion_is_about_one_for_poisson_calls_and_flags_bursts(long_run, long_fit):
+    from sim.fit.report import dispersion
+
+    low, high = _dispersion_interval(LONG_DAYS, len(long_fit.types))
+    for t in long_fit.types:
+        assert low <= dispersion(long_fit, t.id) <= high, t.id
+    loaded, frame = long_run
+    bursts = frame[frame["time"].dt.day % 2 == 0]  # every call of an even day logged twice
+    burst_fit = _counts_fit(loaded, pd.concat([frame, bursts]), LONG_DAYS)
+    assert dispersion(burst_fit, "public_service") > high
+
+
 def test_weekday_profiles_are_written_only_where_they_exist(long_fit):
     from sim.fit.fitting import incident_type_block
 
