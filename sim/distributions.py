@@ -173,32 +173,21 @@ class Exponential(_Dist):
         return math.inf
 
 
-class Lognormal(_Dist):
-    """Lognormal given by the mean and standard deviation of the draws themselves."""
+class _MeanSd(_Dist):
+    """A distribution on (0, inf) given by the mean and sd of its draws.
 
-    dist: Literal["lognormal"]
-    mean_: float = Field(alias="mean", gt=0)
-    sd: float = Field(gt=0)
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    Subclasses declare ``mean_`` (alias ``mean``) and ``sd`` after their ``dist`` tag
+    (not here: the fields keep their order, and dumps stay as they were).
+    """
 
     @model_validator(mode="after")
-    def _usable(self) -> Lognormal:
-        if self.sd > 1000 * self.mean_:
+    def _usable(self) -> _MeanSd:
+        if self.sd > 1000 * self.mean_:  # type: ignore[attr-defined]
             raise ValueError(
                 f"sd ({self.sd:g}) is more than 1000 times the mean ({self.mean_:g}); "
-                "no usable lognormal has that spread"
+                f"no usable {self.dist} has that spread"
             )
         return self
-
-    def _log_params(self) -> tuple[float, float]:
-        sigma2 = math.log1p((self.sd / self.mean_) ** 2)
-        return math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2)
-
-    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        """Return ``size`` lognormal draws with the stated mean and sd."""
-        mu, sigma = self._log_params()
-        return rng.lognormal(mu, sigma, size)
 
     @property
     def mean(self) -> float:
@@ -214,6 +203,25 @@ class Lognormal(_Dist):
     def maximum(self) -> float:
         """Unbounded."""
         return math.inf
+
+
+class Lognormal(_MeanSd):
+    """Lognormal given by the mean and standard deviation of the draws themselves."""
+
+    dist: Literal["lognormal"]
+    mean_: float = Field(alias="mean", gt=0)
+    sd: float = Field(gt=0)
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    def _log_params(self) -> tuple[float, float]:
+        sigma2 = math.log1p((self.sd / self.mean_) ** 2)
+        return math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Return ``size`` lognormal draws with the stated mean and sd."""
+        mu, sigma = self._log_params()
+        return rng.lognormal(mu, sigma, size)
 
 
 class Triangular(_Dist):
@@ -319,7 +327,7 @@ class Choice(_Dist):
         return float(max(v for v, q in zip(self.values, self._probs()) if q > 0))
 
 
-class Gamma(_Dist):
+class Gamma(_MeanSd):
     """Gamma given by the mean and standard deviation of the draws (shape ``(mean/sd)**2``)."""
 
     dist: Literal["gamma"]
@@ -328,33 +336,9 @@ class Gamma(_Dist):
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
-    @model_validator(mode="after")
-    def _usable(self) -> Gamma:
-        if self.sd > 1000 * self.mean_:
-            raise ValueError(
-                f"sd ({self.sd:g}) is more than 1000 times the mean ({self.mean_:g}); "
-                "no usable gamma has that spread"
-            )
-        return self
-
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Return ``size`` gamma draws with the stated mean and sd."""
         return rng.gamma((self.mean_ / self.sd) ** 2, self.sd**2 / self.mean_, size)
-
-    @property
-    def mean(self) -> float:
-        """The stated mean."""
-        return float(self.mean_)
-
-    @property
-    def minimum(self) -> float:
-        """Zero."""
-        return 0.0
-
-    @property
-    def maximum(self) -> float:
-        """Unbounded."""
-        return math.inf
 
 
 class Weibull(_Dist):

@@ -50,6 +50,9 @@ def fit_command(
                      "written as an empirical distribution."),
     ] = 0.01,
     force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
+    allow_outside_paths: Annotated[
+        bool, typer.Option(help="Allow the base scenario's network files outside its folder.")
+    ] = False,
 ) -> None:
     """Fit incident_types (rates, profiles, officers, on-scene time) from a call log."""
     from .. import cli  # the shared consoles and error exit (cli imports us)
@@ -58,7 +61,7 @@ def fit_command(
         summary, notes = run_fit(
             calls, scenario, out, _mapping(column or [], columns), time_format,
             (_day(period_start, "--period-start"), _day(period_end, "--period-end")),
-            skip_bad_rows, confidence, gof_alpha, force,
+            skip_bad_rows, confidence, gof_alpha, force, allow_outside_paths,
         )
     except ScenarioError as exc:
         cli._fail(exc)
@@ -78,6 +81,7 @@ def run_fit(
     confidence: float,
     gof_alpha: float,
     force: bool,
+    allow_outside_paths: bool = False,
 ) -> tuple[str, list[str]]:
     """Fit, validate, write the scenario and the report; return (summary text, notes)."""
     from ..loader import load_scenario
@@ -86,7 +90,7 @@ def run_fit(
     from .report import rates_table, report_folder, write_report
     from .scenario_out import fitted_document, uses_network_files, validate, write_scenario
 
-    base = load_scenario(base_path, allow_outside_paths=True)
+    base = load_scenario(base_path, allow_outside_paths=allow_outside_paths)
     net = base.network
     village_ids = [net.places[p] for p in net.villages]
     for existing in (out, report_folder(out)):
