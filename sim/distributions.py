@@ -145,7 +145,21 @@ class Uniform(_Dist):
         return float(self.high)
 
 
-class Exponential(_Dist):
+class _ZeroToInf(_Dist):
+    """A distribution on [0, inf): draws are never negative and have no upper bound."""
+
+    @property
+    def minimum(self) -> float:
+        """Zero."""
+        return 0.0
+
+    @property
+    def maximum(self) -> float:
+        """Unbounded."""
+        return math.inf
+
+
+class Exponential(_ZeroToInf):
     """Exponential with the given mean."""
 
     dist: Literal["exponential"]
@@ -162,18 +176,8 @@ class Exponential(_Dist):
         """The stated mean."""
         return float(self.mean_)
 
-    @property
-    def minimum(self) -> float:
-        """Zero."""
-        return 0.0
 
-    @property
-    def maximum(self) -> float:
-        """Unbounded."""
-        return math.inf
-
-
-class _MeanSd(_Dist):
+class _MeanSd(_ZeroToInf):
     """A distribution on (0, inf) given by the mean and sd of its draws.
 
     Subclasses declare ``mean_`` (alias ``mean``) and ``sd`` after their ``dist`` tag
@@ -193,16 +197,6 @@ class _MeanSd(_Dist):
     def mean(self) -> float:
         """The stated mean."""
         return float(self.mean_)
-
-    @property
-    def minimum(self) -> float:
-        """Zero (never reached)."""
-        return 0.0
-
-    @property
-    def maximum(self) -> float:
-        """Unbounded."""
-        return math.inf
 
 
 class Lognormal(_MeanSd):
@@ -341,7 +335,7 @@ class Gamma(_MeanSd):
         return rng.gamma((self.mean_ / self.sd) ** 2, self.sd**2 / self.mean_, size)
 
 
-class Weibull(_Dist):
+class Weibull(_ZeroToInf):
     """Weibull with ``shape`` k and ``scale`` (the field's unit): P(X > x) = exp(-(x/scale)^k)."""
 
     dist: Literal["weibull"]
@@ -356,16 +350,6 @@ class Weibull(_Dist):
     def mean(self) -> float:
         """``scale * Gamma(1 + 1/shape)``."""
         return float(self.scale * math.gamma(1 + 1 / self.shape))
-
-    @property
-    def minimum(self) -> float:
-        """Zero."""
-        return 0.0
-
-    @property
-    def maximum(self) -> float:
-        """Unbounded."""
-        return math.inf
 
 
 class Empirical(_Dist):
