@@ -460,3 +460,27 @@ def test_a_township_without_calls_is_one_clear_error(tmp_path):
     flat = " ".join(res.stderr.split())
     assert "would not be valid" in flat and "township 'Taoxi' has weight 0" in flat, flat
     assert not (tmp_path / "new.yaml").exists()
+
+
+def test_the_period_sets_the_days_and_calls_outside_it_are_bad_rows(tmp_path):
+    log = tmp_path / "calls.csv"
+    rows = [HEADER] + [f"2024-01-0{d} 08:00,theft,{TOWNS[d % 4]},2,1,30" for d in range(1, 9)]
+    log.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    base = ["fit", str(log), "--scenario", str(SCENARIOS / "wubei.yaml")]
+    res = runner.invoke(app, [*base, "--out", str(tmp_path / "a.yaml"),
+                              "--period-start", "2024-01-01", "--period-end", "2024-01-16"])
+    assert res.exit_code == 0, res.output
+    assert "8 calls over 16 days" in res.stdout and "0.5000/day" in res.stdout
+    res = runner.invoke(app, [*base, "--out", str(tmp_path / "b.yaml"),
+                              "--period-start", "2024-01-02"])
+    assert res.exit_code == 2
+    assert f"{log}:2" in res.stderr and "outside the observation period" in res.stderr
+
+
+def test_a_log_that_is_not_utf8_exits_2(tmp_path):
+    log = tmp_path / "calls.csv"
+    log.write_bytes(f"{HEADER}\n{GOOD}\n".encode() + "2024-01-02 08:00,theft,Dahe-town,2,1,3 é\n"
+                    .encode("latin-1"))
+    res = runner.invoke(app, ["fit", str(log), "--scenario", str(SCENARIOS / "wubei.yaml"),
+                              "--out", str(tmp_path / "n.yaml")])
+    assert res.exit_code == 2 and f"{log}:3" in res.stderr and "UTF-8" in res.stderr
