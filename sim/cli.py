@@ -24,6 +24,7 @@ from .attribution_command import attribute as attribute_command
 from .city import generate_city_command
 from .design.commands import design_command, staff_command
 from .errors import ScenarioError
+from .fit.command import fit_command
 from .loader import load_scenario
 from .plots.command import plot_command, report_command
 from .sweep.command import sweep as sweep_command
@@ -422,6 +423,7 @@ app.command("report")(report_command)
 app.command("attribute")(attribute_command)
 app.command("design")(design_command)
 app.command("staff")(staff_command)
+app.command("fit")(fit_command)
 
 
 def main() -> None:

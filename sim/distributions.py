@@ -14,6 +14,9 @@ YAML examples::
     {dist: lognormal, mean: 90, sd: 40}
     {dist: triangular, low: 10, mode: 20, high: 60}
     {dist: choice, values: [2, 3, 6], p: [0.6, 0.3, 0.1]}
+    {dist: gamma, mean: 30, sd: 15}
+    {dist: weibull, shape: 1.5, scale: 40}
+    {dist: empirical, quantiles: [4, 12, 20, 31, 55, 140]}
 """
 
 from __future__ import annotations
@@ -29,7 +32,17 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 MAX_PARAMETER = 1e9
 
 #: The distributions a scenario can name, by their ``dist`` key.
-DIST_NAMES = ("fixed", "uniform", "exponential", "lognormal", "triangular", "choice")
+DIST_NAMES = (
+    "fixed",
+    "uniform",
+    "exponential",
+    "lognormal",
+    "triangular",
+    "choice",
+    "gamma",
+    "weibull",
+    "empirical",
+)
 
 
 class _Dist(BaseModel):
@@ -132,7 +145,21 @@ class Uniform(_Dist):
         return float(self.high)
 
 
-class Exponential(_Dist):
+class _ZeroToInf(_Dist):
+    """A distribution on [0, inf): draws are never negative and have no upper bound."""
+
+    @property
+    def minimum(self) -> float:
+        """Zero."""
+        return 0.0
+
+    @property
+    def maximum(self) -> float:
+        """Unbounded."""
+        return math.inf
+
+
+class Exponential(_ZeroToInf):
     """Exponential with the given mean."""
 
     dist: Literal["exponential"]
@@ -149,18 +176,30 @@ class Exponential(_Dist):
         """The stated mean."""
         return float(self.mean_)
 
-    @property
-    def minimum(self) -> float:
-        """Zero."""
-        return 0.0
+
+class _MeanSd(_ZeroToInf):
+    """A distribution on (0, inf) given by the mean and sd of its draws.
+
+    Subclasses declare ``mean_`` (alias ``mean``) and ``sd`` after their ``dist`` tag
+    (not here: the fields keep their order, and dumps stay as they were).
+    """
+
+    @model_validator(mode="after")
+    def _usable(self) -> _MeanSd:
+        if self.sd > 1000 * self.mean_:  # type: ignore[attr-defined]
+            raise ValueError(
+                f"sd ({self.sd:g}) is more than 1000 times the mean ({self.mean_:g}); "
+                f"no usable {self.dist} has that spread"
+            )
+        return self
 
     @property
-    def maximum(self) -> float:
-        """Unbounded."""
-        return math.inf
+    def mean(self) -> float:
+        """The stated mean."""
+        return float(self.mean_)
 
 
-class Lognormal(_Dist):
+class Lognormal(_MeanSd):
     """Lognormal given by the mean and standard deviation of the draws themselves."""
 
     dist: Literal["lognormal"]
@@ -168,15 +207,6 @@ class Lognormal(_Dist):
     sd: float = Field(gt=0)
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-    @model_validator(mode="after")
-    def _usable(self) -> Lognormal:
-        if self.sd > 1000 * self.mean_:
-            raise ValueError(
-                f"sd ({self.sd:g}) is more than 1000 times the mean ({self.mean_:g}); "
-                "no usable lognormal has that spread"
-            )
-        return self
 
     def _log_params(self) -> tuple[float, float]:
         sigma2 = math.log1p((self.sd / self.mean_) ** 2)
@@ -186,21 +216,6 @@ class Lognormal(_Dist):
         """Return ``size`` lognormal draws with the stated mean and sd."""
         mu, sigma = self._log_params()
         return rng.lognormal(mu, sigma, size)
-
-    @property
-    def mean(self) -> float:
-        """The stated mean."""
-        return float(self.mean_)
-
-    @property
-    def minimum(self) -> float:
-        """Zero (never reached)."""
-        return 0.0
-
-    @property
-    def maximum(self) -> float:
-        """Unbounded."""
-        return math.inf
 
 
 class Triangular(_Dist):
@@ -306,8 +321,83 @@ class Choice(_Dist):
         return float(max(v for v, q in zip(self.values, self._probs()) if q > 0))
 
 
+class Gamma(_MeanSd):
+    """Gamma given by the mean and standard deviation of the draws (shape ``(mean/sd)**2``)."""
+
+    dist: Literal["gamma"]
+    mean_: float = Field(alias="mean", gt=0)
+    sd: float = Field(gt=0)
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Return ``size`` gamma draws with the stated mean and sd."""
+        return rng.gamma((self.mean_ / self.sd) ** 2, self.sd**2 / self.mean_, size)
+
+
+class Weibull(_ZeroToInf):
+    """Weibull with ``shape`` k and ``scale`` (the field's unit): P(X > x) = exp(-(x/scale)^k)."""
+
+    dist: Literal["weibull"]
+    shape: float = Field(ge=0.05)
+    scale: float = Field(gt=0)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Return ``size`` Weibull draws."""
+        return self.scale * rng.weibull(self.shape, size)
+
+    @property
+    def mean(self) -> float:
+        """``scale * Gamma(1 + 1/shape)``."""
+        return float(self.scale * math.gamma(1 + 1 / self.shape))
+
+
+class Empirical(_Dist):
+    """A distribution read off data: ``quantiles`` at equally spaced probabilities.
+
+    With n + 1 values q0 <= q1 <= ... <= qn, qi is the quantile at probability
+    i/n (q0 the minimum, qn the maximum); a draw interpolates linearly between
+    them (the inverse of a piecewise-linear distribution function), so every
+    draw lies in [q0, qn] and each of the n intervals holds probability 1/n.
+    """
+
+    dist: Literal["empirical"]
+    quantiles: list[float] = Field(min_length=2, max_length=1001)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Empirical:
+        q = self.quantiles
+        if any(v < 0 for v in q):
+            raise ValueError("quantiles must be >= 0")
+        if any(b < a for a, b in zip(q, q[1:])):
+            raise ValueError("quantiles must be in increasing order (each >= the one before)")
+        return self
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Return ``size`` draws by inverse-transform sampling of the interpolated quantiles."""
+        q = np.asarray(self.quantiles, dtype=float)
+        position = rng.random(size) * (len(q) - 1)
+        return np.interp(position, np.arange(len(q)), q)
+
+    @property
+    def mean(self) -> float:
+        """The mean of the piecewise-uniform distribution: the average of interval midpoints."""
+        q = np.asarray(self.quantiles, dtype=float)
+        return float(np.mean((q[:-1] + q[1:]) / 2))
+
+    @property
+    def minimum(self) -> float:
+        """The first quantile."""
+        return float(self.quantiles[0])
+
+    @property
+    def maximum(self) -> float:
+        """The last quantile."""
+        return float(self.quantiles[-1])
+
+
 Distribution = Annotated[
-    Union[Fixed, Uniform, Exponential, Lognormal, Triangular, Choice],
+    Union[Fixed, Uniform, Exponential, Lognormal, Triangular, Choice, Gamma, Weibull, Empirical],
     Field(discriminator="dist"),
 ]
 """Any distribution, selected in YAML by its ``dist`` key."""

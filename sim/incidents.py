@@ -72,6 +72,22 @@ def hourly_rates_per_min(t: IncidentTypeSpec, scale: float) -> np.ndarray:
     return t.rate_per_day * scale * profile / MIN_PER_DAY
 
 
+def arrival_rates_per_min(t: IncidentTypeSpec, scale: float) -> np.ndarray:
+    """Return the arrival rates (calls per minute) of type ``t``, one per hour, repeating.
+
+    24 hourly rates when ``t`` has no ``weekday_profile``; otherwise 168 (Monday
+    00-01 first, day 0 of a run being a Monday), each hour's rate times the day's
+    share of the normalised weekday profile (mean 1), so ``rate_per_day`` stays
+    the mean calls per day over a week.
+    """
+    hourly = hourly_rates_per_min(t, scale)
+    if t.weekday_profile is None:
+        return hourly
+    weekday = np.asarray(t.weekday_profile, float)
+    weekday = weekday * 7.0 / weekday.sum()
+    return np.outer(weekday, hourly).ravel()
+
+
 def _arrival_times(rates: np.ndarray, horizon_min: float, gen: np.random.Generator) -> np.ndarray:
     """Exact NHPP arrivals on [0, horizon) for a rate constant within each hour."""
     n_hours = int(np.ceil(horizon_min / 60.0))
@@ -124,7 +140,7 @@ def draw_incidents(
     county_gen = rng(sc.seed, replication, "county_delay")
     probs = net.village_weight / net.village_weight.sum()
     for k, t in enumerate(sc.incident_types):
-        times = _arrival_times(hourly_rates_per_min(t, sc.demand_scale), horizon, gens["arrivals"])
+        times = _arrival_times(arrival_rates_per_min(t, sc.demand_scale), horizon, gens["arrivals"])
         n = len(times)
         village = gens["places"].choice(len(net.villages), size=n, p=probs)
         need, scene, inv = draw_call_attributes(t, n, gens)

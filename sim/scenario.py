@@ -362,6 +362,7 @@ class IncidentTypeSpec(_Block):
     id: str = Field(min_length=1)
     rate_per_day: float = Field(gt=0)
     hourly_profile: list[float] | None = None
+    weekday_profile: list[float] | None = None
     priority: int = Field(default=2, ge=1)
     officers_required: OfficerCount = 1
     on_scene_min: Distribution
@@ -374,6 +375,18 @@ class IncidentTypeSpec(_Block):
             return value
         if len(value) != 24:
             raise ValueError(f"needs 24 hourly values, got {len(value)}")
+        if any(v < 0 for v in value) or sum(value) <= 0:
+            raise ValueError("values must be >= 0 and not all zero")
+        return value
+
+    @field_validator("weekday_profile")
+    @classmethod
+    def _weekdays(cls, value: list[float] | None) -> list[float] | None:
+        """Seven relative rates, Monday first (day 0 of a run is a Monday); absent = flat."""
+        if value is None:
+            return value
+        if len(value) != 7:
+            raise ValueError(f"needs 7 values (Monday to Sunday), got {len(value)}")
         if any(v < 0 for v in value) or sum(value) <= 0:
             raise ValueError("values must be >= 0 and not all zero")
         return value
