@@ -82,6 +82,8 @@ OFF, FIELD, SEAT = 0, 1, 2
 
 _heappush = heapq.heappush
 _heappop = heapq.heappop
+#: SimPy's event priorities (``simpy.events.URGENT`` and ``NORMAL``).
+_URGENT, _NORMAL = 0, 1
 _isnan = math.isnan
 _NAN = math.nan
 _INF = math.inf
@@ -565,7 +567,7 @@ class Engine:
         if self._calls:
             # One arrival event at a time, each scheduled when the previous call
             # has been received (the order a SimPy source process would give).
-            self.env.timeout(self._calls[0] - self.env.now).callbacks.append(self._on_arrival)
+            self._at(self._calls[0] - self.env.now, self._on_arrival)
         if self.walk_ins is not None:
             self._walk_next = 0
             wi = self.walk_ins
@@ -574,12 +576,12 @@ class Engine:
             desks = [self._desk(d) for d in self.layout.walk_in_desk]
             self._walk_desk = [desks[s] for s in wi.station.tolist()]
             first = self._walk_at[0]
-            self.env.timeout(first).callbacks.append(self._on_walk_in)
+            self._at(first, self._on_walk_in)
         if self.sc.shifts is not None:
-            self.env.process(self._shift_changes())
+            self._shift_changes()
         for team in self.teams:
             self._start_duties(team)
-        self.env.run(until=self.horizon)
+        self._run_until(self.horizon)
         for o in self.officers:
             self._close(o, self.horizon)
         self.rec.set_officers(self.officers, self.warmup, self.horizon)
@@ -589,7 +591,34 @@ class Engine:
         self.rec.investigations_waiting = sum(len(g.investigations) for g in self.groups)
         return self.rec
 
-    def _on_arrival(self, _e: simpy.Event) -> None:
+    def _at(self, delay: float, callback, priority: int = 1) -> None:
+        """Call ``callback()`` ``delay`` minutes from now (a SimPy timeout without the object).
+
+        The entry goes on SimPy's own event heap with SimPy's next event id, so
+        events run in exactly the order ``env.timeout(delay).callbacks.append``
+        would give; :meth:`_run_until` processes them.
+        """
+        env = self.env
+        _heappush(env._queue, (env._now + delay, priority, next(env._eid), callback))
+
+    def _run_until(self, until: float) -> None:
+        """Process the events before ``until`` as ``env.run(until=until)`` would.
+
+        SimPy's run schedules an urgent stop event at ``until`` (taking one event
+        id) and stops there; this loop takes the same id and stops at the same
+        point, calling each entry's callback directly instead of going through a
+        ``simpy.Event`` and ``Environment.step``.
+        """
+        env = self.env
+        queue = env._queue
+        stop = (until, _URGENT, next(env._eid))
+        pop = _heappop
+        while queue and queue[0] < stop:
+            env._now, _, _, callback = pop(queue)
+            callback()
+        env._now = until
+
+    def _on_arrival(self) -> None:
         i = self._next
         town = self._town[i]
         g = self.groups[self.group_of_station[town]]
@@ -604,9 +633,9 @@ class Engine:
         self._next = i
         if i < self._n_calls:
             env = self.env
-            env.timeout(self._calls[i] - env.now).callbacks.append(self._arrival_cb)
+            self._at(self._calls[i] - env.now, self._arrival_cb)
 
-    def _on_walk_in(self, _e: simpy.Event) -> None:
+    def _on_walk_in(self) -> None:
         w = self._walk_next
         room = self._walk_desk[w]
         if room is not None:
@@ -615,7 +644,7 @@ class Engine:
         self._walk_next = w
         if w < len(self._walk_at):
             env = self.env
-            env.timeout(self._walk_at[w] - env.now).callbacks.append(self._on_walk_in)
+            self._at(self._walk_at[w] - env.now, self._on_walk_in)
 
     def _receive(self, call: Call, g: Group) -> None:
         """Take a call: at a free seat of the group's desk or room, else as a plain delay.
@@ -627,9 +656,7 @@ class Engine:
         if not g.handles:
             self._dispatch(call, g)
         elif g.room is None or g.room.capacity == 0:
-            self.env.timeout(self.handling[call.i]).callbacks.append(
-                lambda _e: self._dispatch(call, g)
-            )
+            self._at(self.handling[call.i], lambda: self._dispatch(call, g))
         else:
             self._enqueue(g.room, call.priority, 0, call)
 
@@ -644,7 +671,7 @@ class Engine:
         """Give the head of ``room``'s queue a seat; service starts when the grant event runs."""
         _, _, _, kind, item = _heappop(room.waiting)
         room.users += 1
-        self.env.timeout(0).callbacks.append(lambda _e: self._serve(room, kind, item))
+        self._at(0, lambda: self._serve(room, kind, item))
 
     def _serve(self, room: Room, kind: int, item) -> None:
         if kind == 0:
@@ -652,11 +679,11 @@ class Engine:
         else:
             self.rec.walk_in_started[item] = self.env.now
             minutes = self._walk_service[item]
-        self.env.timeout(minutes).callbacks.append(lambda _e: self._served(room, kind, item))
+        self._at(minutes, lambda: self._served(room, kind, item))
 
     def _served(self, room: Room, kind: int, item) -> None:
         room.users -= 1
-        self.env.timeout(0).callbacks.append(lambda _e: self._room_released(room))
+        self._at(0, lambda: self._room_released(room))
         if kind == 0:
             self._dispatch(item, item.group)
         else:
@@ -702,11 +729,11 @@ class Engine:
         o.rest_state = DESK
         o.settle_at = now + minutes
 
-        def arrive(_e: simpy.Event) -> None:
+        def arrive() -> None:
             if o.token == token and o.post == SEAT:
                 self._sit(o, room)
 
-        self.env.timeout(minutes).callbacks.append(arrive)
+        self._at(minutes, arrive)
 
     # -------------------------------------------------------------- dispatch
     def _dispatch(self, call: Call, g: Group) -> None:
@@ -770,7 +797,7 @@ class Engine:
         if not self.county_on:
             return
         if g.county_after > 0:
-            self.env.timeout(g.county_after).callbacks.append(lambda _e: self._maybe_county(call))
+            self._at(g.county_after, lambda: self._maybe_county(call))
         else:
             self._maybe_county(call)
 
@@ -919,11 +946,11 @@ class Engine:
             self._on_scene(call, 1, o.case or other)
         else:
 
-            def arrive(_e: simpy.Event) -> None:
+            def arrive() -> None:
                 if o.token == token:
                     self._arrive(o, call)
 
-            env.timeout(minutes).callbacks.append(arrive)
+            self._at(minutes, arrive)
 
     def _maybe_county(self, call: Call) -> None:
         """Ask the county for the whole remaining shortfall, if the rules allow it now.
@@ -958,7 +985,7 @@ class Engine:
         if _isnan(rec.reinforcement_requested[i]):
             rec.reinforcement_requested[i] = now
         insort(call.group.county_calls, (call.priority, call.call_min, i, call))
-        self.env.timeout(delay).callbacks.append(lambda _e: self._county_arrives(call))
+        self._at(delay, lambda: self._county_arrives(call))
 
     def _revisit(self, o: Officer, g: Group, place: int) -> bool:
         """Send freed ``o`` to a call still waiting for the county if it gets there first.
@@ -1034,11 +1061,11 @@ class Engine:
         token = call.token = call.token + 1
         minutes = max(call.work_left, 0.0) / (crew if crew < need else need)
 
-        def done(_e: simpy.Event) -> None:
+        def done() -> None:
             if call.token == token and not call.cleared:
                 self._clear(call)
 
-        self.env.timeout(minutes).callbacks.append(done)
+        self._at(minutes, done)
 
     def _progress(self, call: Call, now: float) -> None:
         """Book the scene work done since ``call.work_t`` by the crew present."""
@@ -1054,11 +1081,11 @@ class Engine:
         token = call.token
         minutes = max(call.work_left, 0.0) / min(call.crew, call.need)
 
-        def done(_e: simpy.Event) -> None:
+        def done() -> None:
             if call.token == token and not call.cleared:
                 self._clear(call)
 
-        self.env.timeout(minutes).callbacks.append(done)
+        self._at(minutes, done)
 
     def _pull_from_scene(self, o: Officer, g: Group) -> None:
         """Take ``o`` off its less urgent scene; that call needs one more officer again."""
@@ -1233,7 +1260,7 @@ class Engine:
             job.started = True
             self.rec.start_investigation(job.i, now, crew[0])
 
-        def done(_e: simpy.Event) -> None:
+        def done() -> None:
             if job.token != token:
                 return
             t = self.env.now
@@ -1244,7 +1271,7 @@ class Engine:
             for o in job.officers:
                 self._next_job(o, o.base)
 
-        self.env.timeout(job.left).callbacks.append(done)
+        self._at(job.left, done)
 
     def _pause_case(self, o: Officer, g: Group) -> None:
         """A call takes ``o`` off its case: the case waits again, first in line."""
@@ -1278,12 +1305,12 @@ class Engine:
         block = self.duty_block
         work = block * plan.duty_hours_per_day * n / 24.0  # minutes due per tick
 
-        def due(_e: simpy.Event) -> None:
+        def due() -> None:
             team.duty_backlog += work
             self._offer_duty(team)
-            self.env.timeout(block).callbacks.append(due)
+            self._at(block, due)
 
-        self.env.timeout(block).callbacks.append(due)
+        self._at(block, due)
 
     def _offer_duty(self, team: Team) -> None:
         """Give waiting duty blocks to free on-duty members (lowest number first)."""
@@ -1311,13 +1338,13 @@ class Engine:
         o.token += 1
         token = o.token
 
-        def done(_e: simpy.Event) -> None:
+        def done() -> None:
             if o.token == token:
                 self._close(o, self.env.now)
                 o.job = None
                 self._next_job(o, place)
 
-        self.env.timeout(minutes).callbacks.append(done)
+        self._at(minutes, done)
 
     def _stop_duty(self, o: Officer) -> None:
         """A call takes ``o`` off its duty block; the rest goes back to the team's backlog."""
@@ -1330,7 +1357,7 @@ class Engine:
         self._close(o, now)
 
     # ----------------------------------------------------------------- shifts
-    def _shift_changes(self):
+    def _shift_changes(self) -> None:
         """Apply the roster each hour whose share differs from the hour before (at least daily).
 
         Each team has about ``share x size`` members on duty, at least one: a
@@ -1344,7 +1371,9 @@ class Engine:
         """
         shares = self.sc.shifts.on_duty_share_by_hour
         hour = 0
-        while True:
+
+        def change() -> None:
+            nonlocal hour
             share = shares[hour % 24]
             step = 1
             while step < 24 and shares[(hour + step) % 24] == share:
@@ -1360,7 +1389,10 @@ class Engine:
                 team.carry = want - team.k * step
             self._apply_posts()
             hour += step
-            yield self.env.timeout(60.0 * step)
+            self._at(60.0 * step, change)
+
+        # First change at once, as the start of a SimPy process would (an urgent event now).
+        self._at(0.0, change, _URGENT)
 
     def _apply_posts(self) -> None:
         """Move every officer to its post in its team's current window (in officer order)."""
