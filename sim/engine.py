@@ -394,6 +394,9 @@ class Engine:
         self.stream = stream
         self.walk_ins = walk_ins if walk_ins is not None and len(walk_ins) else None
         self.env = simpy.Environment()
+        self._queue = self.env._queue  # SimPy's event heap (see _at)
+        self._eid = self.env._eid  # SimPy's event-id counter
+        self.now = 0.0  # the clock: the time of the event being processed
         self.warmup = scenario.warmup_days * MIN_PER_DAY
         self.horizon = scenario.horizon_days * MIN_PER_DAY
         self.county_on = scenario.county.enabled
@@ -567,7 +570,7 @@ class Engine:
         if self._calls:
             # One arrival event at a time, each scheduled when the previous call
             # has been received (the order a SimPy source process would give).
-            self._at(self._calls[0] - self.env.now, self._on_arrival)
+            self._at(self._calls[0] - self.now, self._on_arrival)
         if self.walk_ins is not None:
             self._walk_next = 0
             wi = self.walk_ins
@@ -598,8 +601,7 @@ class Engine:
         events run in exactly the order ``env.timeout(delay).callbacks.append``
         would give; :meth:`_run_until` processes them.
         """
-        env = self.env
-        _heappush(env._queue, (env._now + delay, priority, next(env._eid), callback))
+        _heappush(self._queue, (self.now + delay, priority, next(self._eid), callback))
 
     def _run_until(self, until: float) -> None:
         """Process the events before ``until`` as ``env.run(until=until)`` would.
@@ -609,14 +611,13 @@ class Engine:
         point, calling each entry's callback directly instead of going through a
         ``simpy.Event`` and ``Environment.step``.
         """
-        env = self.env
-        queue = env._queue
-        stop = (until, _URGENT, next(env._eid))
+        queue = self._queue
+        stop = (until, _URGENT, next(self._eid))
         pop = _heappop
         while queue and queue[0] < stop:
-            env._now, _, _, callback = pop(queue)
+            self.now, _, _, callback = pop(queue)
             callback()
-        env._now = until
+        self.now = self.env._now = until
 
     def _on_arrival(self) -> None:
         i = self._next
@@ -632,8 +633,7 @@ class Engine:
         i += 1
         self._next = i
         if i < self._n_calls:
-            env = self.env
-            self._at(self._calls[i] - env.now, self._arrival_cb)
+            self._at(self._calls[i] - self.now, self._arrival_cb)
 
     def _on_walk_in(self) -> None:
         w = self._walk_next
@@ -643,8 +643,7 @@ class Engine:
         w += 1
         self._walk_next = w
         if w < len(self._walk_at):
-            env = self.env
-            self._at(self._walk_at[w] - env.now, self._on_walk_in)
+            self._at(self._walk_at[w] - self.now, self._on_walk_in)
 
     def _receive(self, call: Call, g: Group) -> None:
         """Take a call: at a free seat of the group's desk or room, else as a plain delay.
@@ -663,7 +662,7 @@ class Engine:
     # ------------------------------------------------------- desks and rooms
     def _enqueue(self, room: Room, priority: int, kind: int, item: object) -> None:
         room.seq += 1
-        _heappush(room.waiting, (priority, self.env.now, room.seq, kind, item))
+        _heappush(room.waiting, (priority, self.now, room.seq, kind, item))
         if room.users < room.capacity:
             self._grant(room)
 
@@ -677,7 +676,7 @@ class Engine:
         if kind == 0:
             minutes = self.handling[item.i]
         else:
-            self.rec.walk_in_started[item] = self.env.now
+            self.rec.walk_in_started[item] = self.now
             minutes = self._walk_service[item]
         self._at(minutes, lambda: self._served(room, kind, item))
 
@@ -687,7 +686,7 @@ class Engine:
         if kind == 0:
             self._dispatch(item, item.group)
         else:
-            self.rec.walk_in_done[item] = self.env.now
+            self.rec.walk_in_done[item] = self.now
 
     def _room_released(self, room: Room) -> None:
         if room.waiting and room.users < room.capacity:
@@ -695,7 +694,7 @@ class Engine:
 
     def _sit(self, o: Officer, room: Room) -> None:
         """Officer ``o`` takes a seat at ``room`` (at its base) now."""
-        self._close(o, self.env.now)
+        self._close(o, self.now)
         o.state = DESK
         o.seat = room
         room.sitters.add(o)
@@ -705,7 +704,7 @@ class Engine:
 
     def _unsit(self, o: Officer) -> None:
         """Officer ``o`` leaves its seat (a call in hand at that seat is finished by the desk)."""
-        self._close(o, self.env.now)
+        self._close(o, self.now)
         room = o.seat
         room.sitters.discard(o)
         room.capacity -= 1
@@ -719,7 +718,7 @@ class Engine:
         if minutes == 0.0:
             self._sit(o, room)
             return
-        now = self.env.now
+        now = self.now
         o.token += 1
         token = o.token
         o.state = RETURN
@@ -738,7 +737,7 @@ class Engine:
     # -------------------------------------------------------------- dispatch
     def _dispatch(self, call: Call, g: Group) -> None:
         """Send the nearest free eligible officers; queue or escalate the shortfall."""
-        now = self.env.now
+        now = self.now
         rec = self.rec
         rec.handled[call.i] = now
         call.county_ok_at = now + g.county_after
@@ -852,7 +851,7 @@ class Engine:
             elif kind == 2:
                 self._unsit(o)
             elif kind == 3:
-                self._close(o, self.env.now)  # off duty until now; out on call from here
+                self._close(o, self.now)  # off duty until now; out on call from here
                 delay = self.call_in
                 self.rec.called_in[call.i] += 1
             else:
@@ -885,8 +884,7 @@ class Engine:
         ``was_free``: ``o`` is in the group's free set (else it has just left other work);
         ``delay``: minutes before it sets out, for a standby officer called in (else None).
         """
-        env = self.env
-        now = env.now
+        now = self.now
         if was_free:
             self._close(o, now)
             if o.case:  # _take_free, inline
@@ -964,11 +962,11 @@ class Engine:
             or call.cleared
             or call.county_n
             or call.county_rows
-            or self.env.now < call.county_ok_at
+            or self.now < call.county_ok_at
             or (self.county_partial and call.assigned == 0 and call.priority > 1)
         ):
             return
-        now = self.env.now
+        now = self.now
         rec = self.rec
         i = call.i
         delay = self._county_delay[i]
@@ -993,7 +991,7 @@ class Engine:
         The county is then stood down for one head (``county.revisit:
         stand_down``) or keeps coming (``keep_coming``). Returns whether ``o`` went.
         """
-        now = self.env.now
+        now = self.now
         live = []
         sent = False
         for entry in g.county_calls:
@@ -1026,7 +1024,7 @@ class Engine:
 
     # --------------------------------------------------------------- on scene
     def _arrive(self, o: Officer, call: Call) -> None:
-        now = self.env.now
+        now = self.now
         self._close(o, now)
         o.state = SCENE
         self.rec.dispatch_arrived(o.drow, now)
@@ -1035,14 +1033,14 @@ class Engine:
     def _county_arrives(self, call: Call) -> None:
         if call.cleared or call.county_n == 0:
             return
-        now = self.env.now
+        now = self.now
         self.rec.county_arrived[call.i] = now
         for row in call.county_rows[: call.county_n]:
             self.rec.dispatch_arrived(row, now)
         self._on_scene(call, call.county_n, True)
 
     def _on_scene(self, call: Call, heads: int, reinforcement: bool) -> None:
-        now = self.env.now
+        now = self.now
         rec = self.rec
         i = call.i
         if reinforcement:
@@ -1089,7 +1087,7 @@ class Engine:
 
     def _pull_from_scene(self, o: Officer, g: Group) -> None:
         """Take ``o`` off its less urgent scene; that call needs one more officer again."""
-        now = self.env.now
+        now = self.now
         old = o.call
         self._close(o, now)
         self._progress(old, now)
@@ -1110,7 +1108,7 @@ class Engine:
         out from), the county is stood down if it has not arrived, any
         investigation is created, and officers are released by number.
         """
-        now = self.env.now
+        now = self.now
         call.cleared = True
         call.remaining = 0
         call.token += 1
@@ -1157,7 +1155,7 @@ class Engine:
         if o.post != FIELD:
             if o.post == OFF:
                 o.state = OFF_DUTY
-                o.since = self.env.now
+                o.since = self.now
             else:
                 self._go_to_desk(o, place)
             return
@@ -1184,7 +1182,7 @@ class Engine:
         self._go_free(o, place)
 
     def _go_free(self, o: Officer, place: int) -> None:
-        now = self.env.now
+        now = self.now
         g = self.groups[o.group]
         patrol = o.patrol_places
         buf = self._ubuf
@@ -1211,7 +1209,7 @@ class Engine:
 
     def _where(self, o: Officer) -> int:
         """Local place a free officer counts as being at now."""
-        return o.rest if self.env.now >= o.settle_at else o.scene
+        return o.rest if self.now >= o.settle_at else o.scene
 
     # ------------------------------------------------------------ case work
     def _case_free(self, g: Group) -> list[Officer]:
@@ -1227,7 +1225,7 @@ class Engine:
             return False
         g.investigations.popleft()
         for o in others:
-            self._close(o, self.env.now)
+            self._close(o, self.now)
             self._take_free(o, g)
         self._investigate([first, *others], job)
         return True
@@ -1242,12 +1240,12 @@ class Engine:
             g.investigations.popleft()
             crew = free[: job.crew]
             for o in crew:
-                self._close(o, self.env.now)
+                self._close(o, self.now)
                 self._take_free(o, g)
             self._investigate(crew, job)
 
     def _investigate(self, crew: list[Officer], job: CaseJob) -> None:
-        now = self.env.now
+        now = self.now
         job.officers = crew
         job.t0 = now
         job.token += 1
@@ -1263,7 +1261,7 @@ class Engine:
         def done() -> None:
             if job.token != token:
                 return
-            t = self.env.now
+            t = self.now
             self.rec.finish_investigation(job.i, t)
             for o in job.officers:
                 self._close(o, t)
@@ -1275,7 +1273,7 @@ class Engine:
 
     def _pause_case(self, o: Officer, g: Group) -> None:
         """A call takes ``o`` off its case: the case waits again, first in line."""
-        now = self.env.now
+        now = self.now
         job = o.job
         job.left -= now - job.t0
         job.token += 1
@@ -1321,13 +1319,13 @@ class Engine:
                 g = self.groups[o.group]
                 if o in g.free_community or o in g.free_case:
                     place = self._where(o)
-                    self._close(o, self.env.now)
+                    self._close(o, self.now)
                     self._take_free(o, g)
                     self._do_duty(o, team, place)
 
     def _do_duty(self, o: Officer, team: Team, place: int) -> None:
         """``o`` works the next duty block where it is (``place``)."""
-        now = self.env.now
+        now = self.now
         minutes = min(self.duty_block, team.duty_backlog)
         team.duty_backlog -= minutes
         o.state = DUTY
@@ -1340,7 +1338,7 @@ class Engine:
 
         def done() -> None:
             if o.token == token:
-                self._close(o, self.env.now)
+                self._close(o, self.now)
                 o.job = None
                 self._next_job(o, place)
 
@@ -1348,7 +1346,7 @@ class Engine:
 
     def _stop_duty(self, o: Officer) -> None:
         """A call takes ``o`` off its duty block; the rest goes back to the team's backlog."""
-        now = self.env.now
+        now = self.now
         left = o.job - now
         if left > 0:
             self.teams[o.team].duty_backlog += left
@@ -1415,7 +1413,7 @@ class Engine:
             return
         o.post = post
         st = o.state
-        now = self.env.now
+        now = self.now
         if st in _FREE_STATES and o.call is None and o.job is None:
             if o.rest_state == DESK:  # on its way to a seat
                 o.token += 1
