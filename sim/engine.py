@@ -120,6 +120,8 @@ class Officer:
         "job",
         "seat",
         "role_name",
+        "grp",
+        "tm",
     )
 
     def __init__(
@@ -157,6 +159,8 @@ class Officer:
         self.job: CaseJob | float | None = None  # case work in hand, or a duty block's end
         self.seat: Room | None = None  # the desk it sits at
         self.role_name = ROLES[role]
+        self.grp: Group  # its dispatch group and roster team (set by the engine)
+        self.tm: Team
 
 
 class Call:
@@ -425,6 +429,9 @@ class Engine:
         }
         self.officers = self._make_officers()
         self.teams = self._make_teams()
+        for o in self.officers:
+            o.grp = self.groups[o.group]
+            o.tm = self.teams[o.team]
         #: Free community officers per station now (``own_free`` without a scan).
         self._own_free = [0] * len(scenario.stations)
         for o in self.officers:  # one pass: no groups x officers scan
@@ -563,6 +570,7 @@ class Engine:
             [t.investigation.crew if t.investigation else 1 for t in self.sc.incident_types]
         )
         self._inv_crew = crews[s.type_index].tolist() if len(s) else []
+        self._call_group, self._call_local = self._group_of_calls()
         self._next = 0
         self._arrival_cb = self._on_arrival  # one bound method for every arrival event
         self._n_calls = len(self._calls)
@@ -619,21 +627,44 @@ class Engine:
             callback()
         self.now = self.env._now = until
 
+    def _group_of_calls(self) -> tuple[list[Group], list[int]]:
+        """Each call's dispatch group and its place's local number there (lists, by call)."""
+        s = self.stream
+        if len(s) == 0:
+            return [], []
+        group_of_call = np.asarray(self.group_of_station, dtype=np.int64)[s.township]
+        local = np.empty(len(s), dtype=np.int64)
+        order = np.argsort(group_of_call, kind="stable")
+        bounds = np.searchsorted(group_of_call[order], np.arange(len(self.groups) + 1))
+        for g in self.groups:
+            idx = order[bounds[g.index] : bounds[g.index + 1]]
+            places = np.asarray(g.places, dtype=np.int64)
+            at = s.place[idx]
+            pos = np.searchsorted(places, at)
+            if len(idx) and (pos.max() >= len(places) or (places[pos] != at).any()):
+                raise KeyError(f"a call of group {g.index} is at a place outside the group")
+            local[idx] = pos
+        groups = self.groups
+        return [groups[k] for k in group_of_call.tolist()], local.tolist()
+
     def _on_arrival(self) -> None:
         i = self._next
-        town = self._town[i]
-        g = self.groups[self.group_of_station[town]]
+        g = self._call_group[i]
         call = Call(
-            i, g.local[self._place[i]], town, self._prio[i], self._calls[i], self._need[i], g
+            i, self._call_local[i], self._town[i], self._prio[i], self._calls[i], self._need[i], g
         )
-        if not g.handles:
-            self._dispatch(call, g)
-        else:
+        if g.handles:
             self._receive(call, g)
+        else:
+            self._dispatch(call, g)
         i += 1
         self._next = i
-        if i < self._n_calls:
-            self._at(self._calls[i] - self.now, self._arrival_cb)
+        if i < self._n_calls:  # self._at, inline
+            now = self.now
+            _heappush(
+                self._queue,
+                (now + (self._calls[i] - now), _NORMAL, next(self._eid), self._arrival_cb),
+            )
 
     def _on_walk_in(self) -> None:
         w = self._walk_next
@@ -746,7 +777,9 @@ class Engine:
         rec.own_free[call.i] = self._own_free[call.station]
         n_free = len(g.free_community) + (len(g.free_case) if assist else 0)
         if n_free:
-            if n_free <= need:
+            if n_free == 1:
+                chosen = list(g.free_community or g.free_case)
+            elif n_free <= need:
                 pool = list(g.free_community)
                 if assist:
                     pool += g.free_case
@@ -886,7 +919,17 @@ class Engine:
         """
         now = self.now
         if was_free:
-            self._close(o, now)
+            # _close, inline
+            start = o.since if o.since > self.warmup else self.warmup
+            if o.state == RETURN:
+                settle = o.settle_at if o.settle_at < now else now
+                if settle > start:
+                    o.minutes[RETURN] += settle - start
+                    start = settle
+                if now > start:
+                    o.minutes[o.rest_state] += now - start
+            elif now > start:
+                o.minutes[o.state] += now - start
             if o.case:  # _take_free, inline
                 g.free_case.discard(o)
             else:
@@ -1159,7 +1202,7 @@ class Engine:
             else:
                 self._go_to_desk(o, place)
             return
-        g = self.groups[o.group]
+        g = o.grp
         q = g.calls
         while q and q[0][3].remaining <= 0:
             _heappop(q)
@@ -1175,7 +1218,7 @@ class Engine:
         if g.investigations and (o.case or not g.plan.investigations_by_case_team):
             if self._start_case(g, o):
                 return
-        team = self.teams[o.team]
+        team = o.tm
         if team.duty_backlog > _DUTY_EPS:
             self._do_duty(o, team, place)
             return
@@ -1183,7 +1226,7 @@ class Engine:
 
     def _go_free(self, o: Officer, place: int) -> None:
         now = self.now
-        g = self.groups[o.group]
+        g = o.grp
         patrol = o.patrol_places
         buf = self._ubuf
         if patrol and (buf.pop() if buf else self._uniform()) < self.patrol_share:
