@@ -43,6 +43,7 @@ same officers.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 from bisect import bisect_right, insort
@@ -622,9 +623,18 @@ class Engine:
         queue = self._queue
         stop = (until, _URGENT, next(self._eid))
         pop = _heappop
-        while queue and queue[0] < stop:
-            self.now, _, _, callback = pop(queue)
-            callback()
+        # The loop makes no reference cycles that outlive an event, but allocates
+        # millions of tracked objects (heap entries, calls, record rows) whose
+        # young-generation collections cost ~10% of the run: collect afterwards.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            while queue and queue[0] < stop:
+                self.now, _, _, callback = pop(queue)
+                callback()
+        finally:
+            if collecting:
+                gc.enable()
         self.now = self.env._now = until
 
     def _group_of_calls(self) -> tuple[list[Group], list[int]]:
