@@ -1429,17 +1429,20 @@ class Engine:
     def _apply_posts(self) -> None:
         """Move every officer to its post in its team's current window (in officer order)."""
         wanted = [OFF] * len(self.officers)
-        for team in self.teams:
-            for o, post in zip(team.members, team.posts()):
-                wanted[o.id] = post
+        for team in self.teams:  # the window of Team.posts, without a list per team
+            members = team.members
+            n = len(members)
+            start, seats = team.start, team.seats
+            for j in range(team.k):
+                wanted[members[(start + j) % n].id] = SEAT if j < seats else FIELD
         # Leave posts first (seats freed, officers off), then take the new ones.
-        for o in self.officers:
-            w = wanted[o.id]
+        set_post = self._set_post
+        for o, w in zip(self.officers, wanted):
             if w != o.post and (o.post == SEAT or w == OFF):
-                self._set_post(o, w)
-        for o in self.officers:
-            if o.post != wanted[o.id]:
-                self._set_post(o, wanted[o.id])
+                set_post(o, w)
+        for o, w in zip(self.officers, wanted):
+            if o.post != w:
+                set_post(o, w)
 
     def _set_post(self, o: Officer, post: int) -> None:
         """Give ``o`` a new post; an officer busy with a job takes it when the job ends."""
@@ -1448,19 +1451,22 @@ class Engine:
         o.post = post
         st = o.state
         now = self.now
-        if st in _FREE_STATES and o.call is None and o.job is None:
+        if st == OFF_DUTY:  # coming on duty (the commonest change with leaving, below)
+            start = o.since if o.since > self.warmup else self.warmup  # _close, inline
+            if now > start:
+                o.minutes[OFF_DUTY] += now - start
+            o.since = now
+            place = o.base
+        elif st in _FREE_STATES and o.call is None and o.job is None:
             if o.rest_state == DESK:  # on its way to a seat
                 o.token += 1
                 place = o.scene
             else:
-                place = self._where(o)
-                self._take_free(o, self.groups[o.group])
+                place = o.rest if now >= o.settle_at else o.scene  # _where, inline
+                self._take_free(o, o.grp)
             self._close(o, now)
         elif st == DESK:
             self._unsit(o)
-            place = o.base
-        elif st == OFF_DUTY:
-            self._close(o, now)
             place = o.base
         else:
             return  # busy: _next_job applies the post
