@@ -1,8 +1,8 @@
 """The discrete-event engine: one operating model, one incident stream, one replication.
 
-SimPy supplies the clock and the event heap (ties resolve by insertion order,
-so a run is deterministic). Calls and officers are a small state machine
-driven by callbacks on SimPy timeouts rather than one generator process per
+SimPy supplies the clock's event heap and ids (ties resolve by insertion
+order, so a run is deterministic). Calls and officers are a small state machine
+driven by callbacks on timed entries of SimPy's heap rather than one generator process per
 call: a call's officers are chosen, re-chosen and released by events that
 belong to other calls, which a per-call process would only wrap. Per call the
 engine schedules one arrival, one handling event (two more with a command
@@ -27,8 +27,14 @@ Rules (also in ``docs/model.md``):
   Demand still queued at clearance is cancelled, so no call holds officers
   forever waiting for help that cannot come.
 
-Speed (``benchmarks/README.md`` has the measurements): everything the event
-loop touches is a plain Python object prepared before the run -- travel
+Speed (``benchmarks/README.md`` has the measurements): SimPy supplies the
+clock's heap and event ids, but the engine runs its own loop over them
+(:meth:`Engine._at` pushes ``(time, priority, id, callback)`` entries exactly
+where ``env.timeout(...).callbacks.append`` would, :meth:`Engine._run_until`
+pops them with ``Environment.run``'s stopping rule), without a ``Timeout``
+object or ``Environment.step`` per event, and with the garbage collector
+paused. Everything the event loop touches is a plain Python object prepared
+before the run -- travel
 tables per dispatch group as lists of floats (:mod:`sim.travel`, never the
 whole network's all-pairs array), the incident stream as lists, handling
 times drawn up front, records in preallocated arrays. The command room is a
