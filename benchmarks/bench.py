@@ -20,6 +20,10 @@ child process so its peak memory is its own):
    * *lean baseline*: the same queues with the engine's two events per call
      (an arrival timeout and a service timeout, each with a plain callback;
      servers are counters, the queue a deque): SimPy's floor for this model;
+   * *heap baseline*: the lean queue scheduled the way the engine does since
+     round 3 -- ``(time, priority, id, callback)`` entries straight on SimPy's
+     heap with SimPy's id counter, popped by a plain loop (no ``Timeout``
+     objects, no ``Environment.step``): the floor of SimPy's clock and heap;
    * *model, engine*: ``Engine(...)`` construction and ``run()`` on the
      scenario's incident stream -- the event loop and everything the engine
      sets up (travel tables come from a per-network cache after the first
@@ -47,6 +51,11 @@ child process so its peak memory is its own):
    replication of both models; seconds, calls, the child's peak resident
    memory, and the growth exponents of set-up CPU, run CPU and replication
    time in city size and in horizon (least squares on log-log).
+``--before CHECKOUT`` (e.g. ``git worktree add /tmp/before <commit>``) also
+times that checkout's engine: its engine cases run in this process, in the
+same rounds (marked "(before)"), and each city point runs right after this
+checkout's in the other checkout's own child process (marked ``before``).
+
 4. **Start-up**: ``python -c "import sim"`` and ``policesim check`` against
    ``python -c "import simpy, numpy"``, whole processes, pairs interleaved.
 """
@@ -55,6 +64,8 @@ from __future__ import annotations
 
 import argparse
 import gc
+import heapq
+import importlib.util
 import json
 import math
 import os
@@ -166,6 +177,58 @@ def lean_mmc(arrivals: list, station: list, service: list, capacities: list[int]
     return waits
 
 
+def heap_mmc(arrivals: list, station: list, service: list, capacities: list[int]) -> list:
+    """The lean queue scheduling the way the engine does since round 3: no event objects.
+
+    Each event is a ``(time, priority, id, callback)`` entry pushed straight on
+    SimPy's heap with SimPy's id counter, and a plain loop pops and calls them
+    (``Engine._at`` / ``Engine._run_until``): the floor of SimPy's clock and heap
+    without ``Timeout`` and ``Environment.step``. Returns each call's wait.
+    """
+    env = simpy.Environment()
+    heap, eid = env._queue, env._eid
+    push, pop = heapq.heappush, heapq.heappop
+    free = list(capacities)
+    queues = [deque() for _ in capacities]
+    n = len(arrivals)
+    waits = [0.0] * n
+    now = [0.0]
+    nxt = [0]
+
+    def start(i: int, s: int) -> None:
+        t = now[0]
+        waits[i] = t - arrivals[i]
+        push(heap, (t + service[i], 1, next(eid), lambda: done(s)))
+
+    def done(s: int) -> None:
+        q = queues[s]
+        if q:
+            start(q.popleft(), s)
+        else:
+            free[s] += 1
+
+    def arrive() -> None:
+        i = nxt[0]
+        s = station[i]
+        if free[s]:
+            free[s] -= 1
+            start(i, s)
+        else:
+            queues[s].append(i)
+        i += 1
+        nxt[0] = i
+        if i < n:
+            t = now[0]
+            push(heap, (t + (arrivals[i] - t), 1, next(eid), arrive))
+
+    if n:
+        push(heap, (arrivals[0], 1, next(eid), arrive))
+    while heap:
+        now[0], _, _, callback = pop(heap)
+        callback()
+    return waits
+
+
 def ciw_mmc(n_per_queue: float, days: float, queues: int, servers: int, seed: int) -> int:
     """Ciw's M/M/c on ``queues`` independent queues; returns records completed."""
     import ciw
@@ -184,10 +247,28 @@ def ciw_mmc(n_per_queue: float, days: float, queues: int, servers: int, seed: in
 
 
 # ------------------------------------------------------------------- model
-def model_engine(loaded, stream, number: int, build, walk_ins=None) -> Engine:
-    engine = Engine(loaded.scenario, loaded.network, build(loaded), stream, 0, number, walk_ins)
+def model_engine(loaded, stream, number: int, build, walk_ins=None, engine_class=None) -> Engine:
+    """Build and run one engine (``engine_class``: another checkout's, see :func:`load_before`)."""
+    cls = Engine if engine_class is None else engine_class
+    engine = cls(loaded.scenario, loaded.network, build(loaded), stream, 0, number, walk_ins)
     engine.run()
     return engine
+
+
+def load_before(root: Path):
+    """Import another checkout's ``sim`` package as ``sim_before``; return its ``Engine``.
+
+    The engine imports only its own package relatively, so the old engine runs in
+    this process beside the new one, on the same scenario objects, interleaved
+    round by round with everything else (``--before``).
+    """
+    spec = importlib.util.spec_from_file_location(
+        "sim_before", root / "sim" / "__init__.py", submodule_search_locations=[str(root / "sim")]
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["sim_before"] = module
+    spec.loader.exec_module(module)
+    return importlib.import_module("sim_before.engine").Engine
 
 
 def events_scheduled(env: simpy.Environment) -> int:
@@ -224,7 +305,7 @@ def _spread(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(values), min(values), max(values)
 
 
-def mmc_section(reps: int) -> list[dict]:
+def mmc_section(reps: int, before=None) -> list[dict]:
     """Per-call cost of the baselines and the engine, every case once per round.
 
     Ratios are taken round by round (engine time per call / baseline time per
@@ -232,7 +313,8 @@ def mmc_section(reps: int) -> list[dict]:
     The Wubei case is ``scenarios/wubei.yaml`` with every time-budget block
     (desk seats, walk-ins, case work, duties, roster, preemption) for 120 days;
     its per-call cost counts calls and walk-in visitors (each is one customer
-    of the baseline: two events).
+    of the baseline: two events). ``before``: another checkout's ``Engine``
+    class, whose engine cases run too, marked "(before)".
     """
     loaded = load_scenario(ROOT / "scenarios" / "mmc_validation.yaml")
     sc = loaded.scenario
@@ -258,6 +340,12 @@ def mmc_section(reps: int) -> list[dict]:
             *base_draw["iso"], [c] * k
         ),
         "lean baseline pooled (callbacks, M/M/12)": lambda: lean_mmc(*base_draw["pool"], [c * k]),
+        "heap baseline isolated (callbacks on SimPy's heap, 3 x M/M/4)": lambda: heap_mmc(
+            *base_draw["iso"], [c] * k
+        ),
+        "heap baseline pooled (callbacks on SimPy's heap, M/M/12)": lambda: heap_mmc(
+            *base_draw["pool"], [c * k]
+        ),
         "model isolated, engine": lambda: model_engine(loaded, stream, 0, iso_build),
         "model pooled, engine": lambda: model_engine(loaded, stream, 1, pool_build),
         "model isolated, full": lambda: model_full(loaded, 0, "isolated", iso_build),
@@ -269,6 +357,17 @@ def mmc_section(reps: int) -> list[dict]:
             wloaded, wstream, 1, pool_build, wwalk
         ),
     }
+    runs = {
+        "model isolated, engine": (loaded, stream, 0, iso_build, None, n),
+        "model pooled, engine": (loaded, stream, 1, pool_build, None, n),
+        "Wubei isolated, engine (time budget on)": (wloaded, wstream, 0, iso_build, wwalk, wn),
+        "Wubei pooled, engine (time budget on)": (wloaded, wstream, 1, pool_build, wwalk, wn),
+    }
+    if before is not None:
+        for name, (*args, calls) in list(runs.items()):
+            label = f"{name} (before)"
+            runs[label] = (*args, before, calls)
+            cases[label] = lambda args=args: model_engine(*args, engine_class=before)
     draws = {"iso": [], "pool": []}
     have_ciw = True
     try:
@@ -304,6 +403,11 @@ def mmc_section(reps: int) -> list[dict]:
             if pooled
             else "lean baseline isolated (callbacks, 3 x M/M/4)"
         ]
+        heap = per_call[
+            "heap baseline pooled (callbacks on SimPy's heap, M/M/12)"
+            if pooled
+            else "heap baseline isolated (callbacks on SimPy's heap, 3 x M/M/4)"
+        ]
         rows.append(
             {
                 "case": name,
@@ -311,6 +415,7 @@ def mmc_section(reps: int) -> list[dict]:
                 "s_per_100k": statistics.median(ts) * PER,
                 "ratio": _spread([a / b for a, b in zip(ts, std)]),
                 "lean_ratio": _spread([a / b for a, b in zip(ts, lean)]),
+                "heap_ratio": _spread([a / b for a, b in zip(ts, heap)]),
             }
         )
     for key, label in (("iso", "isolated"), ("pool", "pooled")):
@@ -330,19 +435,13 @@ def mmc_section(reps: int) -> list[dict]:
     # SimPy events per call (the lean baseline schedules 2), and the cost per event.
     lean_iso = "lean baseline isolated (callbacks, 3 x M/M/4)"
     lean_per_event = statistics.median(per_call[lean_iso]) / 2.0
-    runs = {
-        "model isolated, engine": (loaded, stream, 0, iso_build, None, n),
-        "model pooled, engine": (loaded, stream, 1, pool_build, None, n),
-        "Wubei isolated, engine (time budget on)": (wloaded, wstream, 0, iso_build, wwalk, wn),
-        "Wubei pooled, engine (time budget on)": (wloaded, wstream, 1, pool_build, wwalk, wn),
-    }
     for r in rows:
         if r["case"] in runs:
             *args, calls = runs[r["case"]]
             per = events_scheduled(model_engine(*args).env) / calls
             r["events_per_call"] = per
             r["per_event_vs_lean"] = r["s_per_100k"] / PER / per / lean_per_event
-        elif r["case"].startswith("lean"):
+        elif r["case"].startswith(("lean", "heap")):
             r["events_per_call"] = 2.0
     return rows
 
@@ -494,16 +593,25 @@ def startup_section(reps: int) -> list[dict]:
     return rows
 
 
-def city_section(plan: list[tuple[int, float]]) -> list[dict]:
+def city_section(plan: list[tuple[int, float]], before: Path | None = None) -> list[dict]:
+    """One fresh child process per point; with ``before``, that checkout's point right after.
+
+    The before child is the other checkout's own ``benchmarks/bench.py
+    --city-child`` (its code, its imports); its rows are marked ``code: before``.
+    """
     rows = []
+    scripts = [("after", Path(__file__))]
+    if before is not None:
+        scripts.append(("before", before / "benchmarks" / "bench.py"))
     for scale, days in plan:
-        out = subprocess.run(
-            [sys.executable, __file__, "--city-child", str(scale), str(days)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        for code, script in scripts:
+            out = subprocess.run(
+                [sys.executable, str(script), "--city-child", str(scale), str(days)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            rows.append({"code": code, **json.loads(out.stdout.strip().splitlines()[-1])})
     return rows
 
 
@@ -529,6 +637,13 @@ def main() -> int:
     ap.add_argument("--reps", type=int, default=7, help="repetitions per case (median)")
     ap.add_argument("--quick", action="store_true", help="3 repetitions, city 1x only")
     ap.add_argument("--no-city", action="store_true", help="skip the city runs")
+    ap.add_argument(
+        "--before",
+        type=Path,
+        metavar="CHECKOUT",
+        help="also time another checkout's engine (e.g. a `git worktree` of the start commit), "
+        "interleaved: its engine cases and city points are marked 'before'",
+    )
     ap.add_argument("--city-child", nargs=2, metavar=("SCALE", "DAYS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.city_child:
@@ -539,24 +654,25 @@ def main() -> int:
     print(f"Command: {' '.join([Path(sys.executable).name, *sys.argv])}\n")
 
     print("## M/M/c: bare SimPy baseline vs the model (medians, interleaved)\n")
+    before = load_before(args.before.resolve()) if args.before else None
     print(
         "| case | calls | s per 100k calls | ratio to standard baseline [min, max] | "
-        "ratio to lean baseline [min, max] | SimPy events per call | "
-        "per event, ratio to lean | peak traced MB |"
+        "ratio to lean baseline [min, max] | ratio to heap baseline [min, max] | "
+        "SimPy events per call | per event, ratio to lean | peak traced MB |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for r in mmc_section(reps):
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in mmc_section(reps, before):
         peak = "" if r["peak_mb"] is None else f"{r['peak_mb']:.0f}"
         ratios = [
             "" if r.get(key) is None else "{:.2f} [{:.2f}, {:.2f}]".format(*r[key])
-            for key in ("ratio", "lean_ratio")
+            for key in ("ratio", "lean_ratio", "heap_ratio")
         ]
         ev = r.get("events_per_call")
         pe = r.get("per_event_vs_lean")
         print(
-            f"| {r['case']} | {r['calls']:,} | {r['s_per_100k']:.3f} | {ratios[0]} | "
-            f"{ratios[1]} | {'' if ev is None else f'{ev:.1f}'} | "
-            f"{'' if pe is None else f'{pe:.2f}'} | {peak} |"
+            f"| {r['case']} | {r['calls']:,} | {r['s_per_100k']:.3f} | {' | '.join(ratios)} | "
+            f"{'' if ev is None else f'{ev:.1f}'} | {'' if pe is None else f'{pe:.2f}'} | "
+            f"{peak} |"
         )
 
     print("\n## Real scenarios: one replication, both models (run_replication)\n")
@@ -574,23 +690,27 @@ def main() -> int:
             plan += [(1, 91.25), (1, 182.5), (1, 730)]
         print("\n## City: one replication, both models, one fresh process each\n")
         print(
-            "| scale | stations | places | days | calls | load s | engine set-up CPU s | "
+            "| code | scale | stations | places | days | calls | load s | engine set-up CPU s | "
             "engine run CPU s | replication s | µs per call per model | peak RSS MB |"
         )
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        rows = city_section(plan)
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        rows = city_section(plan, args.before.resolve() if args.before else None)
         for r in rows:
             print(
-                f"| {r['scale']}x | {r['stations']} | {r['places']:,} | {r['days']:g} | "
-                f"{r['calls']:,} | {r['load_s']:.2f} | {r['setup_cpu']:.2f} | "
+                f"| {r['code']} | {r['scale']}x | {r['stations']} | {r['places']:,} | "
+                f"{r['days']:g} | {r['calls']:,} | {r['load_s']:.2f} | {r['setup_cpu']:.2f} | "
                 f"{r['engine_cpu']:.2f} | {r['run_s']:.2f} | "
                 f"{1e6 * r['run_s'] / (2 * r['calls']):.1f} | {r['peak_rss_mb']:.0f} |"
             )
-        growth = growth_rows(rows)
+        growth = [
+            {"code": code, **g}
+            for code in ("after", "before")
+            for g in growth_rows([r for r in rows if r["code"] == code])
+        ]
         if growth:
             print("\n## Growth exponents (least squares on log-log; steps between points)\n")
-            print("| in | what | exponent | steps |")
-            print("|---|---|---:|---|")
+            print("| code | in | what | exponent | steps |")
+            print("|---|---|---|---:|---|")
             names = {
                 "setup_cpu": "engine set-up CPU",
                 "engine_cpu": "engine run CPU",
@@ -598,7 +718,10 @@ def main() -> int:
             }
             for g in growth:
                 steps = ", ".join(f"{x:.2f}" for x in g["steps"])
-                print(f"| {g['in']} | {names[g['what']]} | {g['exponent']:.2f} | {steps} |")
+                print(
+                    f"| {g['code']} | {g['in']} | {names[g['what']]} | {g['exponent']:.2f} | "
+                    f"{steps} |"
+                )
 
     print("\n## Start-up: whole process, pairs interleaved with `import simpy, numpy`\n")
     print("| command | median s | reference s | ratio [min, max] |")

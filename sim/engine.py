@@ -1,8 +1,8 @@
 """The discrete-event engine: one operating model, one incident stream, one replication.
 
-SimPy supplies the clock and the event heap (ties resolve by insertion order,
-so a run is deterministic). Calls and officers are a small state machine
-driven by callbacks on SimPy timeouts rather than one generator process per
+SimPy supplies the clock's event heap and ids (ties resolve by insertion
+order, so a run is deterministic). Calls and officers are a small state machine
+driven by callbacks on timed entries of SimPy's heap rather than one generator process per
 call: a call's officers are chosen, re-chosen and released by events that
 belong to other calls, which a per-call process would only wrap. Per call the
 engine schedules one arrival, one handling event (two more with a command
@@ -27,8 +27,14 @@ Rules (also in ``docs/model.md``):
   Demand still queued at clearance is cancelled, so no call holds officers
   forever waiting for help that cannot come.
 
-Speed (``benchmarks/README.md`` has the measurements): everything the event
-loop touches is a plain Python object prepared before the run -- travel
+Speed (``benchmarks/README.md`` has the measurements): SimPy supplies the
+clock's heap and event ids, but the engine runs its own loop over them
+(:meth:`Engine._at` pushes ``(time, priority, id, callback)`` entries exactly
+where ``env.timeout(...).callbacks.append`` would, :meth:`Engine._run_until`
+pops them with ``Environment.run``'s stopping rule), without a ``Timeout``
+object or ``Environment.step`` per event, and with the garbage collector
+paused. Everything the event loop touches is a plain Python object prepared
+before the run -- travel
 tables per dispatch group as lists of floats (:mod:`sim.travel`, never the
 whole network's all-pairs array), the incident stream as lists, handling
 times drawn up front, records in preallocated arrays. The command room is a
@@ -43,6 +49,7 @@ same officers.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 from bisect import bisect_right, insort
@@ -82,6 +89,8 @@ OFF, FIELD, SEAT = 0, 1, 2
 
 _heappush = heapq.heappush
 _heappop = heapq.heappop
+#: SimPy's event priorities (``simpy.events.URGENT`` and ``NORMAL``).
+_URGENT, _NORMAL = 0, 1
 _isnan = math.isnan
 _NAN = math.nan
 _INF = math.inf
@@ -118,6 +127,8 @@ class Officer:
         "job",
         "seat",
         "role_name",
+        "grp",
+        "tm",
     )
 
     def __init__(
@@ -155,6 +166,8 @@ class Officer:
         self.job: CaseJob | float | None = None  # case work in hand, or a duty block's end
         self.seat: Room | None = None  # the desk it sits at
         self.role_name = ROLES[role]
+        self.grp: Group  # its dispatch group and roster team (set by the engine)
+        self.tm: Team
 
 
 class Call:
@@ -162,31 +175,23 @@ class Call:
 
     Scene work is ``on_scene_min x need`` person-minutes, done at a rate of
     ``min(crew, need)`` officers; ``token`` invalidates a scheduled clearance
-    when the crew changes.
+    when the crew changes. One is made per call in the event loop, so fields
+    that start the same for every call are class-level defaults (an instance
+    dict, not ``__slots__``): creating a call sets only the nine that differ,
+    about half the cost of setting twenty slots.
     """
 
-    __slots__ = (
-        "i",
-        "place",
-        "station",
-        "priority",
-        "call_min",
-        "need",
-        "remaining",
-        "assigned",
-        "crew",
-        "work_left",
-        "work_t",
-        "token",
-        "officers",
-        "county_ok_at",
-        "county_n",
-        "county_eta",
-        "county_rows",
-        "revisits",
-        "cleared",
-        "group",
-    )
+    assigned = 0  # group officers sent
+    crew = 0  # officers on scene now (county counted by head)
+    work_left = _INF  # person-minutes of scene work left (set at first arrival)
+    work_t = 0.0
+    token = 0
+    county_ok_at = _INF
+    county_n = 0  # county heads still coming
+    county_eta = _INF
+    county_rows: list[int] | tuple[()] = ()  # replaced by a list when the county is asked
+    revisits = 0  # own officers sent in place of county heads
+    cleared = False
 
     def __init__(
         self,
@@ -205,18 +210,7 @@ class Call:
         self.call_min = call_min
         self.need = need
         self.remaining = need  # demand not yet met by anyone sent or asked
-        self.assigned = 0  # group officers sent
-        self.crew = 0  # officers on scene now (county counted by head)
-        self.work_left = _INF  # person-minutes of scene work left (set at first arrival)
-        self.work_t = 0.0
-        self.token = 0
         self.officers: list[Officer] = []
-        self.county_ok_at = _INF
-        self.county_n = 0  # county heads still coming
-        self.county_eta = _INF
-        self.county_rows: list[int] = []
-        self.revisits = 0  # own officers sent in place of county heads
-        self.cleared = False
         self.group = group
 
 
@@ -392,6 +386,9 @@ class Engine:
         self.stream = stream
         self.walk_ins = walk_ins if walk_ins is not None and len(walk_ins) else None
         self.env = simpy.Environment()
+        self._queue = self.env._queue  # SimPy's event heap (see _at)
+        self._eid = self.env._eid  # SimPy's event-id counter
+        self.now = 0.0  # the clock: the time of the event being processed
         self.warmup = scenario.warmup_days * MIN_PER_DAY
         self.horizon = scenario.horizon_days * MIN_PER_DAY
         self.county_on = scenario.county.enabled
@@ -420,6 +417,9 @@ class Engine:
         }
         self.officers = self._make_officers()
         self.teams = self._make_teams()
+        for o in self.officers:
+            o.grp = self.groups[o.group]
+            o.tm = self.teams[o.team]
         #: Free community officers per station now (``own_free`` without a scan).
         self._own_free = [0] * len(scenario.stations)
         for o in self.officers:  # one pass: no groups x officers scan
@@ -558,6 +558,7 @@ class Engine:
             [t.investigation.crew if t.investigation else 1 for t in self.sc.incident_types]
         )
         self._inv_crew = crews[s.type_index].tolist() if len(s) else []
+        self._call_group, self._call_local = self._group_of_calls()
         self._next = 0
         self._arrival_cb = self._on_arrival  # one bound method for every arrival event
         self._n_calls = len(self._calls)
@@ -565,7 +566,7 @@ class Engine:
         if self._calls:
             # One arrival event at a time, each scheduled when the previous call
             # has been received (the order a SimPy source process would give).
-            self.env.timeout(self._calls[0] - self.env.now).callbacks.append(self._on_arrival)
+            self._at(self._calls[0] - self.now, self._on_arrival)
         if self.walk_ins is not None:
             self._walk_next = 0
             wi = self.walk_ins
@@ -574,12 +575,12 @@ class Engine:
             desks = [self._desk(d) for d in self.layout.walk_in_desk]
             self._walk_desk = [desks[s] for s in wi.station.tolist()]
             first = self._walk_at[0]
-            self.env.timeout(first).callbacks.append(self._on_walk_in)
+            self._at(first, self._on_walk_in)
         if self.sc.shifts is not None:
-            self.env.process(self._shift_changes())
+            self._shift_changes()
         for team in self.teams:
             self._start_duties(team)
-        self.env.run(until=self.horizon)
+        self._run_until(self.horizon)
         for o in self.officers:
             self._close(o, self.horizon)
         self.rec.set_officers(self.officers, self.warmup, self.horizon)
@@ -589,24 +590,80 @@ class Engine:
         self.rec.investigations_waiting = sum(len(g.investigations) for g in self.groups)
         return self.rec
 
-    def _on_arrival(self, _e: simpy.Event) -> None:
+    def _at(self, delay: float, callback, priority: int = 1) -> None:
+        """Call ``callback()`` ``delay`` minutes from now (a SimPy timeout without the object).
+
+        The entry goes on SimPy's own event heap with SimPy's next event id, so
+        events run in exactly the order ``env.timeout(delay).callbacks.append``
+        would give; :meth:`_run_until` processes them.
+        """
+        _heappush(self._queue, (self.now + delay, priority, next(self._eid), callback))
+
+    def _run_until(self, until: float) -> None:
+        """Process the events before ``until`` as ``env.run(until=until)`` would.
+
+        SimPy's run schedules an urgent stop event at ``until`` (taking one event
+        id) and stops there; this loop takes the same id and stops at the same
+        point, calling each entry's callback directly instead of going through a
+        ``simpy.Event`` and ``Environment.step``.
+        """
+        queue = self._queue
+        stop = (until, _URGENT, next(self._eid))
+        pop = _heappop
+        # The loop makes no reference cycles that outlive an event, but allocates
+        # millions of tracked objects (heap entries, calls, record rows) whose
+        # young-generation collections cost ~10% of the run: collect afterwards.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            while queue and queue[0] < stop:
+                self.now, _, _, callback = pop(queue)
+                callback()
+        finally:
+            if collecting:
+                gc.enable()
+        self.now = self.env._now = until
+
+    def _group_of_calls(self) -> tuple[list[Group], list[int]]:
+        """Each call's dispatch group and its place's local number there (lists, by call)."""
+        s = self.stream
+        if len(s) == 0:
+            return [], []
+        group_of_call = np.asarray(self.group_of_station, dtype=np.int64)[s.township]
+        local = np.empty(len(s), dtype=np.int64)
+        order = np.argsort(group_of_call, kind="stable")
+        bounds = np.searchsorted(group_of_call[order], np.arange(len(self.groups) + 1))
+        for g in self.groups:
+            idx = order[bounds[g.index] : bounds[g.index + 1]]
+            places = np.asarray(g.places, dtype=np.int64)
+            at = s.place[idx]
+            pos = np.searchsorted(places, at)
+            if len(idx) and (pos.max() >= len(places) or (places[pos] != at).any()):
+                raise KeyError(f"a call of group {g.index} is at a place outside the group")
+            local[idx] = pos
+        groups = self.groups
+        return [groups[k] for k in group_of_call.tolist()], local.tolist()
+
+    def _on_arrival(self) -> None:
         i = self._next
-        town = self._town[i]
-        g = self.groups[self.group_of_station[town]]
+        g = self._call_group[i]
         call = Call(
-            i, g.local[self._place[i]], town, self._prio[i], self._calls[i], self._need[i], g
+            i, self._call_local[i], self._town[i], self._prio[i], self._calls[i], self._need[i], g
         )
-        if not g.handles:
-            self._dispatch(call, g)
-        else:
+        if g.handles:
             self._receive(call, g)
+        else:
+            self._dispatch(call, g)
         i += 1
         self._next = i
-        if i < self._n_calls:
-            env = self.env
-            env.timeout(self._calls[i] - env.now).callbacks.append(self._arrival_cb)
+        if i < self._n_calls:  # self._at, inline
+            now = self.now
+            _heappush(
+                self._queue,
+                (now + (self._calls[i] - now), _NORMAL, next(self._eid), self._arrival_cb),
+            )
 
-    def _on_walk_in(self, _e: simpy.Event) -> None:
+    def _on_walk_in(self) -> None:
         w = self._walk_next
         room = self._walk_desk[w]
         if room is not None:
@@ -614,8 +671,7 @@ class Engine:
         w += 1
         self._walk_next = w
         if w < len(self._walk_at):
-            env = self.env
-            env.timeout(self._walk_at[w] - env.now).callbacks.append(self._on_walk_in)
+            self._at(self._walk_at[w] - self.now, self._on_walk_in)
 
     def _receive(self, call: Call, g: Group) -> None:
         """Take a call: at a free seat of the group's desk or room, else as a plain delay.
@@ -627,16 +683,14 @@ class Engine:
         if not g.handles:
             self._dispatch(call, g)
         elif g.room is None or g.room.capacity == 0:
-            self.env.timeout(self.handling[call.i]).callbacks.append(
-                lambda _e: self._dispatch(call, g)
-            )
+            self._at(self.handling[call.i], lambda: self._dispatch(call, g))
         else:
             self._enqueue(g.room, call.priority, 0, call)
 
     # ------------------------------------------------------- desks and rooms
     def _enqueue(self, room: Room, priority: int, kind: int, item: object) -> None:
         room.seq += 1
-        _heappush(room.waiting, (priority, self.env.now, room.seq, kind, item))
+        _heappush(room.waiting, (priority, self.now, room.seq, kind, item))
         if room.users < room.capacity:
             self._grant(room)
 
@@ -644,23 +698,23 @@ class Engine:
         """Give the head of ``room``'s queue a seat; service starts when the grant event runs."""
         _, _, _, kind, item = _heappop(room.waiting)
         room.users += 1
-        self.env.timeout(0).callbacks.append(lambda _e: self._serve(room, kind, item))
+        self._at(0, lambda: self._serve(room, kind, item))
 
     def _serve(self, room: Room, kind: int, item) -> None:
         if kind == 0:
             minutes = self.handling[item.i]
         else:
-            self.rec.walk_in_started[item] = self.env.now
+            self.rec.walk_in_started[item] = self.now
             minutes = self._walk_service[item]
-        self.env.timeout(minutes).callbacks.append(lambda _e: self._served(room, kind, item))
+        self._at(minutes, lambda: self._served(room, kind, item))
 
     def _served(self, room: Room, kind: int, item) -> None:
         room.users -= 1
-        self.env.timeout(0).callbacks.append(lambda _e: self._room_released(room))
+        self._at(0, lambda: self._room_released(room))
         if kind == 0:
             self._dispatch(item, item.group)
         else:
-            self.rec.walk_in_done[item] = self.env.now
+            self.rec.walk_in_done[item] = self.now
 
     def _room_released(self, room: Room) -> None:
         if room.waiting and room.users < room.capacity:
@@ -668,7 +722,7 @@ class Engine:
 
     def _sit(self, o: Officer, room: Room) -> None:
         """Officer ``o`` takes a seat at ``room`` (at its base) now."""
-        self._close(o, self.env.now)
+        self._close(o, self.now)
         o.state = DESK
         o.seat = room
         room.sitters.add(o)
@@ -678,7 +732,7 @@ class Engine:
 
     def _unsit(self, o: Officer) -> None:
         """Officer ``o`` leaves its seat (a call in hand at that seat is finished by the desk)."""
-        self._close(o, self.env.now)
+        self._close(o, self.now)
         room = o.seat
         room.sitters.discard(o)
         room.capacity -= 1
@@ -692,7 +746,7 @@ class Engine:
         if minutes == 0.0:
             self._sit(o, room)
             return
-        now = self.env.now
+        now = self.now
         o.token += 1
         token = o.token
         o.state = RETURN
@@ -702,16 +756,16 @@ class Engine:
         o.rest_state = DESK
         o.settle_at = now + minutes
 
-        def arrive(_e: simpy.Event) -> None:
+        def arrive() -> None:
             if o.token == token and o.post == SEAT:
                 self._sit(o, room)
 
-        self.env.timeout(minutes).callbacks.append(arrive)
+        self._at(minutes, arrive)
 
     # -------------------------------------------------------------- dispatch
     def _dispatch(self, call: Call, g: Group) -> None:
         """Send the nearest free eligible officers; queue or escalate the shortfall."""
-        now = self.env.now
+        now = self.now
         rec = self.rec
         rec.handled[call.i] = now
         call.county_ok_at = now + g.county_after
@@ -720,7 +774,9 @@ class Engine:
         rec.own_free[call.i] = self._own_free[call.station]
         n_free = len(g.free_community) + (len(g.free_case) if assist else 0)
         if n_free:
-            if n_free <= need:
+            if n_free == 1:
+                chosen = list(g.free_community or g.free_case)
+            elif n_free <= need:
                 pool = list(g.free_community)
                 if assist:
                     pool += g.free_case
@@ -770,7 +826,7 @@ class Engine:
         if not self.county_on:
             return
         if g.county_after > 0:
-            self.env.timeout(g.county_after).callbacks.append(lambda _e: self._maybe_county(call))
+            self._at(g.county_after, lambda: self._maybe_county(call))
         else:
             self._maybe_county(call)
 
@@ -825,7 +881,7 @@ class Engine:
             elif kind == 2:
                 self._unsit(o)
             elif kind == 3:
-                self._close(o, self.env.now)  # off duty until now; out on call from here
+                self._close(o, self.now)  # off duty until now; out on call from here
                 delay = self.call_in
                 self.rec.called_in[call.i] += 1
             else:
@@ -858,10 +914,19 @@ class Engine:
         ``was_free``: ``o`` is in the group's free set (else it has just left other work);
         ``delay``: minutes before it sets out, for a standby officer called in (else None).
         """
-        env = self.env
-        now = env.now
+        now = self.now
         if was_free:
-            self._close(o, now)
+            # _close, inline
+            start = o.since if o.since > self.warmup else self.warmup
+            if o.state == RETURN:
+                settle = o.settle_at if o.settle_at < now else now
+                if settle > start:
+                    o.minutes[RETURN] += settle - start
+                    start = settle
+                if now > start:
+                    o.minutes[o.rest_state] += now - start
+            elif now > start:
+                o.minutes[o.state] += now - start
             if o.case:  # _take_free, inline
                 g.free_case.discard(o)
             else:
@@ -919,11 +984,11 @@ class Engine:
             self._on_scene(call, 1, o.case or other)
         else:
 
-            def arrive(_e: simpy.Event) -> None:
+            def arrive() -> None:
                 if o.token == token:
                     self._arrive(o, call)
 
-            env.timeout(minutes).callbacks.append(arrive)
+            self._at(minutes, arrive)
 
     def _maybe_county(self, call: Call) -> None:
         """Ask the county for the whole remaining shortfall, if the rules allow it now.
@@ -937,11 +1002,11 @@ class Engine:
             or call.cleared
             or call.county_n
             or call.county_rows
-            or self.env.now < call.county_ok_at
+            or self.now < call.county_ok_at
             or (self.county_partial and call.assigned == 0 and call.priority > 1)
         ):
             return
-        now = self.env.now
+        now = self.now
         rec = self.rec
         i = call.i
         delay = self._county_delay[i]
@@ -958,7 +1023,7 @@ class Engine:
         if _isnan(rec.reinforcement_requested[i]):
             rec.reinforcement_requested[i] = now
         insort(call.group.county_calls, (call.priority, call.call_min, i, call))
-        self.env.timeout(delay).callbacks.append(lambda _e: self._county_arrives(call))
+        self._at(delay, lambda: self._county_arrives(call))
 
     def _revisit(self, o: Officer, g: Group, place: int) -> bool:
         """Send freed ``o`` to a call still waiting for the county if it gets there first.
@@ -966,7 +1031,7 @@ class Engine:
         The county is then stood down for one head (``county.revisit:
         stand_down``) or keeps coming (``keep_coming``). Returns whether ``o`` went.
         """
-        now = self.env.now
+        now = self.now
         live = []
         sent = False
         for entry in g.county_calls:
@@ -999,7 +1064,7 @@ class Engine:
 
     # --------------------------------------------------------------- on scene
     def _arrive(self, o: Officer, call: Call) -> None:
-        now = self.env.now
+        now = self.now
         self._close(o, now)
         o.state = SCENE
         self.rec.dispatch_arrived(o.drow, now)
@@ -1008,14 +1073,14 @@ class Engine:
     def _county_arrives(self, call: Call) -> None:
         if call.cleared or call.county_n == 0:
             return
-        now = self.env.now
+        now = self.now
         self.rec.county_arrived[call.i] = now
         for row in call.county_rows[: call.county_n]:
             self.rec.dispatch_arrived(row, now)
         self._on_scene(call, call.county_n, True)
 
     def _on_scene(self, call: Call, heads: int, reinforcement: bool) -> None:
-        now = self.env.now
+        now = self.now
         rec = self.rec
         i = call.i
         if reinforcement:
@@ -1034,11 +1099,11 @@ class Engine:
         token = call.token = call.token + 1
         minutes = max(call.work_left, 0.0) / (crew if crew < need else need)
 
-        def done(_e: simpy.Event) -> None:
+        def done() -> None:
             if call.token == token and not call.cleared:
                 self._clear(call)
 
-        self.env.timeout(minutes).callbacks.append(done)
+        self._at(minutes, done)
 
     def _progress(self, call: Call, now: float) -> None:
         """Book the scene work done since ``call.work_t`` by the crew present."""
@@ -1054,15 +1119,15 @@ class Engine:
         token = call.token
         minutes = max(call.work_left, 0.0) / min(call.crew, call.need)
 
-        def done(_e: simpy.Event) -> None:
+        def done() -> None:
             if call.token == token and not call.cleared:
                 self._clear(call)
 
-        self.env.timeout(minutes).callbacks.append(done)
+        self._at(minutes, done)
 
     def _pull_from_scene(self, o: Officer, g: Group) -> None:
         """Take ``o`` off its less urgent scene; that call needs one more officer again."""
-        now = self.env.now
+        now = self.now
         old = o.call
         self._close(o, now)
         self._progress(old, now)
@@ -1083,7 +1148,7 @@ class Engine:
         out from), the county is stood down if it has not arrived, any
         investigation is created, and officers are released by number.
         """
-        now = self.env.now
+        now = self.now
         call.cleared = True
         call.remaining = 0
         call.token += 1
@@ -1130,11 +1195,11 @@ class Engine:
         if o.post != FIELD:
             if o.post == OFF:
                 o.state = OFF_DUTY
-                o.since = self.env.now
+                o.since = self.now
             else:
                 self._go_to_desk(o, place)
             return
-        g = self.groups[o.group]
+        g = o.grp
         q = g.calls
         while q and q[0][3].remaining <= 0:
             _heappop(q)
@@ -1150,15 +1215,15 @@ class Engine:
         if g.investigations and (o.case or not g.plan.investigations_by_case_team):
             if self._start_case(g, o):
                 return
-        team = self.teams[o.team]
+        team = o.tm
         if team.duty_backlog > _DUTY_EPS:
             self._do_duty(o, team, place)
             return
         self._go_free(o, place)
 
     def _go_free(self, o: Officer, place: int) -> None:
-        now = self.env.now
-        g = self.groups[o.group]
+        now = self.now
+        g = o.grp
         patrol = o.patrol_places
         buf = self._ubuf
         if patrol and (buf.pop() if buf else self._uniform()) < self.patrol_share:
@@ -1184,7 +1249,7 @@ class Engine:
 
     def _where(self, o: Officer) -> int:
         """Local place a free officer counts as being at now."""
-        return o.rest if self.env.now >= o.settle_at else o.scene
+        return o.rest if self.now >= o.settle_at else o.scene
 
     # ------------------------------------------------------------ case work
     def _case_free(self, g: Group) -> list[Officer]:
@@ -1200,7 +1265,7 @@ class Engine:
             return False
         g.investigations.popleft()
         for o in others:
-            self._close(o, self.env.now)
+            self._close(o, self.now)
             self._take_free(o, g)
         self._investigate([first, *others], job)
         return True
@@ -1215,12 +1280,12 @@ class Engine:
             g.investigations.popleft()
             crew = free[: job.crew]
             for o in crew:
-                self._close(o, self.env.now)
+                self._close(o, self.now)
                 self._take_free(o, g)
             self._investigate(crew, job)
 
     def _investigate(self, crew: list[Officer], job: CaseJob) -> None:
-        now = self.env.now
+        now = self.now
         job.officers = crew
         job.t0 = now
         job.token += 1
@@ -1233,10 +1298,10 @@ class Engine:
             job.started = True
             self.rec.start_investigation(job.i, now, crew[0])
 
-        def done(_e: simpy.Event) -> None:
+        def done() -> None:
             if job.token != token:
                 return
-            t = self.env.now
+            t = self.now
             self.rec.finish_investigation(job.i, t)
             for o in job.officers:
                 self._close(o, t)
@@ -1244,11 +1309,11 @@ class Engine:
             for o in job.officers:
                 self._next_job(o, o.base)
 
-        self.env.timeout(job.left).callbacks.append(done)
+        self._at(job.left, done)
 
     def _pause_case(self, o: Officer, g: Group) -> None:
         """A call takes ``o`` off its case: the case waits again, first in line."""
-        now = self.env.now
+        now = self.now
         job = o.job
         job.left -= now - job.t0
         job.token += 1
@@ -1278,12 +1343,12 @@ class Engine:
         block = self.duty_block
         work = block * plan.duty_hours_per_day * n / 24.0  # minutes due per tick
 
-        def due(_e: simpy.Event) -> None:
+        def due() -> None:
             team.duty_backlog += work
             self._offer_duty(team)
-            self.env.timeout(block).callbacks.append(due)
+            self._at(block, due)
 
-        self.env.timeout(block).callbacks.append(due)
+        self._at(block, due)
 
     def _offer_duty(self, team: Team) -> None:
         """Give waiting duty blocks to free on-duty members (lowest number first)."""
@@ -1294,13 +1359,13 @@ class Engine:
                 g = self.groups[o.group]
                 if o in g.free_community or o in g.free_case:
                     place = self._where(o)
-                    self._close(o, self.env.now)
+                    self._close(o, self.now)
                     self._take_free(o, g)
                     self._do_duty(o, team, place)
 
     def _do_duty(self, o: Officer, team: Team, place: int) -> None:
         """``o`` works the next duty block where it is (``place``)."""
-        now = self.env.now
+        now = self.now
         minutes = min(self.duty_block, team.duty_backlog)
         team.duty_backlog -= minutes
         o.state = DUTY
@@ -1311,17 +1376,17 @@ class Engine:
         o.token += 1
         token = o.token
 
-        def done(_e: simpy.Event) -> None:
+        def done() -> None:
             if o.token == token:
-                self._close(o, self.env.now)
+                self._close(o, self.now)
                 o.job = None
                 self._next_job(o, place)
 
-        self.env.timeout(minutes).callbacks.append(done)
+        self._at(minutes, done)
 
     def _stop_duty(self, o: Officer) -> None:
         """A call takes ``o`` off its duty block; the rest goes back to the team's backlog."""
-        now = self.env.now
+        now = self.now
         left = o.job - now
         if left > 0:
             self.teams[o.team].duty_backlog += left
@@ -1330,7 +1395,7 @@ class Engine:
         self._close(o, now)
 
     # ----------------------------------------------------------------- shifts
-    def _shift_changes(self):
+    def _shift_changes(self) -> None:
         """Apply the roster each hour whose share differs from the hour before (at least daily).
 
         Each team has about ``share x size`` members on duty, at least one: a
@@ -1344,7 +1409,9 @@ class Engine:
         """
         shares = self.sc.shifts.on_duty_share_by_hour
         hour = 0
-        while True:
+
+        def change() -> None:
+            nonlocal hour
             share = shares[hour % 24]
             step = 1
             while step < 24 and shares[(hour + step) % 24] == share:
@@ -1360,22 +1427,28 @@ class Engine:
                 team.carry = want - team.k * step
             self._apply_posts()
             hour += step
-            yield self.env.timeout(60.0 * step)
+            self._at(60.0 * step, change)
+
+        # First change at once, as the start of a SimPy process would (an urgent event now).
+        self._at(0.0, change, _URGENT)
 
     def _apply_posts(self) -> None:
         """Move every officer to its post in its team's current window (in officer order)."""
         wanted = [OFF] * len(self.officers)
-        for team in self.teams:
-            for o, post in zip(team.members, team.posts()):
-                wanted[o.id] = post
+        for team in self.teams:  # the window of Team.posts, without a list per team
+            members = team.members
+            n = len(members)
+            start, seats = team.start, team.seats
+            for j in range(team.k):
+                wanted[members[(start + j) % n].id] = SEAT if j < seats else FIELD
         # Leave posts first (seats freed, officers off), then take the new ones.
-        for o in self.officers:
-            w = wanted[o.id]
+        set_post = self._set_post
+        for o, w in zip(self.officers, wanted):
             if w != o.post and (o.post == SEAT or w == OFF):
-                self._set_post(o, w)
-        for o in self.officers:
-            if o.post != wanted[o.id]:
-                self._set_post(o, wanted[o.id])
+                set_post(o, w)
+        for o, w in zip(self.officers, wanted):
+            if o.post != w:
+                set_post(o, w)
 
     def _set_post(self, o: Officer, post: int) -> None:
         """Give ``o`` a new post; an officer busy with a job takes it when the job ends."""
@@ -1383,20 +1456,23 @@ class Engine:
             return
         o.post = post
         st = o.state
-        now = self.env.now
-        if st in _FREE_STATES and o.call is None and o.job is None:
+        now = self.now
+        if st == OFF_DUTY:  # coming on duty (the commonest change with leaving, below)
+            start = o.since if o.since > self.warmup else self.warmup  # _close, inline
+            if now > start:
+                o.minutes[OFF_DUTY] += now - start
+            o.since = now
+            place = o.base
+        elif st in _FREE_STATES and o.call is None and o.job is None:
             if o.rest_state == DESK:  # on its way to a seat
                 o.token += 1
                 place = o.scene
             else:
-                place = self._where(o)
-                self._take_free(o, self.groups[o.group])
+                place = o.rest if now >= o.settle_at else o.scene  # _where, inline
+                self._take_free(o, o.grp)
             self._close(o, now)
         elif st == DESK:
             self._unsit(o)
-            place = o.base
-        elif st == OFF_DUTY:
-            self._close(o, now)
             place = o.base
         else:
             return  # busy: _next_job applies the post
