@@ -3,7 +3,7 @@
 Modules, one job each:
 
 - :mod:`~sim.plots.style`: colours, line styles, hatches, fonts, sizes, DPI;
-  isolated and pooled look the same in every chart and stay apart in
+  every model (isolated and pooled, and any other registered) looks the same in every chart and
   black-and-white print;
 - :mod:`~sim.plots.data`: read a run or sweep folder (bad input raises
   :class:`~sim.errors.ScenarioError`);
