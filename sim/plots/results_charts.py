@@ -221,7 +221,8 @@ def response_by_township(run: RunData) -> Figure:
             a, *b = (pct(within[m].get(t, math.nan)) for m in models)
             if many:  # narrow columns: 89\u219256%
                 return f"{a.rstrip('%')}\u2192{'/'.join(b)}"
-            return f"within {target:g} min: {a} \u2192 {' / '.join(b)}"
+            sep = "\n" if len(b) > 1 else " "  # several models: too wide for one line
+            return f"within {target:g} min:{sep}{a} \u2192 {' / '.join(b)}"
 
         labels = [f"{t}\n{share_change(t)}" for t in towns]
         ax.set_xticks(range(len(towns)), labels, fontsize=8 if many else 9)
