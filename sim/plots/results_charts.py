@@ -219,9 +219,10 @@ def response_by_township(run: RunData) -> Figure:
         many = len(towns) > 6
         def share_change(t: str) -> str:
             a, *b = (pct(within[m].get(t, math.nan)) for m in models)
-            if many:  # narrow columns: 89\u219256%
-                return f"{a.rstrip('%')}\u2192{'/'.join(b)}"
             sep = "\n" if len(b) > 1 else " "  # several models: too wide for one line
+            if many:  # narrow columns: 89\u219256%, or 89%\n\u219256%/60%
+                head = f"{a}\n" if len(b) > 1 else a.rstrip("%")
+                return f"{head}\u2192{'/'.join(b)}"
             return f"within {target:g} min:{sep}{a} \u2192 {' / '.join(b)}"
 
         labels = [f"{t}\n{share_change(t)}" for t in towns]
@@ -455,12 +456,13 @@ def officer_time(run: RunData) -> Figure:
         busy = _stack(bx, table, y, list(BUSY_STATES), label_min=None)
         for yi, total in zip(y, busy):
             bx.text(100 * total, yi, f" {100 * total:.1f}%", va="center", ha="left",
-                    fontsize=6.5 if crowded else 8)
+                    fontsize=(5.5 if len(table) > 32 else 6.5) if crowded else 8)
         labels = [
             f"{r.row}  ({r.officers:.0f})" if not math.isnan(r.officers) else r.row
             for r in table.itertuples()
         ]
-        ax.set_yticks(y, labels, fontsize=7.5 if crowded else 9)
+        # more than 32 rows (three or more models over many stations): smaller still
+        ax.set_yticks(y, labels, fontsize=(6 if len(table) > 32 else 7.5) if crowded else 9)
         base = run.models[0] if run.models else ""
         for tick, model in zip(ax.get_yticklabels(), table["model"]):
             tick.set_fontweight("normal" if model == base else "bold")
