@@ -20,8 +20,9 @@ Which calls each chart uses, so an analyst can check a number against the tables
 6. :func:`investigation_turnaround`: every investigation created after
    warm-up; those still open at the horizon count in the denominator.
 
-Every chart draws the models present in the run's records
-(:attr:`~sim.plots.data.RunData.models`), in registry order, baseline first.
+Every chart draws the models present in the records it reads (incidents,
+officers or investigations; :func:`~sim.plots.data.models_in`), in registry
+order, baseline first.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def response_distribution(run: RunData) -> Figure:
         title(fig, "First-response time: how soon the first officer reaches a call")
         xmax = 1.5 * target
         drawn = False
-        for model in run.models:
+        for model in models_in(run.incidents["model"]):
             inc = _model_rows(run.incidents, model)
             n = len(inc)
             if n == 0:
@@ -135,7 +136,7 @@ def pick_townships(run: RunData, limit: int = MAX_GROUPS) -> tuple[list[str], st
     if len(towns) <= limit:
         return towns, ""
     inc = run.incidents
-    base, *others = run.models or [""]
+    base, *others = models_in(inc["model"]) or [""]
     p90 = inc.groupby(["model", "township"], observed=True)["response_min"].quantile(0.9)
     change = {t: _largest_change(p90, base, others, t) for t in towns}
     ordered = sorted((c, t) for t, c in change.items() if not math.isnan(c))
@@ -181,7 +182,7 @@ def response_by_township(run: RunData) -> Figure:
         if inc.empty:
             no_data(ax, "no calls after warm-up in this run")
             return fig
-        models = run.models
+        models = models_in(inc["model"])
         width, offsets = box_layout(len(models))
         top = 0.0
         within: dict[str, dict[str, float]] = {m: {} for m in models}
@@ -265,7 +266,7 @@ def reinforced_calls(run: RunData) -> pd.DataFrame:
     under each model: columns ``replication``, ``incident``, then one per model.
     """
     inc = run.incidents
-    models = run.models
+    models = models_in(inc["model"])
     base = _model_rows(inc, models[0] if models else "")
     need = base[base["reinforcement_requested_min"].notna()][["replication", "incident"]]
     wide = (
@@ -295,7 +296,7 @@ def full_strength_reinforced(run: RunData) -> Figure:
     """
     target = run.target_min
     wide = reinforced_calls(run)
-    models = run.models
+    models = models_in(run.incidents["model"])
     base = MODEL_STYLE[models[0]]["short"] if models else "baseline"
     with context():
         fig, ax = new_figure("wide")
@@ -463,7 +464,7 @@ def officer_time(run: RunData) -> Figure:
         ]
         # more than 32 rows (three or more models over many stations): smaller still
         ax.set_yticks(y, labels, fontsize=(6 if len(table) > 32 else 7.5) if crowded else 9)
-        base = run.models[0] if run.models else ""
+        base = next(iter(models_in(table["model"])), "")
         for tick, model in zip(ax.get_yticklabels(), table["model"]):
             tick.set_fontweight("normal" if model == base else "bold")
         ax.set_xlim(0, 100)
@@ -535,21 +536,21 @@ def investigation_turnaround(run: RunData) -> Figure:
         xmax = 1.0
         means = {}
         curves = []
-        for model in run.models:
+        for model in models_in(inv["model"]):
             rows = _model_rows(inv, model)
             n = len(rows)
             if n == 0:
                 continue
             t = rows["turnaround_hours"].to_numpy(dtype=float)
             done = t[~np.isnan(t)]
-            who = _investigators(run, model, rows)
+            who = _investigators(rows)
             if len(done):
                 label = (
-                    f"{MODEL_STYLE[model]['short']} ({who}): median "
+                    f"{MODEL_STYLE[model]['short']}{who}: median "
                     f"{percentile(done, 50):.1f} h, mean {np.mean(done):.1f} h"
                 )
             else:
-                label = f"{MODEL_STYLE[model]['short']} ({who}): none completed"
+                label = f"{MODEL_STYLE[model]['short']}{who}: none completed"
             still_open = 1 - len(done) / n
             if still_open > 0.0005:
                 label += f", {pct(still_open, 1)} open at the end"
@@ -579,7 +580,7 @@ def investigation_turnaround(run: RunData) -> Figure:
             ax.text(0.5, 0.5, "no investigation was completed before the horizon\n"
                     "(the investigators never got to them: see the run's warnings)",
                     transform=ax.transAxes, ha="center", va="center", fontsize=9.5, color=GREY)
-        models = [m for m in run.models if m in means]
+        models = [m for m in models_in(inv["model"]) if m in means]
         # NaN (no investigation started, so no wait or work to average) is drawn as 0
         started = {m: not math.isnan(means[m][0]) for m in models}
         means = {m: tuple(0.0 if math.isnan(v) else v for v in means[m]) for m in models}
@@ -617,20 +618,18 @@ def investigation_turnaround(run: RunData) -> Figure:
     return fig
 
 
-def _investigators(run: RunData, model: str, rows: pd.DataFrame) -> str:
-    """Who investigated under ``model``, from the records: its case team or the station officers.
+def _investigators(rows: pd.DataFrame) -> str:
+    """Who did a model's investigations ``rows``, from their ``by_case_team`` column.
 
-    From the investigations' ``by_case_team`` column, else from whether the
-    model's officer records hold a case team.
+    ``" (case team)"``, ``" (station officers)"``, ``" (case team and station
+    officers)"``, or nothing when the records do not say (written by an older version).
     """
-    if "by_case_team" in rows.columns and rows["by_case_team"].notna().any():
-        by_team = rows["by_case_team"].dropna().astype(bool)
-        if by_team.all():
-            return "case team"
-        return "case team and station officers" if by_team.any() else "station officers"
-    off = run.officers
-    has_team = ((off["model"] == model) & (off["role"] == "case_team")).any()
-    return "case team" if has_team else "station officers"
+    if "by_case_team" not in rows.columns or rows["by_case_team"].isna().all():
+        return ""
+    by_team = rows["by_case_team"].dropna().astype(bool)
+    if by_team.all():
+        return " (case team)"
+    return " (case team and station officers)" if by_team.any() else " (station officers)"
 
 
 _COUNT_WORDS = {2: "two", 3: "three", 4: "four"}

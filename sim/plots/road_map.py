@@ -94,7 +94,7 @@ def cross_township_models(run: RunData) -> list[str]:
     away = set(dis.loc[dis["station"] != dis["township"], "model"])
     inc = run.incidents
     helped = set(inc.loc[inc["n_other"] > 0, "model"]) if "n_other" in inc.columns else set()
-    return models_in([m for m in run.models if m in away | helped])
+    return models_in(list(away | helped))
 
 
 def cross_township_work(run: RunData, model: str | None = None) -> pd.DataFrame:
