@@ -333,8 +333,10 @@ def heatmap(sweep: SweepData, metric: str, pair: tuple[str, str]) -> Figure:
             return fig
         d = direction(metric)
         seq = colormaps["cividis_r" if d <= 0 else "cividis"]
-        norm = _norm([grids[m] for m in models], Normalize, Normalize(0, 1))
-        span = _norm([np.abs(grids[m]) for m in diffs], lambda _, top: top, 1.0)
+        cells = _cells([grids[m] for m in models])  # one colour scale for every model
+        norm = Normalize(float(cells.min()), float(cells.max())) if len(cells) else Normalize(0, 1)
+        dcells = _cells([grids[m] for m in diffs])  # and one, centred on 0, for the differences
+        span = float(np.abs(dcells).max()) if len(dcells) else 1.0
         dnorm = TwoSlopeNorm(0.0, -max(span, 1e-9), max(span, 1e-9))
         for ax, model in zip(axes, shown):
             is_diff = model in diffs
@@ -374,11 +376,10 @@ def heatmap(sweep: SweepData, metric: str, pair: tuple[str, str]) -> Figure:
     return fig
 
 
-def _norm(grids: list[np.ndarray], make: Any, empty: Any) -> Any:
-    """``make(low, high)`` over the non-NaN cells of ``grids``, or ``empty`` when there are none."""
+def _cells(grids: list[np.ndarray]) -> np.ndarray:
+    """The non-NaN cells of ``grids``, flat."""
     cells = np.concatenate([g.ravel() for g in grids]) if grids else np.array([])
-    cells = cells[~np.isnan(cells)]
-    return make(float(cells.min()), float(cells.max())) if len(cells) else empty
+    return cells[~np.isnan(cells)]
 
 
 def _difference_place(n_diffs: int) -> str:
