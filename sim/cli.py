@@ -82,7 +82,18 @@ def check(
         f"{len(sc.pools)} joint station(s), "
         f"{len(loaded.network.villages)} villages, {len(sc.incident_types)} incident types"
     )
-    for note in check_notes(sc):
+    notes = [*check_notes(sc), *loaded.network.notes]
+    if loaded.calls is not None:
+        notes.append(
+            f"incidents: replaying {len(loaded.calls)} calls over {loaded.calls.days} days "
+            f"from {loaded.calls.start:%Y-%m-%d} (docs/maps.md)"
+        )
+        if not sc.incidents.bootstrap_days and sc.horizon_days > loaded.calls.days:
+            notes.append(
+                f"horizon_days ({sc.horizon_days:g}) runs past the log's {loaded.calls.days} "
+                "days: no calls arrive after it ends"
+            )
+    for note in notes:
         out.print(f"note: {escape(note)}", soft_wrap=True, highlight=False)
 
 
@@ -168,6 +179,14 @@ def run(
             "(all, township, priority, type)."
         ),
     ] = "all",
+    bootstrap_days: Annotated[
+        bool,
+        typer.Option(
+            "--bootstrap-days",
+            help="With a replayed call log: each replication resamples whole days of it "
+            "(with replacement), for intervals (docs/maps.md).",
+        ),
+    ] = False,
 ) -> None:
     """Run a scenario under both models with paired replications and write a results folder."""
     from . import run_folder
@@ -186,6 +205,10 @@ def run(
         overrides["replications"] = reps
     try:
         loaded = load_scenario(scenario, overrides, allow_outside_paths)
+        if bootstrap_days:
+            from .replay import with_bootstrap_days
+
+            loaded = with_bootstrap_days(loaded)
         folder = (
             out_dir or Path("results") / f"{_slug(scenario.stem)}-{datetime.now():%Y%m%d-%H%M%S}"
         )
@@ -206,7 +229,8 @@ def run(
         write_error = None
     except KeyboardInterrupt:
         _interrupted(scenario, folder, partial, n, reps=reps, seed=seed, days=days,
-                     workers=workers, allow_outside_paths=allow_outside_paths)
+                     workers=workers, allow_outside_paths=allow_outside_paths,
+                     bootstrap_days=bootstrap_days)
     except OSError as exc:  # e.g. the disk filled up: the numbers are still worth showing
         write_error = ScenarioError(
             folder,

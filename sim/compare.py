@@ -328,6 +328,15 @@ class Comparison:
                      "percentage points (pp).")
         return [*lines, BELOW_ZERO_NOTE] if self.below_zero else lines
 
+    def to_frame(self) -> pd.DataFrame:
+        """The table as text, one row per metric and one column per :attr:`columns` (notebooks)."""
+        return pd.DataFrame(
+            [[verdict_text(v) if v is None or isinstance(v, Verdict) else str(v)
+              for v in row_values(r)] for r in self.rows],
+            index=pd.Index([r.metric for r in self.rows], name="metric"),
+            columns=self.columns,
+        )
+
 
 def row_values(row: ComparisonRow) -> list[Cell | Verdict | None]:
     """The row's values in :attr:`Comparison.columns` order."""

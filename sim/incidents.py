@@ -12,12 +12,16 @@ difference is not noise from different draws.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .network import RoadNetwork
 from .scenario import IncidentTypeSpec, Scenario
 from .seeds import rng
+
+if TYPE_CHECKING:
+    from .replay import CallLog
 
 MIN_PER_DAY = 1440.0
 
@@ -79,8 +83,38 @@ def _arrival_times(rates: np.ndarray, horizon_min: float, gen: np.random.Generat
     return np.sort(starts + gen.random(counts.sum()) * widths)
 
 
-def draw_incidents(sc: Scenario, net: RoadNetwork, replication: int) -> IncidentStream:
-    """Draw the incident stream of ``replication`` for scenario ``sc`` on network ``net``."""
+def draw_call_attributes(
+    t: IncidentTypeSpec, n: int, gens: dict[str, np.random.Generator]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Officers required, on-scene minutes and investigation hours (NaN: none) of ``n`` calls.
+
+    ``gens`` holds the ``officers_required``, ``on_scene`` and ``investigation`` streams.
+    """
+    if isinstance(t.officers_required, int):
+        need = np.full(n, t.officers_required, dtype=np.int64)
+    else:
+        need = t.officers_required.sample(gens["officers_required"], n).astype(np.int64)
+    scene = t.on_scene_min.sample(gens["on_scene"], n)
+    inv = np.full(n, np.nan)
+    if t.investigation is not None:
+        hit = gens["investigation"].random(n) < t.investigation.p
+        work = t.investigation.work_hours.sample(gens["investigation"], n)
+        inv[hit] = work[hit]
+    return need, scene, inv
+
+
+def draw_incidents(
+    sc: Scenario, net: RoadNetwork, replication: int, calls: CallLog | None = None
+) -> IncidentStream:
+    """Draw the incident stream of ``replication`` for scenario ``sc`` on network ``net``.
+
+    With a historic call log (``incidents: {replay: ...}``) the calls are the
+    log's (:func:`sim.replay.replay_incidents`).
+    """
+    if calls is not None:
+        from .replay import replay_incidents
+
+        return replay_incidents(sc, net, replication, calls)
     horizon = sc.horizon_days * MIN_PER_DAY
     parts = []
     gens = {
@@ -93,16 +127,7 @@ def draw_incidents(sc: Scenario, net: RoadNetwork, replication: int) -> Incident
         times = _arrival_times(hourly_rates_per_min(t, sc.demand_scale), horizon, gens["arrivals"])
         n = len(times)
         village = gens["places"].choice(len(net.villages), size=n, p=probs)
-        if isinstance(t.officers_required, int):
-            need = np.full(n, t.officers_required, dtype=np.int64)
-        else:
-            need = t.officers_required.sample(gens["officers_required"], n).astype(np.int64)
-        scene = t.on_scene_min.sample(gens["on_scene"], n)
-        inv = np.full(n, np.nan)
-        if t.investigation is not None:
-            hit = gens["investigation"].random(n) < t.investigation.p
-            work = t.investigation.work_hours.sample(gens["investigation"], n)
-            inv[hit] = work[hit]
+        need, scene, inv = draw_call_attributes(t, n, gens)
         parts.append((times, np.full(n, k), village, need, scene, inv, np.full(n, t.priority)))
     times, kind, village, need, scene, inv, prio = (np.concatenate(c) for c in zip(*parts))
     order = np.argsort(times, kind="stable")

@@ -29,7 +29,8 @@ from pydantic import BaseModel, ValidationError
 
 from .distributions import DIST_NAMES
 from .errors import ScenarioError
-from .network import NetworkError, RoadNetwork, build_network, read_node_edge_specs
+from .network import NetworkError, RoadNetwork, build_network, read_network
+from .replay import CallLog, load_call_log
 from .scenario import CrossReferenceError, Scenario, check_cross_references, loc_to_field
 
 
@@ -45,12 +46,16 @@ class LoadedScenario:
         Places and travel times.
     source
         The file it came from (or a label such as ``<dict>``).
+    calls
+        The historic call log replayed instead of the Poisson stream
+        (``incidents: {replay: ...}``, :mod:`sim.replay`), or None.
 
     """
 
     scenario: Scenario
     network: RoadNetwork
     source: str
+    calls: CallLog | None = None
 
 
 # --------------------------------------------------------------------------- reading YAML
@@ -235,14 +240,21 @@ def scenario_from_dict(
         check_cross_references(sc)
         base = source_path.parent if source_path.suffix else Path.cwd()
         _check_paths_inside(sc, base, allow_outside_paths)
-        nodes, edges = read_node_edge_specs(sc.network, base)
-        network = build_network(sc, nodes, edges)
+        nodes, edges, notes = read_network(sc.network, base)
+        network = build_network(sc, nodes, edges, notes)
     except (CrossReferenceError, NetworkError) as exc:
         loc = list(exc.loc) if exc.loc is not None else _parse_field(exc.field)
         raise ScenarioError(
             source, _readable_path(loc, data), exc.message, _line_of(tree, loc, data)
         ) from None
-    return LoadedScenario(sc, network, str(source))
+
+    def at(loc: tuple, message: str) -> ScenarioError:
+        return ScenarioError(
+            source, _readable_path(list(loc), data), message, _line_of(tree, list(loc), data)
+        )
+
+    calls = load_call_log(sc, network, base, at)
+    return LoadedScenario(sc, network, str(source), calls)
 
 
 def _without_x_keys(data: dict) -> dict:
@@ -266,27 +278,27 @@ def _kind(value: Any) -> str:
 
 
 def _check_paths_inside(sc: Scenario, base: Path, allow_outside: bool) -> None:
-    """Refuse network files outside the scenario's folder (symlinks followed) unless allowed."""
-    for name in ("graphml", "edges_csv", "nodes_csv"):
-        rel = getattr(sc.network, name)
+    """Refuse data files outside the scenario's folder (symlinks followed) unless allowed."""
+    files = [(("network", name), getattr(sc.network, name))
+             for name in ("graphml", "edges_csv", "nodes_csv", "osm")]
+    files.append((("incidents", "replay"), sc.incidents.replay if sc.incidents else None))
+    for where, rel in files:
         if rel is None:
             continue
         if "\x00" in rel:
-            raise NetworkError(("network", name), "the file name contains a NUL character")
+            raise NetworkError(where, "the file name contains a NUL character")
         if allow_outside:
             continue
         try:
             target = (base / rel).resolve()
             inside = target.is_relative_to(base.resolve())
         except (OSError, RuntimeError) as exc:  # symlink loops
-            raise NetworkError(
-                ("network", name), f"path {rel!r} cannot be resolved ({exc})"
-            ) from None
+            raise NetworkError(where, f"path {rel!r} cannot be resolved ({exc})") from None
         if not inside:
             raise NetworkError(
-                ("network", name),
+                where,
                 f"path {rel!r} leads outside the scenario's folder ({base}); "
-                "keep network files next to the scenario or pass --allow-outside-paths",
+                "keep data files next to the scenario or pass --allow-outside-paths",
             )
 
 

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
+from .geo import great_circle_km
 from .scenario import EdgeSpec, Loc, NetworkSpec, NodeSpec, PoolSpec, Scenario, loc_to_field
 
 #: Most places (stations and villages) a road network may have. Loading and
@@ -66,6 +67,9 @@ class RoadNetwork:
         Station id (township) of each village, aligned with ``villages``.
     village_weight
         Demand weight of each village, aligned with ``villages``.
+    notes
+        What loading did that an analyst should know (an OSM extract's collapsed
+        and one-way roads); ``policesim check`` prints them.
 
     """
 
@@ -75,6 +79,7 @@ class RoadNetwork:
     villages: np.ndarray
     village_township: tuple[str, ...]
     village_weight: np.ndarray
+    notes: tuple[str, ...] = ()
 
     @cached_property
     def travel_min(self) -> np.ndarray:
@@ -89,6 +94,51 @@ class RoadNetwork:
     def place_of(self, node_id: str) -> int:
         """Return the place number of node ``node_id``."""
         return self.places.index(node_id)
+
+
+def read_network(
+    spec: NetworkSpec, base_dir: Path
+) -> tuple[list[NodeSpec], list[EdgeSpec], tuple[str, ...]]:
+    """Return the network's nodes, edges and notes, from the scenario or the files it names.
+
+    An OpenStreetMap extract (``osm``) gives the roads and a junction node per
+    road node; ``nodes``/``nodes_csv`` give the places (:mod:`sim.osm`).
+    """
+    if spec.osm is None:
+        return (*read_node_edge_specs(spec, base_dir), ())
+    from .osm import OsmError, read_osm
+
+    places = _osm_places(spec, base_dir)
+    path = base_dir / spec.osm
+    _check_file(path, "osm")
+    try:
+        roads = read_osm(
+            path, places, spec.detour_factor, spec.max_snap_km, spec.highway_speeds_kmh
+        )
+    except OsmError as exc:
+        raise NetworkError(("network", "osm"), str(exc)) from None
+    return [*places, *roads.nodes], roads.edges, roads.notes
+
+
+def _osm_places(spec: NetworkSpec, base_dir: Path) -> list[NodeSpec]:
+    """The stations and villages of an OSM network: every one needs lat/lon."""
+    if spec.nodes is not None:
+        places = list(spec.nodes)
+        key = "nodes"
+    else:
+        assert spec.nodes_csv is not None
+        rows = _read_csv(base_dir / spec.nodes_csv, "nodes_csv")
+        places = _rows_to_specs(rows, NodeSpec, "nodes_csv", Path(spec.nodes_csv).name)
+        key = "nodes_csv"
+    for i, p in enumerate(places):
+        if p.lat is None:
+            where: Loc = ("network", "nodes", i) if key == "nodes" else ("network", key)
+            raise NetworkError(
+                where,
+                f"node {p.id!r} has no lat/lon: with an OSM extract every station and "
+                "village is placed on the roads by its coordinates",
+            )
+    return places
 
 
 def read_node_edge_specs(
@@ -234,6 +284,8 @@ def _two_way_roads(
 def _length_text(e: EdgeSpec) -> str:
     if e.minutes is not None:
         return f"{e.minutes:g} minutes"
+    if e.km is None:
+        return "length from the ends' lat/lon"
     return f"{e.km:g} km" + (f" at {e.speed_kmh:g} km/h" if e.speed_kmh else "")
 
 
@@ -361,7 +413,12 @@ def _rows_to_specs(
     return out
 
 
-def build_network(sc: Scenario, nodes: list[NodeSpec], edges: list[EdgeSpec]) -> RoadNetwork:
+def build_network(
+    sc: Scenario,
+    nodes: list[NodeSpec],
+    edges: list[EdgeSpec],
+    notes: tuple[str, ...] = (),
+) -> RoadNetwork:
     """Build the graph and the place-to-place travel-time array for scenario ``sc``.
 
     Raises :class:`NetworkError` for an empty graph, a duplicate node id, an
@@ -369,19 +426,24 @@ def build_network(sc: Scenario, nodes: list[NodeSpec], edges: list[EdgeSpec]) ->
     township is not a station, a village that cannot reach its station, or a
     joint-station member that cannot reach its host by road.
     """
-    inline = sc.network.nodes is not None
-    src = "nodes" if inline else ("graphml" if sc.network.graphml else "nodes_csv")
-    src_e = "edges" if inline else ("graphml" if sc.network.graphml else "edges_csv")
+    spec = sc.network
+    inline_nodes, inline_edges = spec.nodes is not None, spec.edges is not None
+    files = "graphml" if spec.graphml else "nodes_csv"
+    src = "nodes" if inline_nodes else files
+    src_e = "edges" if inline_edges else ("osm" if spec.osm else files.replace("nodes", "edges"))
+
+    def inline_kind(kind: str) -> bool:
+        return inline_nodes if kind == "nodes" else inline_edges
 
     def at(kind: str, i: int, *rest: str | int) -> Loc:
         """Where node/edge ``i`` is: its YAML item, or the file it came from."""
-        if inline:
+        if inline_kind(kind):
             return ("network", kind, i, *rest)
         return ("network", src_e if kind == "edges" else src)
 
     def name(kind: str, i: int) -> str:
         """How a message names node/edge ``i`` read from a file (inline ones have a line)."""
-        if inline:
+        if inline_kind(kind):
             return ""
         if kind == "nodes":
             return f"node {nodes[i].id!r}: "
@@ -396,11 +458,11 @@ def build_network(sc: Scenario, nodes: list[NodeSpec], edges: list[EdgeSpec]) ->
                 at("nodes", i, "id"), f"{name('nodes', i)}duplicate node id {n.id!r}"
             )
         graph.add_node(n.id, **n.model_dump(exclude={"id"}, exclude_none=True))
-    if inline:
+    if inline_edges:
         check_duplicate_roads(
             edges, lambda i: at("edges", i), lambda i: f"network.edges[{i}]", prefix=False
         )
-    speed = sc.network.default_speed_kmh
+    _check_one_coordinate_kind(nodes, lambda i: at("nodes", i), lambda i: name("nodes", i))
     for i, e in enumerate(edges):
         for end, key in ((e.from_, "from"), (e.to, "to")):
             if end not in graph:
@@ -408,8 +470,8 @@ def build_network(sc: Scenario, nodes: list[NodeSpec], edges: list[EdgeSpec]) ->
                     at("edges", i, key),
                     f"{name('edges', i)}road end {end!r} is not a node of the network",
                 )
-        minutes = e.minutes if e.minutes is not None else 60.0 * e.km / (e.speed_kmh or speed)
-        graph.add_edge(e.from_, e.to, minutes=float(minutes))
+        minutes = _road_minutes(graph, e, spec, (at("edges", i), name("edges", i)))
+        graph.add_edge(e.from_, e.to, minutes=minutes)
     station_ids = {s.id for s in sc.stations}
     for i, s in enumerate(sc.stations):
         if s.node not in graph:
@@ -451,7 +513,60 @@ def build_network(sc: Scenario, nodes: list[NodeSpec], edges: list[EdgeSpec]) ->
     weights = np.array([graph.nodes[v].get("weight", 1.0) for v in village_ids], dtype=float)
     _check_townships(sc, village_ids, township, weights, lambda v: at("nodes", node_index[v]),
                      lambda v: name("nodes", node_index[v]))
-    return RoadNetwork(graph, places, station_place, villages, township, weights)
+    return RoadNetwork(graph, places, station_place, villages, township, weights, notes)
+
+
+def _check_one_coordinate_kind(
+    nodes: list[NodeSpec], at: Callable[[int], Loc], name: Callable[[int], str]
+) -> None:
+    """Refuse a network whose nodes mix x/y (a schematic plane) with lat/lon (degrees).
+
+    Neither can be turned into the other, so a map or a road length from a mix
+    would be meaningless.
+    """
+    first: dict[str, int] = {}
+    for i, n in enumerate(nodes):
+        kind = "lat/lon" if n.lat is not None else ("x/y" if n.x is not None else None)
+        if kind is None:
+            continue
+        first.setdefault(kind, i)
+        other = "x/y" if kind == "lat/lon" else "lat/lon"
+        if other in first:
+            j = first[other]
+            raise NetworkError(
+                at(i),
+                f"{name(i)}node {n.id!r} has {kind} but node {nodes[j].id!r} has {other}: "
+                "a network uses one kind of coordinates (x/y for a schematic layout, "
+                "lat/lon in degrees for real places)",
+            )
+
+
+def _road_minutes(
+    graph: nx.Graph, e: EdgeSpec, spec: NetworkSpec, where: tuple[Loc, str]
+) -> float:
+    """Minutes of road ``e``: as given, from km and speed, or from its ends' lat/lon.
+
+    Without minutes or km the length is the great-circle distance between the
+    ends times ``detour_factor`` (:mod:`sim.geo`), driven at ``speed_kmh`` or the
+    network's ``default_speed_kmh``.
+    """
+    if e.minutes is not None:
+        return float(e.minutes)
+    speed = e.speed_kmh or spec.default_speed_kmh
+    if e.km is not None:
+        return 60.0 * e.km / speed
+    ends = [graph.nodes[e.from_], graph.nodes[e.to]]
+    missing = [n for n, a in zip((e.from_, e.to), ends) if a.get("lat") is None]
+    if missing:
+        loc, label = where
+        raise NetworkError(
+            loc,
+            f"{label}road {e.from_!r} - {e.to!r} has no minutes or km, and node "
+            f"{missing[0]!r} has no lat/lon to measure it from: give minutes, km, or the "
+            "coordinates of both ends",
+        )
+    km = great_circle_km(ends[0]["lat"], ends[0]["lon"], ends[1]["lat"], ends[1]["lon"])
+    return 60.0 * float(km) * spec.detour_factor / speed
 
 
 def _check_townships(

@@ -210,6 +210,9 @@ def resolved_scenario(loaded: LoadedScenario) -> dict[str, Any]:
     data = loaded.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
     nodes, edges = network_to_specs(loaded.network)
     data["network"] = {"nodes": nodes, "edges": edges}
+    if loaded.calls is not None:  # a replayed call log, inline too
+        data["incidents"] = {"calls": [dict(r) for r in loaded.calls.rows],
+                             "bootstrap_days": loaded.scenario.incidents.bootstrap_days}
     return data
 
 

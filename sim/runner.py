@@ -52,7 +52,7 @@ def run_replication(
     are computed (sweeps only need the metrics).
     """
     sc = loaded.scenario
-    stream = draw_incidents(sc, loaded.network, replication)
+    stream = draw_incidents(sc, loaded.network, replication, loaded.calls)
     walk_ins = draw_walk_ins(sc, replication)
     observed_days = sc.horizon_days - sc.warmup_days
     townships = [s.id for s in sc.stations]

@@ -12,6 +12,7 @@ is a member, a case team no larger than its station) live in
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
@@ -50,16 +51,29 @@ class NodeSpec(_Block):
     weight: float = Field(default=1.0, ge=0)
     x: float | None = None
     y: float | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
 
     @model_validator(mode="after")
     def _village_has_township(self) -> NodeSpec:
         if self.kind == "village" and not self.township:
             raise ValueError(f"village {self.id!r} needs a township")
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError(f"node {self.id!r}: give both lat and lon (degrees), or neither")
+        if self.lat is not None and (self.x is not None or self.y is not None):
+            raise ValueError(
+                f"node {self.id!r}: give either x/y (a schematic layout) or lat/lon "
+                "(degrees), not both"
+            )
         return self
 
 
 class EdgeSpec(_Block):
-    """A two-way road between two nodes, given in minutes or in km (with a speed)."""
+    """A two-way road between two nodes, given in minutes or in km (with a speed).
+
+    With neither, its ends must carry ``lat``/``lon``: the length is then the
+    great-circle distance times the network's ``detour_factor`` (:mod:`sim.geo`).
+    """
 
     from_: str = Field(alias="from", min_length=1)
     to: str = Field(min_length=1)
@@ -69,27 +83,54 @@ class EdgeSpec(_Block):
 
     @model_validator(mode="after")
     def _one_length(self) -> EdgeSpec:
-        if (self.minutes is None) == (self.km is None):
-            raise ValueError("give exactly one of minutes or km")
+        if self.minutes is not None and self.km is not None:
+            raise ValueError("give one of minutes or km, not both")
         return self
 
 
+#: Default ratio of road distance to great-circle distance (an assumption; docs/maps.md).
+DEFAULT_DETOUR_FACTOR = 1.3
+
+
 class NetworkSpec(_Block):
-    """The road graph: inline, or a GraphML file, or CSV edge/node lists next to the scenario."""
+    """The road graph: inline, a GraphML file, CSV edge/node lists, or an OpenStreetMap extract.
+
+    With ``osm`` (an OSM XML file next to the scenario), ``nodes`` or
+    ``nodes_csv`` list only the stations and villages, by ``lat``/``lon``; each
+    is joined to its nearest road node (:mod:`sim.osm`, docs/maps.md).
+    ``detour_factor`` turns great-circle km into road km for roads given
+    without a length; ``max_snap_km`` is the farthest a place may lie from the
+    road node it is joined to; ``highway_speeds_kmh`` replaces or adds default
+    speeds by OSM highway type (:data:`sim.osm.HIGHWAY_SPEEDS_KMH`).
+    """
 
     nodes: list[NodeSpec] | None = None
     edges: list[EdgeSpec] | None = None
     graphml: str | None = None
     edges_csv: str | None = None
     nodes_csv: str | None = None
+    osm: str | None = None
     default_speed_kmh: float = Field(default=40.0, gt=0)
+    detour_factor: float = Field(default=DEFAULT_DETOUR_FACTOR, ge=1.0, le=10.0)
+    max_snap_km: float = Field(default=2.0, gt=0)
+    highway_speeds_kmh: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _one_source(self) -> NetworkSpec:
+        if self.highway_speeds_kmh and self.osm is None:
+            raise ValueError("highway_speeds_kmh goes with osm (the speeds of OSM highway types)")
+        if self.osm is not None:
+            if self.edges is not None or self.graphml is not None or self.edges_csv is not None:
+                raise ValueError("osm gives the roads: no edges, graphml or edges_csv with it")
+            if (self.nodes is None) == (self.nodes_csv is None):
+                raise ValueError("osm needs the stations and villages: nodes or nodes_csv")
+            return self
         inline = self.nodes is not None or self.edges is not None
         sources = [inline, self.graphml is not None, self.edges_csv is not None]
         if sum(sources) != 1:
-            raise ValueError("give exactly one of nodes+edges, graphml, or edges_csv+nodes_csv")
+            raise ValueError(
+                "give exactly one of nodes+edges, graphml, edges_csv+nodes_csv, or osm+nodes"
+            )
         if inline and (self.nodes is None or self.edges is None):
             raise ValueError("an inline network needs both nodes and edges")
         if (self.edges_csv is None) != (self.nodes_csv is None):
@@ -361,6 +402,30 @@ def _count_values(dist: object) -> list[float]:
     return list(dist.values)  # type: ignore[attr-defined]
 
 
+#: One call of an inline call log: column name -> cell (see :mod:`sim.replay`).
+CallRow = dict[str, Union[str, int, float, datetime]]
+
+
+class IncidentsSpec(_Block):
+    """Where the calls come from instead of the Poisson stream: a historic call log.
+
+    ``replay`` is a CSV file next to the scenario (:mod:`sim.replay` gives the
+    columns); ``calls`` the same rows inline (a resolved scenario carries them
+    so that it runs without the file). With ``bootstrap_days`` every
+    replication resamples whole days of the log with replacement.
+    """
+
+    replay: str | None = Field(default=None, min_length=1)
+    calls: list[CallRow] | None = None
+    bootstrap_days: bool = False
+
+    @model_validator(mode="after")
+    def _one_log(self) -> IncidentsSpec:
+        if (self.replay is None) == (self.calls is None):
+            raise ValueError("give exactly one of replay (a CSV file) or calls (inline rows)")
+        return self
+
+
 class ShiftSpec(_Block):
     """Officers on duty by hour of day, as a share of each team's roll (1 = everyone).
 
@@ -418,6 +483,7 @@ class Scenario(_Block):
     isolated: IsolatedSpec = IsolatedSpec()
     pooled: Pooled
     incident_types: list[IncidentTypeSpec] = Field(min_length=1)
+    incidents: IncidentsSpec | None = None
     shifts: ShiftSpec | None = None
     duty_desk: DutyDeskSpec | None = None
     walk_ins: WalkInSpec | None = None

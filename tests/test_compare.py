@@ -162,3 +162,32 @@ def test_run_prints_the_verdicts_and_json_carries_them(tmp_path):
     data = json.loads(res.stdout)
     assert data["bottom_line"].startswith("pooled is better on")
     assert data["better"]["calls"]["better"] == "not ranked"
+
+
+def test_comparison_frame_is_the_cli_table_as_text():
+    frame = compare.comparison(_summary(), metrics=["response_mean_min", "utilisation"]).to_frame()
+    assert list(frame.columns) == ["isolated", "pooled", "isolated - pooled (paired)", "better"]
+    assert frame.loc["response_mean_min", "isolated"] == "12.00 [11.00, 13.00]"
+    assert frame.loc["response_mean_min", "isolated - pooled (paired)"] == "+3.00 [+2.50, +3.50]"
+    assert frame.loc["response_mean_min", "better"] == "pooled better"
+    assert frame.loc["utilisation", "better"] == "not ranked"
+
+
+def test_a_third_model_gets_its_own_difference_and_verdict_against_the_baseline():
+    s = _summary()
+    third = s[s["model"] == "pooled"].assign(model="other")
+    third.loc[third["metric"] == "response_mean_min", ["mean", "ci_low", "ci_high"]] = (13, 12, 14)
+    diff = s[s["model"] == DIFFERENCE].assign(model="isolated - other")
+    cols = ["mean", "ci_low", "ci_high"]
+    diff.loc[diff["metric"] == "response_mean_min", cols] = (-1, -1.5, -0.6)
+    cmp = compare.comparison(pd.concat([s, third, diff]), metrics=["response_mean_min"])
+    assert cmp.models == ("isolated", "pooled", "other")
+    assert cmp.columns[3:] == [
+        "isolated - pooled (paired)", "better (pooled)", "isolated - other (paired)",
+        "better (other)",
+    ]
+    (row,) = cmp.rows
+    assert [v.better for v in row.verdicts] == ["pooled", "isolated"]
+    assert cmp.bottom_lines[1].startswith(
+        "other is better on 1 of 5 headline metrics, isolated on 1"
+    )

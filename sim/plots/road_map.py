@@ -1,9 +1,12 @@
 """The road map of a run: stations, villages sized by demand, roads shaded by travel time.
 
 Positions come from the node coordinates ``x``, ``y`` of the resolved
-scenario's network when every node has them; otherwise from a networkx
-spring layout with a fixed seed (nodes that do have coordinates stay where
-they are), so the same scenario always gives the same map.
+scenario's network when every node has them; from ``lat``/``lon`` (degrees)
+projected to km east and north of the nodes' mean, equirectangular scaled by
+the cosine of the mean latitude (:func:`sim.geo.project_km`: true to about 1%
+over a county), when every node has those; otherwise from a networkx spring
+layout with a fixed seed (nodes that do have x/y stay where they are), so the
+same scenario always gives the same map.
 
 For each model whose records show cross-township work (community officers
 sent to calls outside their own station's township: in the shipped models only
@@ -32,6 +35,7 @@ from matplotlib.colors import ListedColormap, Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from ..geo import project_km
 from .common import pct, source_note, title
 from .data import models_in
 from .style import GREY, MODEL_STYLE, context, new_figure, no_data
@@ -44,6 +48,8 @@ LAYOUT_SEED = 20221201
 #: Most edges whose minutes are written on the map, and most stations labelled in full.
 MAX_EDGE_LABELS = 60
 MAX_STATION_LABELS = 20
+#: Most junctions drawn as markers (an OpenStreetMap network has thousands: roads only).
+MAX_JUNCTION_MARKERS = 200
 #: Light township colours (villages), repeated when there are more townships.
 TOWNSHIP_COLOURS = (
     "#F4C27A", "#9ECAE1", "#A1D99B", "#D4B9DA", "#FDD0A2", "#C7E9C0", "#BCBDDC", "#FCBBA1",
@@ -55,7 +61,13 @@ EDGE_CMAP = ListedColormap(colormaps["viridis_r"](np.linspace(0.12, 1.0, 256)), 
 
 
 def positions(graph: nx.Graph) -> dict[str, tuple[float, float]]:
-    """Node id -> (x, y): the scenario's coordinates, else a seeded spring layout."""
+    """Node id -> (x, y): the scenario's coordinates (lat/lon projected), else a spring layout."""
+    if _has_lat_lon(graph):
+        ids = list(graph.nodes)
+        x, y, _ = project_km(
+            (graph.nodes[n]["lat"] for n in ids), (graph.nodes[n]["lon"] for n in ids)
+        )
+        return {n: (float(a), float(b)) for n, a, b in zip(ids, x, y)}
     known = {
         n: (float(a["x"]), float(a["y"]))
         for n, a in graph.nodes(data=True)
@@ -165,7 +177,7 @@ def network_map(run: RunData) -> Figure:
         colour = {t: TOWNSHIP_COLOURS[i % len(TOWNSHIP_COLOURS)] for i, t in enumerate(towns)}
         _draw_villages(ax, graph, pos, colour, len(towns) <= MAX_STATION_LABELS)
         junctions = [n for n, a in graph.nodes(data=True) if a.get("kind") == "junction"]
-        if junctions:
+        if 0 < len(junctions) <= MAX_JUNCTION_MARKERS:
             ax.scatter(
                 [pos[n][0] for n in junctions], [pos[n][1] for n in junctions], s=14,
                 marker="o", facecolor="white", edgecolor=GREY, zorder=3,
@@ -175,7 +187,12 @@ def network_map(run: RunData) -> Figure:
         _draw_stations(fig, ax, run, pos, station_nodes, work)
         ax.set_aspect("equal", adjustable="datalim")
         ax.margins(0.08)
-        if _has_coordinates(graph):
+        if _has_lat_lon(graph):
+            lats = [a["lat"] for _, a in graph.nodes(data=True)]
+            mean_lat = sum(lats) / len(lats)
+            ax.set_xlabel(f"km east (lat/lon, equirectangular at {mean_lat:.2f}° latitude)")
+            ax.set_ylabel("km north")
+        elif _has_coordinates(graph):
             ax.set_xlabel("east-west position (scenario x coordinate)")
             ax.set_ylabel("north-south position (scenario y coordinate)")
         else:
@@ -202,6 +219,10 @@ def _shading_model(models: list[str]) -> str:
     if not models:
         return "no model (none worked across townships)"
     return "pooling" if len(models) == 1 else f"the {MODEL_STYLE[models[0]]['short']} model"
+
+
+def _has_lat_lon(graph: nx.Graph) -> bool:
+    return all(a.get("lat") is not None for _, a in graph.nodes(data=True))
 
 
 def _has_coordinates(graph: nx.Graph) -> bool:

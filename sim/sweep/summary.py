@@ -107,7 +107,7 @@ def print_summary(
     console: Console,
     replications: int,
 ) -> None:
-    """Print the best and worst points for ``target`` and where pooled stops beating isolated."""
+    """Print the best and worst points for ``target``, and where each model stops winning."""
     params = list(parameters)
     block = points[points["metric"] == target]
     if block.empty:
@@ -144,8 +144,8 @@ def print_summary(
         if model in helped_by:
             # the point where the other model helps most / least, whatever the direction
             more, less = (hi, lo) if d <= 0 else (lo, hi)
-            change = "pooling" if helped_by[model] == "pooled" else helped_by[model]
-            pick = [(f"{change} helps most", more), (f"{change} helps least", less)]
+            other = helped_by[model]
+            pick = [(f"{other} helps most", more), (f"{other} helps least", less)]
             if d == 0:
                 pick = [(f"{model} largest", hi), ("smallest", lo)]
             name = f"{model} (paired)"
