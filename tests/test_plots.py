@@ -151,6 +151,32 @@ def test_cross_township_work_is_exact_from_the_dispatch_records(run_dir):
         assert 0 <= row.outside_share <= 1
 
 
+def test_charts_take_the_models_from_the_data_in_registry_order(run_dir):
+    from sim.plots.data import differences_in, models_in
+    from sim.plots.road_map import cross_township_models
+
+    run = load_run(run_dir)
+    assert run.models == ["isolated", "pooled"]
+    # registry order whatever the order in the data; unknown models after, differences apart
+    labels = ["zeta", "pooled", "isolated - zeta", DIFFERENCE, "isolated", "pooled"]
+    assert models_in(labels) == ["isolated", "pooled", "zeta"]
+    assert differences_in(labels) == [DIFFERENCE, "isolated - zeta"]
+    # only the model whose officers crossed township lines has cross-township work
+    assert cross_township_models(run) == ["pooled"]
+    assert set(cross_township_work(run)["model"]) == {"pooled"}
+
+
+def test_two_models_keep_their_look_and_more_fit_the_same_slot():
+    from sim.plots.results_charts import box_layout
+    from sim.plots.style import DIFFERENCE_STYLE
+
+    width, offsets = box_layout(2)
+    assert width == pytest.approx(0.36) and offsets == pytest.approx([-0.2, 0.2])
+    width, offsets = box_layout(3)
+    assert offsets[-1] + width / 2 - (offsets[0] - width / 2) <= 0.8 + 1e-9
+    assert all(MODEL_STYLE[DIFFERENCE][k] == v for k, v in DIFFERENCE_STYLE.items())
+
+
 def test_map_layout_without_coordinates_is_seeded_and_keeps_given_ones():
     g = nx.Graph()
     g.add_edge("A", "B", minutes=5)

@@ -9,17 +9,23 @@ test and runs it through ``run``, ``plot`` and ``report`` in process.
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.loader import load_scenario
 from sim.models import registry
+from sim.plots import RUN_CHARTS, load_run, load_sweep
+from sim.plots.style import MODEL_STYLE, pixel_size
+from sim.plots.sweep_charts import list_sweep_charts
 from sim.results_io import read_results
 from sim.runner import run_replication
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, scenario_dict
+from tests.test_plots import png_size
 from tests.thirdmodel import NAME, third_model
 
 runner = CliRunner()
@@ -85,14 +91,86 @@ def test_cli_table_has_a_column_per_model_and_difference(third_run, capsys):
     Console(width=300).print(table)
 
 
-@pytest.mark.xfail(strict=True, reason="charts are being changed to draw every model")
+def _names(model: str) -> re.Pattern[str]:
+    """A model's legend label or its short name as a whole word (``pooled`` is not in
+    ``pooled_no_assist``)."""
+    style = MODEL_STYLE[model]
+    short = re.escape(style["short"])
+    return re.compile(rf"{re.escape(style['label'])}|(?<![\w-]){short}(?![\w-])")
+
+
+def _texts(fig) -> dict[str, list[str]]:
+    """A figure's words by place: legend entries, and the rest of its axes (ticks, labels)."""
+    legend, axes = [], []
+    for ax in fig.axes:
+        if ax.get_legend() is not None:
+            legend += [t.get_text() for t in ax.get_legend().get_texts()]
+        axes += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
+        axes += [t.get_text() for t in ax.texts] + [ax.get_title("left")]
+    return {"legend": legend, "axes": axes}
+
+
+def assert_every_model_shown(fig, name: str, shipped: str = "pooled") -> None:
+    """Wherever chart ``name`` names the shipped ``pooled`` model, it names the third one too.
+
+    Legend first (a chart with a legend of models must list all of them), else the
+    axes' text (tick labels of bars, station labels of the map). A chart that names
+    no model at all fails: it would not be checked.
+    """
+    texts = _texts(fig)
+    place = "legend" if any(_names(shipped).search(t) for t in texts["legend"]) else "axes"
+    words = "\n".join(texts[place])
+    assert _names(shipped).search(words), f"{name}: names no model, so cannot be checked"
+    assert _names(NAME).search(words), f"{name}: the third model is missing from its {place}"
+
+
 def test_charts_show_the_third_model(third_run):
     out, _, plot, _ = third_run
     assert plot.exit_code == 0, plot.output
-    svgs = list((out / "charts").glob("*.svg"))
-    assert svgs
-    legend = "joint station, case team never assists"
-    assert any(legend in p.read_text(encoding="utf-8") for p in svgs)
+    assert sorted(p.stem for p in (out / "charts").glob("*.svg")) == [c.stem for c in RUN_CHARTS]
+    with third_model():
+        run = load_run(out)
+        assert run.models == list(MODELS)
+        for chart in RUN_CHARTS:
+            assert_every_model_shown(chart.build(run), chart.stem)
+        # the written files too: matplotlib keeps each text as a comment beside its outlines
+        for chart in RUN_CHARTS:
+            svg = (out / "charts" / f"{chart.stem}.svg").read_text(encoding="utf-8")
+            assert _names(NAME).search(svg), chart.stem
+
+
+def test_a_sweep_with_the_third_model_charts_it(tmp_path):
+    doc = scenario_dict("wubei.yaml") | {"horizon_days": 20, "warmup_days": 2}
+    scenario = tmp_path / "wubei_short.yaml"
+    scenario.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "sweep"
+    with third_model():
+        res = runner.invoke(app, ["sweep", str(scenario), "--set", "demand_scale=1,2",
+                                  "--set", "stations.Taoxi.officers=6,8", "--reps", "2",
+                                  "--workers", "1", "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        plot = runner.invoke(app, ["plot", str(out)])
+        assert plot.exit_code == 0, plot.output
+        sweep = load_sweep(out)
+        assert sweep.models == list(MODELS)
+        assert sweep.differences == list(DIFFS)
+        charts = list_sweep_charts(sweep, "response_p90_min")
+        assert sorted(p.stem for p in (out / "charts").glob("*.png")) == sorted(
+            c.stem for c in charts
+        )
+        assert sum("heatmap" in c.stem for c in charts) == 1
+        for chart in charts:
+            fig = chart.build(sweep)
+            assert png_size(out / "charts" / f"{chart.stem}.png") == pixel_size(chart.kind)
+            texts = _texts(fig)
+            legend, axes = "\n".join(texts["legend"]), "\n".join(texts["axes"])
+            if "heatmap" in chart.stem:  # one map per model, then one per paired difference
+                assert all(_names(m).search(axes) for m in MODELS), chart.stem
+                assert all(f"{d} (paired)" in axes for d in DIFFS), chart.stem
+            elif "difference" in chart.stem:  # one line per paired difference
+                assert all(f"{d} (paired)" in legend for d in DIFFS), chart.stem
+            else:
+                assert all(_names(m).search(legend) for m in MODELS), chart.stem
 
 
 def test_report_compares_the_third_model(third_run):

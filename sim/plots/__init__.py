@@ -3,8 +3,8 @@
 Modules, one job each:
 
 - :mod:`~sim.plots.style`: colours, line styles, hatches, fonts, sizes, DPI;
-  isolated and pooled look the same in every chart and stay apart in
-  black-and-white print;
+  every model (isolated and pooled, and any other registered) looks the same in every chart
+  and the models stay apart in black-and-white print;
 - :mod:`~sim.plots.data`: read a run or sweep folder (bad input raises
   :class:`~sim.errors.ScenarioError`);
 - :mod:`~sim.plots.results_charts`: the six charts of a run;

@@ -18,6 +18,7 @@ import pandas as pd
 from ..errors import ScenarioError
 from ..loader import LoadedScenario, load_scenario
 from ..metrics import METRICS
+from ..models import registry
 from ..results_io import CSV_ENCODING, INCOMPLETE, MANIFEST, read_results
 
 SWEEP_MANIFEST = "sweep.json"
@@ -25,6 +26,30 @@ SWEEP_MANIFEST = "sweep.json"
 SWEEP_FILES = ("runs.parquet", "points.csv", SWEEP_MANIFEST)
 #: Columns of ``points.csv`` after the parameter columns.
 POINTS_TAIL = ("model", "metric", "mean", "ci_low", "ci_high", "n")
+
+
+def models_in(labels: Any) -> list[str]:
+    """The operating models among ``labels`` (a column of model names), baseline first.
+
+    Registered models come in registry order; models the registry does not know
+    (a run written with a model registered then, read without it) follow in
+    order of appearance. Paired-difference labels are left out.
+    """
+    seen = [str(v) for v in pd.unique(pd.Series(labels).dropna().astype(str))]
+    found = [m for m in seen if not registry.is_difference(m)]
+    order = {name: i for i, name in enumerate(registry.names())}
+    return sorted(found, key=lambda m: (order.get(m, len(order)), found.index(m)))
+
+
+def differences_in(labels: Any) -> list[str]:
+    """The paired-difference labels (``"<baseline> - <other>"``) among ``labels``.
+
+    In the order of their other model (see :func:`models_in`).
+    """
+    seen = [str(v) for v in pd.unique(pd.Series(labels).dropna().astype(str))]
+    found = [d for d in seen if registry.is_difference(d)]
+    others = models_in([d.split(" - ", 1)[1] for d in found])
+    return sorted(found, key=lambda d: others.index(d.split(" - ", 1)[1]))
 
 
 @dataclass
@@ -72,6 +97,12 @@ class RunData:
         )
 
     @property
+    def models(self) -> list[str]:
+        """The operating models in the run's records, baseline first (see :func:`models_in`)."""
+        tables = (self.incidents, self.officers, self.investigations)
+        return models_in([m for t in tables for m in pd.unique(t["model"].astype(str))])
+
+    @property
     def townships(self) -> list[str]:
         """Station (township) ids in scenario order."""
         return [s.id for s in self.loaded.scenario.stations]
@@ -115,6 +146,16 @@ class SweepData:
     name: str = ""
     replications: int | None = None
     metrics: list[str] = field(default_factory=list)
+
+    @property
+    def models(self) -> list[str]:
+        """The operating models in ``points.csv``, baseline first (see :func:`models_in`)."""
+        return models_in(self.points["model"])
+
+    @property
+    def differences(self) -> list[str]:
+        """The paired-difference labels in ``points.csv``: one per model after the baseline."""
+        return differences_in(self.points["model"])
 
 
 def _json(path: Path, folder: Path) -> dict[str, Any]:

@@ -8,15 +8,21 @@ Which calls each chart uses, so an analyst can check a number against the tables
 2. :func:`response_by_township`: the same, per township (the township of the
    call's village).
 3. :func:`full_strength_reinforced`: the calls a station could not staff
-   alone: those for which the *isolated* model asked for reinforcement (in
-   that model, the county). The same calls (same replication, same incident:
-   the two models share each replication's incidents) are drawn under the
-   pooled model, so the comparison is paired.
+   alone: those for which the *baseline* model (the first registered; in the
+   shipped models, the isolated stations) asked for reinforcement (there, the
+   county). The same calls (same replication, same incident: all models share
+   each replication's incidents) are drawn under every other model, so the
+   comparison is paired.
 4. :func:`officer_time`: officers' on-duty minutes by state, per station and
-   model; command-room staff are not in the officer records and are left out.
+   model; a case team (officer rows with role ``case_team``, in the shipped
+   models only the joint station has one) gets its own row per model.
 5. :func:`sim.plots.road_map.network_map`: the road map.
 6. :func:`investigation_turnaround`: every investigation created after
    warm-up; those still open at the horizon count in the denominator.
+
+Every chart draws the models present in the records it reads (incidents,
+officers or investigations; :func:`~sim.plots.data.models_in`), in registry
+order, baseline first.
 """
 
 from __future__ import annotations
@@ -32,13 +38,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from .common import ecdf, marker_positions, minutes, pct, percentile, source_note, title
-from .data import RunData
+from .data import RunData, models_in
 from .road_map import network_map
 from .style import (
     GREY,
     MODEL_STYLE,
-    MODELS,
-    POOLED,
     STATE_STYLE,
     context,
     fill_kwargs,
@@ -76,7 +80,7 @@ def response_distribution(run: RunData) -> Figure:
         title(fig, "First-response time: how soon the first officer reaches a call")
         xmax = 1.5 * target
         drawn = False
-        for model in MODELS:
+        for model in models_in(run.incidents["model"]):
             inc = _model_rows(run.incidents, model)
             n = len(inc)
             if n == 0:
@@ -132,10 +136,9 @@ def pick_townships(run: RunData, limit: int = MAX_GROUPS) -> tuple[list[str], st
     if len(towns) <= limit:
         return towns, ""
     inc = run.incidents
+    base, *others = models_in(inc["model"]) or [""]
     p90 = inc.groupby(["model", "township"], observed=True)["response_min"].quantile(0.9)
-    change = {
-        t: p90.get(("isolated", t), math.nan) - p90.get((POOLED, t), math.nan) for t in towns
-    }
+    change = {t: _largest_change(p90, base, others, t) for t in towns}
     ordered = sorted((c, t) for t, c in change.items() if not math.isnan(c))
     half = limit // 2
     chosen = {t for _, t in ordered[:half]} | {t for _, t in ordered[-(limit - half):]}
@@ -144,6 +147,23 @@ def pick_townships(run: RunData, limit: int = MAX_GROUPS) -> tuple[list[str], st
         "worsens most and improves most under pooling (all are in summary.csv)."
     )
     return [t for t in towns if t in chosen], note
+
+
+def _largest_change(p90: pd.Series, base: str, others: list[str], town: str) -> float:
+    """The baseline's 90th percentile minus another model's, the largest in size over them."""
+    changes = [p90.get((base, town), math.nan) - p90.get((m, town), math.nan) for m in others]
+    changes = [c for c in changes if not math.isnan(c)]
+    return max(changes, key=abs) if changes else math.nan
+
+
+def box_layout(n_models: int) -> tuple[float, list[float]]:
+    """Box width and each model's offset from its township's tick, for ``n_models`` side by side.
+
+    Two models keep the original look (width 0.36, offsets -0.2 and +0.2); more
+    share the same 0.8 of a township's slot.
+    """
+    step = 0.8 / max(n_models, 1)
+    return step - 0.04, [(k - (n_models - 1) / 2) * step for k in range(n_models)]
 
 
 def response_by_township(run: RunData) -> Figure:
@@ -162,11 +182,12 @@ def response_by_township(run: RunData) -> Figure:
         if inc.empty:
             no_data(ax, "no calls after warm-up in this run")
             return fig
-        width = 0.36
+        models = models_in(inc["model"])
+        width, offsets = box_layout(len(models))
         top = 0.0
-        within: dict[str, dict[str, float]] = {m: {} for m in MODELS}
-        done: dict[str, list[str]] = {m: [] for m in MODELS}
-        for k, model in enumerate(MODELS):
+        within: dict[str, dict[str, float]] = {m: {} for m in models}
+        done: dict[str, list[str]] = {m: [] for m in models}
+        for k, model in enumerate(models):
             stats, pos, shares = [], [], []
             for i, town in enumerate(towns):
                 rows = inc[(inc["model"] == model) & (inc["township"] == town)]
@@ -175,7 +196,7 @@ def response_by_township(run: RunData) -> Figure:
                 if len(vals) == 0:
                     continue
                 stats.append(_box_stats(vals))
-                pos.append(i + (k - 0.5) * (width + 0.04))
+                pos.append(i + offsets[k])
                 shares.append((vals <= target).sum() / len(rows))
                 done[model].append(town)
                 top = max(top, stats[-1]["whishi"])
@@ -198,10 +219,12 @@ def response_by_township(run: RunData) -> Figure:
         target_line(ax, target, f"target: {target:g} min", vertical=False)
         many = len(towns) > 6
         def share_change(t: str) -> str:
-            a, b = (pct(within[m].get(t, math.nan)) for m in MODELS)
-            if many:  # narrow columns: 89\u219256%
-                return f"{a.rstrip('%')}\u2192{b}"
-            return f"within {target:g} min: {a} \u2192 {b}"
+            a, *b = (pct(within[m].get(t, math.nan)) for m in models)
+            sep = "\n" if len(b) > 1 else " "  # several models: too wide for one line
+            if many:  # narrow columns: 89\u219256%, or 89%\n\u219256%/60%
+                head = f"{a}\n" if len(b) > 1 else a.rstrip("%")
+                return f"{head}\u2192{'/'.join(b)}"
+            return f"within {target:g} min:{sep}{a} \u2192 {' / '.join(b)}"
 
         labels = [f"{t}\n{share_change(t)}" for t in towns]
         ax.set_xticks(range(len(towns)), labels, fontsize=8 if many else 9)
@@ -210,19 +233,25 @@ def response_by_township(run: RunData) -> Figure:
         ax.set_xlabel("township (where the call came from)")
         ax.set_ylabel("minutes from the call to the first officer on scene")
         handles = [
-            Patch(**fill_kwargs(m), label=MODEL_STYLE[m]["label"]) for m in MODELS
+            Patch(**fill_kwargs(m), label=MODEL_STYLE[m]["label"]) for m in models
         ] + ax.get_legend_handles_labels()[0]
-        ax.legend(handles=handles, loc="upper left", ncol=3)
+        ax.legend(handles=handles, loc="upper left", ncol=3 if len(handles) <= 3 else 2)
         source_note(
             fig,
             _note(
                 run,
                 "Box: middle half of calls; whiskers: 5th-95th percentile; line: median; "
                 f"diamond: mean. Under each township: share of its calls reached within "
-                f"{target:g} min, isolated \u2192 pooled. {left_out}",
+                f"{target:g} min, {_arrow(models)}. {left_out}",
             ),
         )
     return fig
+
+
+def _arrow(models: list[str]) -> str:
+    """``isolated \u2192 pooled`` (the baseline, then the others separated by slashes)."""
+    names = [MODEL_STYLE[m]["short"] for m in models]
+    return f"{names[0]} \u2192 {' / '.join(names[1:])}" if names else ""
 
 
 # --------------------------------------------------------------------------- 3
@@ -231,17 +260,19 @@ def response_by_township(run: RunData) -> Figure:
 def reinforced_calls(run: RunData) -> pd.DataFrame:
     """Calls a station could not staff alone, paired across models.
 
-    The calls for which the isolated model asked for reinforcement (its only
-    source is the county), with their ``full_strength_delay_min`` under each
-    model: columns ``replication``, ``incident``, ``isolated``, ``pooled``.
+    The calls for which the baseline model (the first of :attr:`RunData.models`;
+    in the shipped models the isolated stations, whose only source is the
+    county) asked for reinforcement, with their ``full_strength_delay_min``
+    under each model: columns ``replication``, ``incident``, then one per model.
     """
     inc = run.incidents
-    iso = _model_rows(inc, "isolated")
-    need = iso[iso["reinforcement_requested_min"].notna()][["replication", "incident"]]
+    models = models_in(inc["model"])
+    base = _model_rows(inc, models[0] if models else "")
+    need = base[base["reinforcement_requested_min"].notna()][["replication", "incident"]]
     wide = (
         inc.merge(need, on=["replication", "incident"])
         .pivot(index=["replication", "incident"], columns="model", values="full_strength_delay_min")
-        .reindex(columns=list(MODELS))
+        .reindex(columns=models)
         .reset_index()
     )
     wide.columns.name = None
@@ -265,12 +296,14 @@ def full_strength_reinforced(run: RunData) -> Figure:
     """
     target = run.target_min
     wide = reinforced_calls(run)
+    models = models_in(run.incidents["model"])
+    base = MODEL_STYLE[models[0]]["short"] if models else "baseline"
     with context():
         fig, ax = new_figure("wide")
         title(fig, "Calls a station could not staff alone: time until full strength")
         n = len(wide)
         if n == 0:
-            no_data(ax, "no call needed reinforcement under the isolated model in this run")
+            no_data(ax, f"no call needed reinforcement under the {base} model in this run")
             source_note(fig, _note(run))
             return fig
         band = _county_band(run)
@@ -280,7 +313,7 @@ def full_strength_reinforced(run: RunData) -> Figure:
                 label=f"county reinforcement delay, {band[0]:g}-{band[1]:g} min (assumed)",
             )
         xmax = 1.5 * target
-        for model in MODELS:
+        for model in models:
             vals = wide[model].to_numpy(dtype=float)
             done = vals[~np.isnan(vals)]
             never = 1 - len(done) / n
@@ -309,11 +342,18 @@ def full_strength_reinforced(run: RunData) -> Figure:
             fig,
             _note(
                 run,
-                f"{n} calls (all replications) for which the isolated model asked for "
-                "reinforcement; the same calls under the pooled model (paired).",
+                f"{n} calls (all replications) for which the {base} model asked for "
+                f"reinforcement; the same calls under the {_others(models)} model"
+                f"{'s' if len(models) > 2 else ''} (paired).",
             ),
         )
     return fig
+
+
+def _others(models: list[str]) -> str:
+    """The models after the baseline by short name: ``pooled``, ``pooled and x``."""
+    names = [MODEL_STYLE[m]["short"] for m in models[1:]]
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
 
 
 # --------------------------------------------------------------------------- 4
@@ -354,15 +394,18 @@ def officer_time_table(run: RunData) -> pd.DataFrame:
     rows = []
     order = list(dict.fromkeys(group.values()))
     reps = max(1, off["replication"].nunique())
+    models = models_in(off["model"])
     for g in order:
-        for model in MODELS:
+        for model in models:
             mine = (off["group"] == g) & (off["model"] == model) & (off["role"] != "case_team")
             block = off[mine]
             rows.append(_time_row(block, f"{g}: {MODEL_STYLE[model]['short']}", g, model, reps,
                                   states))
-    case = off[(off["model"] == POOLED) & (off["role"] == "case_team")]
-    if not case.empty:
-        rows.append(_time_row(case, "case team: pooled", "case team", POOLED, reps, states))
+    for model in models:  # a case team: only in the models whose records have one
+        case = off[(off["model"] == model) & (off["role"] == "case_team")]
+        if not case.empty:
+            rows.append(_time_row(case, f"case team: {MODEL_STYLE[model]['short']}",
+                                  "case team", model, reps, states))
     return pd.DataFrame(rows)
 
 
@@ -374,6 +417,15 @@ def _time_row(
     for s in states:
         row[s[:-4]] = float(block[s].sum()) / on_duty if on_duty > 0 else math.nan
     return row
+
+
+def _case_team_clause(table: pd.DataFrame) -> str:
+    """The note's words on the models with a case team (their station rows are smaller)."""
+    models = dict.fromkeys(table.loc[table["group"] == "case team", "model"])
+    if not models:
+        return ""
+    names = " and ".join(MODEL_STYLE[m]["short"] for m in models)
+    return f"; {names} rows lack those moved to the command room or case team"
 
 
 #: Officer states that count as busy (the right panel of the time-split chart).
@@ -396,6 +448,7 @@ def officer_time(run: RunData) -> Figure:
             no_data(ax, "no officer records in this run")
             no_data(bx, "")
             return fig
+        case_clause = _case_team_clause(table)
         table = table.iloc[::-1].reset_index(drop=True)  # first station on top
         gaps = (table["group"] != table["group"].shift()).cumsum().to_numpy()
         y = np.arange(len(table), dtype=float) + 0.5 * (gaps - 1)  # a gap between groups
@@ -404,14 +457,16 @@ def officer_time(run: RunData) -> Figure:
         busy = _stack(bx, table, y, list(BUSY_STATES), label_min=None)
         for yi, total in zip(y, busy):
             bx.text(100 * total, yi, f" {100 * total:.1f}%", va="center", ha="left",
-                    fontsize=6.5 if crowded else 8)
+                    fontsize=(5.5 if len(table) > 32 else 6.5) if crowded else 8)
         labels = [
             f"{r.row}  ({r.officers:.0f})" if not math.isnan(r.officers) else r.row
             for r in table.itertuples()
         ]
-        ax.set_yticks(y, labels, fontsize=7.5 if crowded else 9)
+        # more than 32 rows (three or more models over many stations): smaller still
+        ax.set_yticks(y, labels, fontsize=(6 if len(table) > 32 else 7.5) if crowded else 9)
+        base = next(iter(models_in(table["model"])), "")
         for tick, model in zip(ax.get_yticklabels(), table["model"]):
-            tick.set_fontweight("bold" if model == POOLED else "normal")
+            tick.set_fontweight("normal" if model == base else "bold")
         ax.set_xlim(0, 100)
         bx.set_xlim(0, max(1.0, 100 * float(np.nanmax(busy)) * 1.3))
         ax.set_xlabel("share of on-duty time (%)")
@@ -426,9 +481,9 @@ def officer_time(run: RunData) -> Figure:
             fig,
             _note(
                 run,
-                "Community officers per station (their number per replication in brackets; "
-                "pooled rows lack those moved to the command room or case team); the case "
-                "team separately; command-room staff are not in the officer records. "
+                "Community officers per station (their number per replication in brackets"
+                f"{case_clause}); the case team separately; command-room staff are not in the "
+                "officer records. "
                 + grouped,
             ),
         )
@@ -464,7 +519,7 @@ def _stack(ax, table: pd.DataFrame, y: np.ndarray, states: list[str],
 
 
 def investigation_turnaround(run: RunData) -> Figure:
-    """Investigation turnaround: the case team (pooled) vs the stations' own officers (isolated).
+    """Investigation turnaround under each model: by its case team or by the stations' officers.
 
     Left: share of investigations finished within x hours of the call being
     cleared. Right: mean hours waiting for an investigator and mean hours of work.
@@ -481,26 +536,26 @@ def investigation_turnaround(run: RunData) -> Figure:
         xmax = 1.0
         means = {}
         curves = []
-        for model in MODELS:
+        for model in models_in(inv["model"]):
             rows = _model_rows(inv, model)
             n = len(rows)
             if n == 0:
                 continue
             t = rows["turnaround_hours"].to_numpy(dtype=float)
             done = t[~np.isnan(t)]
-            who = "case team" if model == POOLED else "station officers"
+            who = _investigators(rows)
             if len(done):
                 label = (
-                    f"{MODEL_STYLE[model]['short']} ({who}): median "
+                    f"{MODEL_STYLE[model]['short']}{who}: median "
                     f"{percentile(done, 50):.1f} h, mean {np.mean(done):.1f} h"
                 )
             else:
-                label = f"{MODEL_STYLE[model]['short']} ({who}): none completed"
+                label = f"{MODEL_STYLE[model]['short']}{who}: none completed"
             still_open = 1 - len(done) / n
             if still_open > 0.0005:
                 label += f", {pct(still_open, 1)} open at the end"
             x, y = ecdf(done, n)
-            curves.append((done, n))
+            curves.append((model, done, n))
             ax.step(x, 100 * y, where="post",
                     **line_kwargs(model, label=label, markevery=marker_positions(y)))
             if len(done):
@@ -516,15 +571,16 @@ def investigation_turnaround(run: RunData) -> Figure:
         ax.set_ylabel("investigations completed within that time (%)")
         ax.set_title("How soon investigations are finished", loc="left", fontsize=10)
         ax.legend(loc="lower right")
-        if len(curves) == 2 and _same_curve(*curves):
-            ax.text(0.98, 0.35, "the two models' curves lie on top of each other",
-                    transform=ax.transAxes, ha="right", fontsize=8.5, color=GREY)
-        if not any(len(done) for done, _ in curves):
+        same = _same_curves(curves)
+        if same:
+            ax.text(0.98, 0.35, same, transform=ax.transAxes, ha="right", fontsize=8.5,
+                    color=GREY)
+        if not any(len(done) for _, done, _ in curves):
             # an overloaded run: investigations were opened but none was finished
             ax.text(0.5, 0.5, "no investigation was completed before the horizon\n"
                     "(the investigators never got to them: see the run's warnings)",
                     transform=ax.transAxes, ha="center", va="center", fontsize=9.5, color=GREY)
-        models = [m for m in MODELS if m in means]
+        models = [m for m in models_in(inv["model"]) if m in means]
         # NaN (no investigation started, so no wait or work to average) is drawn as 0
         started = {m: not math.isnan(means[m][0]) for m in models}
         means = {m: tuple(0.0 if math.isnan(v) else v for v in means[m]) for m in models}
@@ -560,6 +616,40 @@ def investigation_turnaround(run: RunData) -> Figure:
             ),
         )
     return fig
+
+
+def _investigators(rows: pd.DataFrame) -> str:
+    """Who did a model's investigations ``rows``, from their ``by_case_team`` column.
+
+    ``" (case team)"``, ``" (station officers)"``, ``" (case team and station
+    officers)"``, or nothing when the records do not say (written by an older version).
+    """
+    if "by_case_team" not in rows.columns or rows["by_case_team"].isna().all():
+        return ""
+    by_team = rows["by_case_team"].dropna().astype(bool)
+    if by_team.all():
+        return " (case team)"
+    return " (case team and station officers)" if by_team.any() else " (station officers)"
+
+
+_COUNT_WORDS = {2: "two", 3: "three", 4: "four"}
+
+
+def _same_curves(curves: list[tuple[str, np.ndarray, int]]) -> str:
+    """A note when some models' ECDFs lie on top of each other (one would hide the other)."""
+    if len(curves) < 2:
+        return ""
+    pairs = [
+        (a[0], b[0]) for i, a in enumerate(curves) for b in curves[i + 1:]
+        if _same_curve(a[1:], b[1:])
+    ]
+    if len(pairs) == len(curves) * (len(curves) - 1) // 2:
+        n = len(curves)
+        return f"the {_COUNT_WORDS.get(n, n)} models' curves lie on top of each other"
+    return "\n".join(
+        f"{MODEL_STYLE[a]['short']} and {MODEL_STYLE[b]['short']}: curves on top of each other"
+        for a, b in pairs
+    )
 
 
 def _same_curve(a: tuple[np.ndarray, int], b: tuple[np.ndarray, int], tol: float = 0.01) -> bool:
@@ -600,8 +690,9 @@ RUN_CHARTS: tuple[Chart, ...] = (
     ),
     Chart(
         "03_full_strength_reinforced_calls", "wide", full_strength_reinforced,
-        "For the calls a station could not staff alone, how soon all required officers were "
-        "on scene: county reinforcement (isolated) against the other member stations (pooled).",
+        "For the calls a station could not staff alone (the first model in the legend asked "
+        "for reinforcement), how soon all required officers were on scene under each model, "
+        "on the same calls.",
     ),
     Chart(
         "04_officer_time_split", "tall", officer_time,
@@ -615,7 +706,7 @@ RUN_CHARTS: tuple[Chart, ...] = (
     ),
     Chart(
         "06_investigation_turnaround", "panel", investigation_turnaround,
-        "How soon investigations are finished: by the stations' own officers (isolated) or "
-        "by the case team (pooled), with the mean wait for an investigator and the work.",
+        "How soon investigations are finished under each model, by the stations' own officers "
+        "or by a case team, with the mean wait for an investigator and the work.",
     ),
 )

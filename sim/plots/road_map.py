@@ -8,13 +8,17 @@ over a county), when every node has those; otherwise from a networkx spring
 layout with a fixed seed (nodes that do have x/y stay where they are), so the
 same scenario always gives the same map.
 
-Under the pooled model the map shows, per member station of a joint station:
+For each model whose records show cross-township work (community officers
+sent to calls outside their own station's township: in the shipped models only
+the pooled one), the map shows, per member station of a joint station:
 
 * **helped**: the share of its township's calls that officers of *other*
   member stations attended (exact, from ``n_other`` of the incident records);
 * **works elsewhere**: the share of its own community officers' call
   attendances that lay outside its township (exact, from the home station of
   each officer in ``dispatches.parquet``).
+
+With several such models each station's label has one line per model.
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ from matplotlib.lines import Line2D
 
 from ..geo import project_km
 from .common import pct, source_note, title
-from .style import GREY, context, new_figure, no_data
+from .data import models_in
+from .style import GREY, MODEL_STYLE, context, new_figure, no_data
 
 if TYPE_CHECKING:
     from .data import RunData
@@ -79,25 +84,52 @@ def positions(graph: nx.Graph) -> dict[str, tuple[float, float]]:
     return {n: (float(p[0]), float(p[1])) for n, p in pos.items()}
 
 
-def cross_township_work(run: RunData) -> pd.DataFrame:
-    """Per member station of a joint station, under the pooled model: help given and received.
+def _community_dispatches(run: RunData) -> pd.DataFrame:
+    """Community officers' dispatches with the township of their call (column ``township``)."""
+    dis = run.dispatches
+    if dis is None or dis.empty:
+        return pd.DataFrame(columns=["replication", "incident", "model", "station", "township"])
+    dis = dis[dis["role"] == "community"].assign(model=lambda d: d["model"].astype(str))
+    town = run.incidents.set_index(["replication", "model", "incident"])["township"]
+    return dis.join(town.astype(str), on=["replication", "model", "incident"], how="inner")
 
-    Columns: ``station``, ``pool``, ``calls`` (its township's calls), ``helped_share``
-    (share of those calls attended by officers of other member stations),
-    ``own_attendances`` (its community officers at its own calls),
-    ``outside_attendances`` (at other townships' calls) and ``outside_share``.
-    All exact, from the incident and dispatch records.
+
+def cross_township_models(run: RunData) -> list[str]:
+    """The models whose records show cross-township work, baseline first.
+
+    A model is in when one of its community officers attended a call outside
+    the township of the officer's own station, or one of its calls had officers
+    of another station (``n_other``): only where a group of stations spans
+    townships, whatever the model is called.
+    """
+    dis = _community_dispatches(run)
+    away = set(dis.loc[dis["station"] != dis["township"], "model"])
+    inc = run.incidents
+    helped = set(inc.loc[inc["n_other"] > 0, "model"]) if "n_other" in inc.columns else set()
+    return models_in(list(away | helped))
+
+
+def cross_township_work(run: RunData, model: str | None = None) -> pd.DataFrame:
+    """Per member station of a joint station, under ``model``: help given and received.
+
+    ``model``: the first of :func:`cross_township_models` when not given (in the
+    shipped models, the pooled one). Columns: ``station``, ``pool``, ``calls``
+    (its township's calls), ``helped_share`` (share of those calls attended by
+    officers of other member stations), ``own_attendances`` (its community
+    officers at its own calls), ``outside_attendances`` (at other townships'
+    calls), ``outside_share`` and ``model``. All exact, from the incident and
+    dispatch records; empty when no model worked across townships.
     """
     sc = run.loaded.scenario
-    inc = run.incidents[run.incidents["model"] == "pooled"]
-    dis = run.dispatches
-    dis = dis[(dis["model"].astype(str) == "pooled") & (dis["role"] == "community")]
-    town = inc.set_index(["replication", "incident"])["township"].astype(str)
-    dis = dis.join(town, on=["replication", "incident"], how="inner")
+    if model is None:
+        model = next(iter(cross_township_models(run)), None)
+    inc = run.incidents[run.incidents["model"] == model]
+    dis = _community_dispatches(run)
+    dis = dis[dis["model"] == model]
     elsewhere = dis[dis["station"] != dis["township"]].groupby("station").size()
     at_home = dis[dis["station"] == dis["township"]].groupby("station").size()
     rows = []
-    for pool in sc.pools:
+    for pool in sc.pools if model is not None else ():
         members = sc.pool_members(pool)
         if len(members) < 2:
             continue
@@ -114,13 +146,14 @@ def cross_township_work(run: RunData) -> pd.DataFrame:
                     "own_attendances": own,
                     "outside_attendances": out,
                     "outside_share": out / (own + out) if own + out > 0 else math.nan,
+                    "model": model,
                 }
             )
     return pd.DataFrame(
         rows,
         columns=[
             "station", "pool", "calls", "helped_share", "own_attendances",
-            "outside_attendances", "outside_share",
+            "outside_attendances", "outside_share", "model",
         ],
     )
 
@@ -149,7 +182,8 @@ def network_map(run: RunData) -> Figure:
                 [pos[n][0] for n in junctions], [pos[n][1] for n in junctions], s=14,
                 marker="o", facecolor="white", edgecolor=GREY, zorder=3,
             )
-        work = cross_township_work(run)
+        models = cross_township_models(run)
+        work = {m: cross_township_work(run, m) for m in models}
         _draw_stations(fig, ax, run, pos, station_nodes, work)
         ax.set_aspect("equal", adjustable="datalim")
         ax.margins(0.08)
@@ -166,17 +200,25 @@ def network_map(run: RunData) -> Figure:
             ax.set_yticks([])
             ax.set_xlabel("schematic layout (the scenario gives no coordinates)")
         ax.grid(False)
+        names = " and ".join(MODEL_STYLE[m]["short"] for m in models) or "no model"
         note = (
             "helped: share of the township's calls attended by officers of other member "
-            "stations (pooled). works elsewhere: share of the station's community officers' "
+            f"stations ({names}). works elsewhere: share of the station's community officers' "
             "call attendances outside its township (from the dispatch records)."
             if len(station_nodes) <= MAX_STATION_LABELS
             else "Shading: share of a member station's community officers' call attendances "
-            "outside its township under pooling (from the dispatch records); black squares: "
-            "stations in no joint station."
+            f"outside its township under {_shading_model(models)} (from the dispatch records); "
+            "black squares: stations in no joint station."
         )
         source_note(fig, f"policesim simulation. {run.subtitle()}.\n{note}")
     return fig
+
+
+def _shading_model(models: list[str]) -> str:
+    """How the crowded map's note names the model its shading shows (the first of ``models``)."""
+    if not models:
+        return "no model (none worked across townships)"
+    return "pooling" if len(models) == 1 else f"the {MODEL_STYLE[models[0]]['short']} model"
 
 
 def _has_lat_lon(graph: nx.Graph) -> bool:
@@ -255,11 +297,29 @@ def _nice_weights(top: float) -> list[float]:
     return [float(f"{w:.2g}") for w in cands]
 
 
+def _work_lines(sid: str, work: dict[str, pd.DataFrame]) -> str:
+    """A station label's lines on cross-township work: one model plain, several by name."""
+    out = ""
+    for model, table in work.items():
+        rows = table[table["station"] == sid]
+        if rows.empty:
+            continue
+        r = rows.iloc[0]
+        if len(work) == 1:
+            out += (f"\nworks elsewhere {pct(r['outside_share'])}"
+                    f"\nhelped at {pct(r['helped_share'])} of calls")
+        else:
+            out += (f"\n{MODEL_STYLE[model]['short']}: works elsewhere "
+                    f"{pct(r['outside_share'])}, helped at {pct(r['helped_share'])}")
+    return out
+
+
 def _draw_stations(fig: Figure, ax, run: RunData, pos: dict, station_nodes: dict,
-                   work: pd.DataFrame) -> None:
+                   work: dict[str, pd.DataFrame]) -> None:
     sc = run.loaded.scenario
     hosts = {p.host for p in sc.pools if len(sc.pool_members(p)) > 1}
-    by_station = work.set_index("station") if not work.empty else pd.DataFrame()
+    first = next(iter(work.values()), pd.DataFrame())  # crowded maps shade by the first model
+    by_station = first.set_index("station") if not first.empty else pd.DataFrame()
     few = len(station_nodes) <= MAX_STATION_LABELS
     xs, ys, share = [], [], []
     labels = []
@@ -274,13 +334,7 @@ def _draw_stations(fig: Figure, ax, run: RunData, pos: dict, station_nodes: dict
             continue
         ax.scatter([x], [y], s=320 if host else 110, marker="*" if host else "s", color="black",
                    edgecolors="white", linewidths=0.8, zorder=5)
-        text = sid + (" (host)" if host else "")
-        if not by_station.empty and sid in by_station.index:
-            r = by_station.loc[sid]
-            text += (
-                f"\nworks elsewhere {pct(r['outside_share'])}"
-                f"\nhelped at {pct(r['helped_share'])} of calls"
-            )
+        text = sid + (" (host)" if host else "") + _work_lines(sid, work)
         labels.append(
             {
                 "text": text, "xy": (x, y), "textcoords": "offset points", "fontsize": 8,
@@ -298,18 +352,18 @@ def _draw_stations(fig: Figure, ax, run: RunData, pos: dict, station_nodes: dict
 
 def _shade_stations(fig: Figure, ax, xs: np.ndarray, ys: np.ndarray, share: np.ndarray,
                     host: list[bool]) -> None:
-    """Crowded maps: no labels; pooled stations shaded by their work elsewhere."""
+    """Crowded maps: no labels; joint-station members shaded by their work elsewhere."""
     host_mask = np.array(host, dtype=bool)
-    pooled = ~np.isnan(share)
-    alone = ~pooled
+    member = ~np.isnan(share)
+    alone = ~member
     ax.scatter(xs[alone], ys[alone], s=40, marker="s", color="black", edgecolors="white",
                linewidths=0.6, zorder=5)
-    if not pooled.any():
+    if not member.any():
         return
     cmap = ListedColormap(colormaps["YlOrBr"](np.linspace(0.25, 1.0, 256)), "work")
     vmax = max(5.0, float(np.nanmax(share)) * 100)
     shaded = None
-    for mask, marker, size in ((pooled & ~host_mask, "s", 60), (pooled & host_mask, "*", 200)):
+    for mask, marker, size in ((member & ~host_mask, "s", 60), (member & host_mask, "*", 200)):
         if mask.any():
             shaded = ax.scatter(xs[mask], ys[mask], c=share[mask] * 100, cmap=cmap, vmin=0,
                                 vmax=vmax, s=size, marker=marker, edgecolors="black",

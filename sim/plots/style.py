@@ -50,22 +50,40 @@ FIGSIZE: dict[str, tuple[float, float]] = {
 #: Okabe-Ito colours (safe for colour-blind readers).
 ORANGE, BLUE, BLACK, GREY = "#E69F00", "#0072B2", "#000000", "#777777"
 
-#: How a paired difference (``baseline - other``) is drawn.
+#: How a paired difference (``baseline - other``) is drawn: the first model after the
+#: baseline's difference exactly so; a later model's in that model's dark edge colour, with
+#: its marker and the next of :data:`DIFFERENCE_DASHES` (apart in black-and-white print too).
 DIFFERENCE_STYLE: dict[str, Any] = {
     "color": BLACK, "edge": BLACK, "linestyle": ":", "marker": "D", "hatch": "xx",
 }
+#: Line styles of the paired differences, in the order of their other model.
+DIFFERENCE_DASHES: tuple[Any, ...] = (":", (0, (4, 2, 1, 2)), (0, (1, 3)), (0, (7, 2, 1, 2, 1, 2)))
+
+
+def difference_style(label: str) -> dict[str, Any]:
+    """How the paired difference ``label`` (``"<baseline> - <other>"``) is drawn."""
+    other = label.split(" - ", 1)[1]
+    later = list(registry.names()[1:])
+    k = later.index(other) if other in later else len(later)
+    look = {"label": f"{label} (paired)", "short": label, **DIFFERENCE_STYLE}
+    if k == 0:
+        return look
+    model = registry.style(other)
+    look.update(color=model["edge"], marker=model["marker"],
+                linestyle=DIFFERENCE_DASHES[k % len(DIFFERENCE_DASHES)])
+    return look
 
 
 class _ModelStyles(Mapping[str, dict[str, Any]]):
     """Model name (or paired difference label) -> how it is drawn, from the model registry.
 
     A registered model's own style, the fallback palette for a model without
-    one, and :data:`DIFFERENCE_STYLE` for a difference label.
+    one, and :func:`difference_style` for a difference label.
     """
 
     def __getitem__(self, name: str) -> dict[str, Any]:
         if registry.is_difference(name):
-            return {"label": f"{name} (paired)", "short": name, **DIFFERENCE_STYLE}
+            return difference_style(name)
         return registry.style(name)
 
     def __iter__(self) -> Iterator[str]:
@@ -286,10 +304,3 @@ def save_figure(fig: Figure, path: Path, fmt: str = "png") -> Path:
     data = figure_bytes(fig, fmt)
     atomic_write(Path(path), lambda p: p.write_bytes(data))
     return Path(path)
-
-
-# Transitional: the charts that still draw exactly two models read them here (the first two
-# registered); they are being changed to take the models present in the data.
-ISOLATED, POOLED = registry.names()[:2]
-DIFFERENCE = registry.difference(POOLED)
-MODELS = (ISOLATED, POOLED)

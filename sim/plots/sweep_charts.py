@@ -6,13 +6,17 @@ and metric; ``docs/sweeps.md``). For each swept parameter:
 * :func:`metric_vs_parameter`: the metric under each model against the
   parameter, with 95% confidence bands; one panel per combination of the
   other parameters (at most :data:`MAX_PANELS`);
-* :func:`difference_vs_parameter`: the paired difference ``isolated - pooled``
-  with its 95% band and the zero line: where the band leaves zero, pooling
-  clearly changes the metric;
+* :func:`difference_vs_parameter`: each paired difference ``baseline - other``
+  (``isolated - pooled`` for the shipped models) with its 95% band and the
+  zero line: where the band leaves zero, the other model clearly changes the
+  metric;
 
 and for each pair of parameters, :func:`heatmap`: the metric under each model
-and their paired difference over the two parameters (other parameters held
-at their first value).
+and each paired difference over the two parameters (other parameters held at
+their first value).
+
+The models and differences drawn are those in ``points.csv``
+(:attr:`SweepData.models`, :attr:`SweepData.differences`), baseline first.
 """
 
 from __future__ import annotations
@@ -30,12 +34,11 @@ from matplotlib.colors import Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from ..metrics import METRICS
+from ..models import registry
 from .common import source_note, title
 from .data import SweepData
 from .style import (
-    DIFFERENCE,
     MODEL_STYLE,
-    MODELS,
     context,
     line_kwargs,
     new_figure,
@@ -104,14 +107,15 @@ def parameter_label(param: str) -> str:
     """A swept dotted path as axis text: ``stations.Midvale.officers`` -> ``officers at Midvale``.
 
     ``incident_types.dispute.rate_per_day`` -> ``rate per day of dispute``,
-    ``pooled.command_room.staff`` -> ``pooled: command room staff``,
-    ``demand_scale`` -> ``demand scale``; anything else keeps its parts in order.
+    ``pooled.command_room.staff`` -> ``pooled: command room staff`` (a section
+    named after an operating model), ``demand_scale`` -> ``demand scale``;
+    anything else keeps its parts in order.
     """
     parts = [p for p in param.split(".") if p]
     if len(parts) >= 3 and parts[0] in ("stations", "incident_types"):
         what = " ".join(_words(p) for p in parts[2:])
         return f"{what} {_ITEM_WORD[parts[0]]} {parts[1]}"
-    if len(parts) >= 2 and parts[0] in ("pooled", "isolated"):
+    if len(parts) >= 2 and parts[0] in registry.names():
         return f"{parts[0]}: " + " ".join(_words(p) for p in parts[1:])
     return " ".join(_words(p) for p in parts)
 
@@ -202,7 +206,29 @@ def _series(block: pd.DataFrame, param: str, values: list[Any], model: str,
     return np.array(mean, float), np.array(low, float), np.array(high, float)
 
 
-def _line_chart(sweep: SweepData, metric: str, param: str, models: tuple[str, ...]) -> Figure:
+def _better_words(diffs: list[str], metric: str, axis: str) -> str:
+    """Which side of zero favours the other model(s) of the differences ``diffs``.
+
+    ``axis`` is ``"above 0: "`` (a line chart's axis) or ``"positive = "`` (heat map
+    cells); a single other model is named, several are "the other model".
+    """
+    others = [d.split(" - ", 1)[1] for d in diffs]
+    who = MODEL_STYLE[others[0]]["short"] if len(others) == 1 else "the other model"
+    d = direction(metric)
+    if axis == "above 0: ":
+        return {-1: f"above 0: {who} lower (better)", 1: f"below 0: {who} higher (better)",
+                0: f"above 0: {who} lower"}[d]
+    return {-1: f"positive = {who} lower (better).", 1: f"negative = {who} higher (better).",
+            0: f"positive = {who} lower."}[d]
+
+
+def _difference_words(diffs: list[str]) -> str:
+    """``isolated - pooled`` for one difference, ``baseline - other model`` for several."""
+    return diffs[0] if len(diffs) == 1 else "baseline - other model"
+
+
+def _line_chart(sweep: SweepData, metric: str, param: str, models: list[str],
+                diff: bool = False) -> Figure:
     pts = sweep.points[sweep.points["metric"] == metric]
     values = _values(sweep.points, param)
     x, numeric = _positions(values)
@@ -210,7 +236,6 @@ def _line_chart(sweep: SweepData, metric: str, param: str, models: tuple[str, ..
     shown = combos[:MAX_PANELS]
     kind, nrows, ncols = _kind_for(len(shown))
     scale = _scale(metric)
-    diff = models == (DIFFERENCE,)
     fig, axes = new_figure(kind, nrows=nrows, ncols=ncols, sharex=True, sharey=True,
                            squeeze=False)
     flat = list(axes.flat)
@@ -240,11 +265,9 @@ def _line_chart(sweep: SweepData, metric: str, param: str, models: tuple[str, ..
     for ax in axes[-1]:
         ax.set_xlabel(parameter_label(param))
     ylabel = metric_label(metric)
-    if diff:
-        d = direction(metric)
-        better = {-1: "above 0: pooled lower (better)", 1: "below 0: pooled higher (better)",
-                  0: "above 0: pooled lower"}[d]
-        ylabel = f"isolated - pooled\n{ylabel}\n{better}"
+    if diff and models:
+        ylabel = (f"{_difference_words(models)}\n{ylabel}\n"
+                  f"{_better_words(models, metric, 'above 0: ')}")
     fig.supylabel(ylabel, fontsize=10)
     handles, labels = flat[0].get_legend_handles_labels()
     flat[0].legend(handles, labels, loc="best", fontsize=8)
@@ -252,7 +275,7 @@ def _line_chart(sweep: SweepData, metric: str, param: str, models: tuple[str, ..
     if len(combos) > len(shown):
         more = (f"Showing {len(shown)} of {len(combos)} combinations of the other parameters "
                 "(all are in points.csv).")
-    what = "paired difference isolated - pooled in " if diff else ""
+    what = f"paired difference {_difference_words(models)} in " if diff and models else ""
     title(fig, f"Sweep: {what}{metric} against {parameter_label(param)}")
     source_note(fig, _note(sweep, more))
     return fig
@@ -261,17 +284,25 @@ def _line_chart(sweep: SweepData, metric: str, param: str, models: tuple[str, ..
 def metric_vs_parameter(sweep: SweepData, metric: str, param: str) -> Figure:
     """The metric under each model against ``param``, with 95% bands."""
     with context():
-        return _line_chart(sweep, metric, param, MODELS)
+        return _line_chart(sweep, metric, param, sweep.models)
 
 
 def difference_vs_parameter(sweep: SweepData, metric: str, param: str) -> Figure:
-    """The paired difference isolated - pooled against ``param``, its 95% band and zero."""
+    """Each paired difference baseline - other against ``param``, its 95% band and zero."""
     with context():
-        return _line_chart(sweep, metric, param, (DIFFERENCE,))
+        return _line_chart(sweep, metric, param, sweep.differences, diff=True)
+
+
+def heatmap_layout(panels: int) -> tuple[str, int, int]:
+    """Figure kind, rows and columns of a heat-map chart of ``panels`` maps, three a row."""
+    if panels <= 3:
+        return "panel", 1, 3
+    rows = math.ceil(panels / 3)
+    return ("tall" if rows == 2 else "square"), rows, 3
 
 
 def heatmap(sweep: SweepData, metric: str, pair: tuple[str, str]) -> Figure:
-    """Heat maps of the metric over two parameters: isolated, pooled, and the paired difference."""
+    """Heat maps of the metric over two parameters: each model, then each paired difference."""
     p, q = pair
     scale = _scale(metric)
     pts = sweep.points[sweep.points["metric"] == metric]
@@ -279,11 +310,17 @@ def heatmap(sweep: SweepData, metric: str, pair: tuple[str, str]) -> Figure:
     held = {r: _values(sweep.points, r)[0] for r in others}
     pts = _select(pts, held)
     xs, ys = _values(sweep.points, p), _values(sweep.points, q)
+    models, diffs = sweep.models, sweep.differences
+    shown = [*models, *diffs]
+    kind, nrows, ncols = heatmap_layout(len(shown))
     with context():
-        fig, axes = new_figure("panel", ncols=3)
+        fig, grid_axes = new_figure(kind, nrows=nrows, ncols=ncols, squeeze=False)
+        axes = list(grid_axes.flat)
+        for ax in axes[len(shown):]:
+            ax.set_visible(False)
         title(fig, f"Sweep: {metric} over {p} and {q}")
         grids = {}
-        for model in (*MODELS, DIFFERENCE):
+        for model in shown:
             rows = pts[pts["model"] == model]
             grid = np.full((len(ys), len(xs)), math.nan)
             for rd in rows.to_dict("records"):
@@ -296,21 +333,21 @@ def heatmap(sweep: SweepData, metric: str, pair: tuple[str, str]) -> Figure:
             return fig
         d = direction(metric)
         seq = colormaps["cividis_r" if d <= 0 else "cividis"]
-        both = np.concatenate([grids[m].ravel() for m in MODELS])
-        both = both[~np.isnan(both)]
-        norm = Normalize(float(both.min()), float(both.max())) if len(both) else Normalize(0, 1)
-        dvals = grids[DIFFERENCE][~np.isnan(grids[DIFFERENCE])]
-        span = float(np.abs(dvals).max()) if len(dvals) else 1.0
+        cells = _cells([grids[m] for m in models])  # one colour scale for every model
+        norm = Normalize(float(cells.min()), float(cells.max())) if len(cells) else Normalize(0, 1)
+        dcells = _cells([grids[m] for m in diffs])  # and one, centred on 0, for the differences
+        span = float(np.abs(dcells).max()) if len(dcells) else 1.0
         dnorm = TwoSlopeNorm(0.0, -max(span, 1e-9), max(span, 1e-9))
-        for ax, model in zip(axes, (*MODELS, DIFFERENCE)):
-            cmap, nm = (colormaps["PuOr"], dnorm) if model == DIFFERENCE else (seq, norm)
+        for ax, model in zip(axes, shown):
+            is_diff = model in diffs
+            cmap, nm = (colormaps["PuOr"], dnorm) if is_diff else (seq, norm)
             im = ax.imshow(grids[model], cmap=cmap, norm=nm, origin="lower", aspect="auto")
             for (i, j), v in np.ndenumerate(grids[model]):
                 if math.isnan(v):
                     continue
                 rgba = cmap(nm(v))
                 light = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2] > 0.55
-                text = f"{v:+.1f}" if model == DIFFERENCE else f"{v:.1f}"
+                text = f"{v:+.1f}" if is_diff else f"{v:.1f}"
                 ax.text(j, i, text, ha="center", va="center", fontsize=8,
                         color="black" if light else "white")
             ax.set_xticks(range(len(xs)), [short(v) for v in xs],
@@ -318,13 +355,14 @@ def heatmap(sweep: SweepData, metric: str, pair: tuple[str, str]) -> Figure:
             ax.set_yticks(range(len(ys)), [short(v) for v in ys])
             ax.set_xlabel(parameter_label(p))
             ax.grid(False)
-            name = MODEL_STYLE[model]["short"] + (" (paired)" if model == DIFFERENCE else "")
+            name = MODEL_STYLE[model]["short"] + (" (paired)" if is_diff else "")
             ax.set_title(name, loc="left", fontsize=10)
             cb = fig.colorbar(im, ax=ax, shrink=0.85, pad=0.02)
             unit = {"share": "%"}.get(METRICS.get(metric, ("",))[0],
                                       METRICS.get(metric, ("",))[0])
             cb.set_label(unit)
-        axes[0].set_ylabel(parameter_label(q))
+        for row in grid_axes:
+            row[0].set_ylabel(parameter_label(q))
         held_text = (
             "Other parameters held at " + ", ".join(f"{r} = {short(v)}" for r, v in held.items())
             + "." if held else ""
@@ -332,11 +370,21 @@ def heatmap(sweep: SweepData, metric: str, pair: tuple[str, str]) -> Figure:
         source_note(
             fig,
             f"{_note(sweep, held_text, bands=False)} Cells: mean across replications of "
-            f"{metric_label(metric)}; right: paired difference, "
-            + {-1: "positive = pooled lower (better).", 1: "negative = pooled higher (better).",
-               0: "positive = pooled lower."}[direction(metric)],
+            f"{metric_label(metric)}; {_difference_place(len(diffs))}, "
+            + _better_words(diffs, metric, "positive = "),
         )
     return fig
+
+
+def _cells(grids: list[np.ndarray]) -> np.ndarray:
+    """The non-NaN cells of ``grids``, flat."""
+    cells = np.concatenate([g.ravel() for g in grids]) if grids else np.array([])
+    return cells[~np.isnan(cells)]
+
+
+def _difference_place(n_diffs: int) -> str:
+    """Where the difference maps are: ``right: paired difference`` for one, else the last ones."""
+    return "right: paired difference" if n_diffs == 1 else f"last {n_diffs}: paired differences"
 
 
 @dataclass(frozen=True)
@@ -353,6 +401,9 @@ def list_sweep_charts(sweep: SweepData, metric: str) -> list[SweepChart]:
     """The charts of a sweep folder for ``metric``, in report order."""
     out = []
     m = slug(metric)
+    diffs = _difference_words(sweep.differences) if sweep.differences else "baseline - other"
+    names = ", ".join(MODEL_STYLE[x]["short"] for x in sweep.models)
+    heat_kind = heatmap_layout(len(sweep.models) + len(sweep.differences))[0]
     for param in sweep.parameters:
         panels = min(len(_combos(sweep, param)), MAX_PANELS)
         kind = _kind_for(panels)[0]
@@ -364,14 +415,14 @@ def list_sweep_charts(sweep: SweepData, metric: str) -> list[SweepChart]:
         out.append(SweepChart(
             f"sweep_{m}_difference_vs_{slug(param)}", kind,
             lambda s, p=param: difference_vs_parameter(s, metric, p),
-            f"Paired difference isolated - pooled in {metric} as {param} changes: where the "
-            "band leaves the zero line, pooling clearly changes the metric.",
+            f"Paired difference {diffs} in {metric} as {param} changes: where the band leaves "
+            "the zero line, the other model clearly changes the metric.",
         ))
     for pair in itertools.combinations(sweep.parameters, 2):
         out.append(SweepChart(
-            f"sweep_{m}_heatmap_{slug(pair[0])}_x_{slug(pair[1])}", "panel",
+            f"sweep_{m}_heatmap_{slug(pair[0])}_x_{slug(pair[1])}", heat_kind,
             lambda s, pr=pair: heatmap(s, metric, pr),
-            f"{metric} over {pair[0]} and {pair[1]}: isolated, pooled and their paired "
-            "difference.",
+            f"{metric} over {pair[0]} and {pair[1]}: {names} and their paired "
+            f"difference{'s' if len(sweep.differences) > 1 else ''}.",
         ))
     return out
