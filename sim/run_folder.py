@@ -42,7 +42,7 @@ from .results_io import (
     write_parquet,
     write_scenario,
 )
-from .runner import ReplicationResult, run_replications
+from .runner import ReplicationResult
 
 #: Subfolder of a results folder holding the finished replications of an unfinished run.
 PARTIAL_DIR = ".partial"
@@ -240,28 +240,37 @@ def run_scenario(
     With ``partial``, replications already kept there are read back instead of
     run, and each newly finished one is kept there before ``on_done`` is called.
     """
+    from .sweep.backends import make_backend
+    from .sweep.tasks import TaskResult, TaskSpec
+
     n = replications or loaded.scenario.replications
-    kept: list[ReplicationResult] = []
+    results: list[ReplicationResult] = []
     if partial is not None:
         partial.start(loaded)
-        kept = [partial.load(r) for r in partial.finished(below=n)]
-    done = {r.replication for r in kept}
-
+        results = [partial.load(r) for r in partial.finished(below=n)]
+    done = {r.replication for r in results}
+    todo = [TaskSpec(0, r, keep_records=True) for r in range(n) if r not in done]
     keeping = partial is not None
 
-    def finished(result: ReplicationResult) -> None:
+    def finished(task: TaskResult) -> None:
         nonlocal keeping
+        if task.result is None:
+            raise RuntimeError(f"replication {task.replication} failed:\n{task.error}")
+        results.append(task.result)
         if keeping:
             try:
-                partial.save(result)
+                partial.save(task.result)
             except OSError:  # e.g. a full disk: the run goes on, only a resume would redo more
                 keeping = False
         if on_done:
-            on_done(result)
+            on_done(task.result)
 
-    todo = [r for r in range(n) if r not in done]
-    results = run_replications(loaded, todo, workers=workers, on_done=finished) if todo else []
-    results = sorted([*kept, *results], key=lambda r: r.replication)
+    backend = make_backend(workers, None, tasks=len(todo))
+    try:  # one point of a sweep; on Ctrl-C every finished replication has been kept
+        backend.run({0: loaded}, todo, finished)
+    finally:
+        backend.close()
+    results.sort(key=lambda r: r.replication)
     per_rep = pd.concat([r.metrics for r in results], ignore_index=True)
     first = ["replication", "model", "township"]
     per_rep = per_rep[first + [c for c in per_rep.columns if c not in first]]

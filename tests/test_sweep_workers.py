@@ -24,7 +24,7 @@ import sim.run_folder
 import sim.sweep.backends as backends
 from sim.cli import app
 from sim.results_io import INCOMPLETE
-from sim.sweep.backends import ProcessBackend, SequentialBackend, make_backend, worker_count
+from sim.sweep.backends import DaskBackend, SequentialBackend, make_backend, worker_count
 from sim.sweep.grid import combine
 from sim.sweep.plan import build_plan
 from sim.sweep.run import run_sweep
@@ -54,15 +54,17 @@ def test_the_cores_are_those_this_process_may_use():
 
 
 def test_a_pool_never_starts_more_processes_than_tasks(monkeypatch):
+    import dask.distributed
+
     sizes = []
 
-    class NoPool(ProcessBackend):
-        def _drain(self, loaded, pending, on_result, workers):
-            sizes.append(workers)
-            pending.clear()
-            return []
+    def no_cluster(n_workers, **kw):
+        sizes.append(n_workers)
+        raise RuntimeError("no cluster")
 
-    NoPool(8).run({}, [object(), object()], lambda r: None)  # type: ignore[list-item]
+    monkeypatch.setattr(dask.distributed, "LocalCluster", no_cluster)
+    with pytest.raises(RuntimeError, match="no cluster"):
+        DaskBackend(workers=8).run({}, [object(), object()], lambda r: None)  # type: ignore
     assert sizes == [2]
 
 

@@ -29,7 +29,6 @@ from typing import Any
 #: slow to load, and ``policesim check`` needs none of them).
 _EXPORTS = {
     "DaskBackend": "backends",
-    "ProcessBackend": "backends",
     "SequentialBackend": "backends",
     "make_backend": "backends",
     "Grid": "grid",
@@ -57,7 +56,6 @@ __all__ = [
     "Grid",
     "Parameter",
     "Point",
-    "ProcessBackend",
     "SequentialBackend",
     "SweepFolder",
     "SweepOutcome",

@@ -29,14 +29,14 @@ import pandas as pd
 from rich.console import Console
 
 from ..results_io import versions
-from .backends import DaskBackend, ProcessBackend, SequentialBackend
+from .backends import DaskBackend, SequentialBackend
 from .plan import SweepPlan
 from .progress import SweepProgress
 from .store import MANIFEST, POINTS_DIR, SweepFolder, point_file_name, runs_table
 from .summary import points_table
 from .tasks import TaskResult
 
-Backend = SequentialBackend | ProcessBackend | DaskBackend
+Backend = SequentialBackend | DaskBackend
 
 
 @dataclass

@@ -24,9 +24,9 @@ at the end.
 
 A lock (``fcntl.flock`` on ``.sweep.lock``) stops two sweeps from writing into
 one folder at once; the kernel releases it when the process dies, even by
-``kill -9``. Forked worker processes close their copy of the lock's descriptor
-(a copy would keep the lock alive after the main process died) and end
-themselves when the main process is gone (:mod:`sim.sweep.backends`).
+``kill -9``. Worker processes are spawned, so they hold no copy of the lock's
+descriptor, and end themselves when the main process is gone
+(:mod:`sim.sweep.backends`).
 """
 
 from __future__ import annotations
@@ -75,15 +75,7 @@ OWN_ENTRIES = (MANIFEST, RUNS, POINTS_CSV, TASKS_DIR, RECORDS_DIR, POINTS_DIR, I
 #: Leading columns of runs.parquet, before the parameter and metric columns.
 KEY_COLUMNS = ("point", "replication", "model", "seed")
 
-#: File descriptors of the folder locks this process holds (a forked worker closes its copies).
-_LOCK_FDS: set[int] = set()
-
 _TASK_FILE = re.compile(r"^p(\d+)-r(\d+)\.parquet$")
-
-
-def inherited_lock_fds() -> list[int]:
-    """The folder-lock descriptors held when this (forked) process started."""
-    return sorted(_LOCK_FDS)
 
 
 def task_file_name(point: int, replication: int) -> str:
@@ -169,12 +161,10 @@ class SweepFolder:
                 self.out, "--out", "another sweep is writing into this folder right now"
             ) from None
         self._lock_fd = fd
-        _LOCK_FDS.add(fd)
 
     def close(self) -> None:
         """Release the folder's lock."""
         if self._lock_fd is not None:
-            _LOCK_FDS.discard(self._lock_fd)
             os.close(self._lock_fd)
             self._lock_fd = None
 
