@@ -244,7 +244,7 @@ def _interrupted(scenario: Path, folder: Path, partial: Any, n: int, **options: 
         for name, value in options.items()
         if value not in (None, False) and not (name == "workers" and value == 1)
     ]
-    kept = len(partial.finished(below=n))
+    kept = len(partial.replications(below=n))
     err.print(
         f"interrupted after {kept} of {n} replications; finished ones kept in {folder}; "
         f"continue with: {resume_command(scenario, folder, argv)}",
