@@ -119,6 +119,13 @@ class TaskFolder:
                 self.out, "--out", f"cannot write the {what} ({exc.strerror or exc})"
             ) from None
 
+    def check_options(self, force: bool, resume: bool) -> None:
+        """Refuse ``--resume`` with ``--force``."""
+        if resume and force:
+            raise ScenarioError(
+                self.out, "--resume", "--resume and --force contradict each other; give one"
+            )
+
     def lock(self) -> None:
         """Take the folder's lock, or refuse: another process is writing into it."""
         if fcntl is None:
@@ -185,10 +192,7 @@ class RunFolder(TaskFolder):
 
     def prepare(self, loaded: LoadedScenario, force: bool, resume: bool) -> None:
         """Prepare for a run of ``loaded`` (new; ``force``: overwritten; ``resume``: continued)."""
-        if resume and force:
-            raise ScenarioError(
-                self.out, "--resume", "--resume and --force contradict each other; give one"
-            )
+        self.check_options(force, resume)
         if not resume:
             if self.exists() and not force:
                 raise ScenarioError(

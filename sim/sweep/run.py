@@ -116,25 +116,15 @@ def manifest(
             "(sim/seeds.py), exactly as `policesim run` on points/point-NNNNNN.yaml"
         ),
         "points": [
-            {
-                "point": p.point.id,
-                "values": p.point.values,
-                "settings": p.point.overrides,
-                "seed": p.seed,
-                "scenario": f"{POINTS_DIR}/{point_file_name(p.point.id)}",
-                "scenario_sha256": p.scenario_sha256,
-            }
+            {"point": p.point.id, "values": p.point.values, "settings": p.point.overrides,
+             "seed": p.seed, "scenario": f"{POINTS_DIR}/{point_file_name(p.point.id)}",
+             "scenario_sha256": p.scenario_sha256}
             for p in plan.points
         ],
         "task_seeds": task_seeds(plan),
         "failures": [
-            {
-                "point": f.point,
-                "replication": f.replication,
-                "values": values.get(f.point),
-                "seed": f.seed,
-                "error": f.error,
-            }
+            {"point": f.point, "replication": f.replication, "values": values.get(f.point),
+             "seed": f.seed, "error": f.error}
             for f in failures
         ],
         "repeat_point_with": (

@@ -85,10 +85,7 @@ class SweepFolder(TaskFolder):
         Nothing in a folder to resume is changed here: :meth:`start` marks it
         incomplete once :meth:`check_resumable` has accepted it.
         """
-        if resume and force:
-            raise ScenarioError(
-                self.out, "--resume", "--resume and --force contradict each other; give one"
-            )
+        self.check_options(force, resume)
         if self.out.exists() and not self.out.is_dir():
             raise ScenarioError(self.out, "--out", "exists and is a file, not a sweep folder")
         if resume and not self.info.is_file():
