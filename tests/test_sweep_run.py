@@ -48,12 +48,13 @@ def plan(scenario):
     return build_plan(scenario, combine(None, SETS), REPS)
 
 
-def sweep(plan, out, backend=None, **kw):
+def sweep(plan, out, backend=None, close=True, **kw):
     backend = backend or SequentialBackend()
     try:
         return run_sweep(plan, out, backend, console=QUIET, **kw)
     finally:
-        backend.close()
+        if close:
+            backend.close()
 
 
 def local(workers, how=None):
@@ -178,11 +179,17 @@ def _fail_some(monkeypatch, how):
 class FailSome(WorkerPlugin):
     """_fail_some inside every Dask worker process (also one restarted after a crash)."""
 
+    name = "fail-some"
+
     def __init__(self, how):
         self.how = how
 
     def setup(self, worker):
-        _fail_some(pytest.MonkeyPatch(), self.how)
+        self.patch = pytest.MonkeyPatch()
+        _fail_some(self.patch, self.how)
+
+    def teardown(self, worker):
+        self.patch.undo()
 
 
 def _boom():
@@ -195,7 +202,8 @@ def test_a_failing_task_is_reported_and_the_others_are_kept(
 ):
     _fail_some(monkeypatch, _boom)
     out = tmp_path / "failing"
-    outcome = sweep(plan, out, SequentialBackend() if workers == 1 else local(workers, _boom))
+    backend = SequentialBackend() if workers == 1 else local(workers, _boom)
+    outcome = sweep(plan, out, backend, close=False)
     assert outcome.status == "failed" and not outcome.complete
     assert sorted((f.point, f.replication) for f in outcome.failures) == [(1, 1), (3, 1)]
     assert all("RuntimeError: injected failure" in f.error for f in outcome.failures)
@@ -208,7 +216,9 @@ def test_a_failing_task_is_reported_and_the_others_are_kept(
     assert len(runs) == (TASKS - 2) * 2
     # once the cause is gone, --resume runs just the two and matches an uninterrupted sweep
     monkeypatch.undo()
-    again = sweep(plan, out, SequentialBackend() if workers == 1 else local(workers), resume=True)
+    if workers > 1:
+        backend.client.unregister_worker_plugin(FailSome.name)
+    again = sweep(plan, out, backend, resume=True)
     assert again.complete and again.ran == 2 and again.already_done == TASKS - 2
     pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), reference[1])
     assert not (out / INCOMPLETE).exists()

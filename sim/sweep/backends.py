@@ -20,7 +20,9 @@ failure, and its neighbours are not blamed (each local worker holds one task
 at a time). Local workers are spawned, so they hold none of this process's
 file descriptors (nor the folder's lock), and they end themselves when this
 process dies, even by ``kill -9``. On Ctrl-C the finished results are kept
-(handed to ``on_result``) and the rest are cancelled.
+(handed to ``on_result``) and the rest are cancelled. (Spawned workers import
+the calling script again: a script that starts a local cluster needs the usual
+``if __name__ == "__main__":`` guard; ``policesim`` and notebooks need nothing.)
 """
 
 from __future__ import annotations
