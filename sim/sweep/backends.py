@@ -105,7 +105,7 @@ class DaskBackend:
                     n_workers=min(self.workers or 1, max(1, n_tasks)),
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",  # any free port: never "8787 is in use"
                     silence_logs=logging.ERROR,
                 )
             self.client = Client(self.cluster, set_as_default=False)
