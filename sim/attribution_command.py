@@ -44,7 +44,7 @@ def attribute(
     ] = False,
 ) -> None:
     """Switch each mechanism off in turn: how much of isolated - pooled each accounts for."""
-    from . import cli  # the shared console, progress bar and error exit (cli imports us)
+    from . import cli  # the shared console and error exit (cli imports us)
     from .attribution import (
         ALL_MECHANISMS,
         CSV_NAME,
@@ -55,6 +55,7 @@ def attribute(
         write_attribution,
     )
     from .results_io import prepare_folder
+    from .sweep.progress import SweepProgress
 
     overrides: dict[str, Any] = {}
     if days is not None:
@@ -76,9 +77,10 @@ def attribute(
     loaded = scenarios[0][ALL_MECHANISMS]
     n = loaded.scenario.replications
     total = n * len(scenarios[0])
-    with cli._progress(total, f"{loaded.scenario.name}: attribution runs") as advance:
+    label = f"{loaded.scenario.name}: attribution runs"
+    with SweepProgress(total, 0, cli.err, label, interval_s=None) as progress:
         att = run_attribution(
-            scenario, workers=workers, on_done=lambda _r: advance(), scenarios=scenarios
+            scenario, workers=workers, on_done=lambda _r: progress.advance(), scenarios=scenarios
         )
     try:
         write_attribution(folder, att)

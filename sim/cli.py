@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
 from .attribution_command import attribute as attribute_command
@@ -193,6 +192,7 @@ def run(
     from . import run_folder
     from .metrics import stability_warnings, staffing_warnings
     from .sweep.backends import worker_count
+    from .sweep.progress import SweepProgress
 
     if by not in BREAKDOWNS:
         err.print(f"[bold red]error:[/] --by: expected one of {', '.join(BREAKDOWNS)}, got {by!r}")
@@ -218,12 +218,10 @@ def run(
         _fail(exc)
     n = loaded.scenario.replications
     try:
-        with _progress(n, f"{loaded.scenario.name}: replications") as advance:
+        label = f"{loaded.scenario.name}: replications"
+        with SweepProgress(n, 0, err, label, interval_s=None) as progress:
             result = run_folder.run_scenario(
-                loaded,
-                n,
-                workers=worker_count(workers, n),
-                on_done=lambda _r: advance(),
+                loaded, n, workers=worker_count(workers, n), on_done=lambda _r: progress.advance(),
                 partial=partial,
             )
         run_folder.write_run(folder, loaded, result)
@@ -269,7 +267,7 @@ def _interrupted(scenario: Path, folder: Path, partial: Any, n: int, **options: 
         for name, value in options.items()
         if value not in (None, False) and not (name == "workers" and value == 1)
     ]
-    kept = len(partial.finished(below=n))
+    kept = len(partial.replications(below=n))
     err.print(
         f"interrupted after {kept} of {n} replications; finished ones kept in {folder}; "
         f"continue with: {resume_command(scenario, folder, argv)}",
@@ -291,33 +289,6 @@ def _scopes(summary: pd.DataFrame, by: str) -> list[str]:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "run"
-
-
-class _progress:
-    """A rich progress bar on a terminal; otherwise nothing (quiet in logs and tests)."""
-
-    def __init__(self, total: int, label: str) -> None:
-        self.total, self.label = total, label
-        self.bar: Progress | None = None
-
-    def __enter__(self):
-        if err.is_terminal and self.total > 1:
-            self.bar = Progress(
-                "[progress.description]{task.description}",
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                console=err,
-                transient=True,
-            )
-            self.bar.start()
-            task = self.bar.add_task(self.label, total=self.total)
-            return lambda: self.bar.advance(task)
-        return lambda: None
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 def comparison_table(summary: pd.DataFrame, title: str, township: str | None = None) -> Table:

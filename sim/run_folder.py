@@ -1,27 +1,37 @@
-"""``policesim run``: all replications of a scenario, paired, written to one results folder.
+"""Results folders that survive interruption: one life-cycle for ``policesim run`` and ``sweep``.
 
-An interrupted run (Ctrl-C, a crash, ``kill``) keeps its finished replications:
-each one's tables are written to ``FOLDER/.partial/`` the moment it finishes,
-the way a sweep keeps its finished tasks (:mod:`sim.sweep.store`): one set of
-files per replication, each written atomically, the replication's small JSON
-mark renamed into place last, so a replication either has a mark and all its
-files or counts as not run. ``policesim run ... --resume`` reads them back,
-runs only the missing replications and writes the folder as an uninterrupted
-run would (byte-identical ``summary.csv``: a replication's numbers depend only
-on the seed and its number). ``.partial/run.json`` holds the fingerprint of the
-resolved scenario (seed, horizon, network, everything but the number of
-replications); ``--resume`` refuses a folder made from anything else.
+A task (a replication of a run; a point and replication of a sweep) is kept
+the moment it finishes: its files are written atomically (a temporary name,
+then a rename), its *commit file* last, so a task either has a commit file
+and all its files or counts as not run. So an interrupted folder (Ctrl-C,
+``kill -9``, a crash) keeps every finished task, and ``--resume`` runs only
+the others; a task's numbers depend only on its seed and number, so the
+resumed folder equals an uninterrupted one. The folder holds ``INCOMPLETE``
+until everything is written. A fingerprint of what runs there (the resolved
+scenario without its replication count, or the sweep's points) is stored when
+the work starts; ``--resume`` refuses a folder made from anything else, and
+may add replications. ``--force`` starts over. A lock (``fcntl.flock``,
+released by the kernel when the process dies, even by ``kill -9``) keeps two
+sweeps from writing into one folder.
+
+:class:`TaskFolder` is that life-cycle; :class:`RunFolder` keeps the
+replications of a run in ``FOLDER/.partial/`` (every record table, so the
+folder is written exactly as an uninterrupted run would write it), and
+:class:`sim.sweep.store.SweepFolder` keeps a sweep's tasks in ``tasks/``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import shlex
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -42,7 +52,12 @@ from .results_io import (
     write_parquet,
     write_scenario,
 )
-from .runner import ReplicationResult, run_replications
+from .runner import ReplicationResult
+
+try:  # POSIX only; elsewhere the folder is simply not locked
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
 
 #: Subfolder of a results folder holding the finished replications of an unfinished run.
 PARTIAL_DIR = ".partial"
@@ -50,67 +65,185 @@ PARTIAL_DIR = ".partial"
 _PARTIAL_TABLES = ("metrics", "incidents", "officers", "investigations", "dispatches", "walk_ins")
 
 
-def run_fingerprint(loaded: LoadedScenario) -> str:
-    """SHA-256 of the resolved scenario without its replication count.
+def fingerprint(doc: Any) -> str:
+    """SHA-256 of ``doc`` as canonical JSON (sorted keys, whole floats as ints)."""
+    from .sweep.grid import canonical_json
 
-    Replication ``r``'s numbers depend on the scenario and ``r`` only, so a run
-    resumed with more (or fewer) replications may reuse the finished ones.
+    return hashlib.sha256(canonical_json(doc).encode("utf-8")).hexdigest()
+
+
+def scenario_fingerprint(loaded: LoadedScenario) -> str:
+    """Fingerprint of the resolved scenario without its replication count.
+
+    Replication ``r``'s numbers depend on the scenario and ``r`` only, so a
+    folder resumed with more (or fewer) replications may reuse the finished ones.
     """
     data = resolved_scenario(loaded)
     data.pop("replications", None)
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return fingerprint(data)
 
 
-class PartialRun:
-    """The finished replications of a run that has not finished, in ``FOLDER/.partial/``."""
+class TaskFolder:
+    """A results folder whose finished tasks are kept (see the module docstring).
+
+    Parameters
+    ----------
+    out
+        The folder.
+    tasks
+        Its subfolder of kept tasks.
+    commit
+        Pattern of a task's commit file name; its groups are the task's key.
+    info
+        The file (in ``out``) recording the fingerprint of what runs there.
+    kind
+        ``run`` or ``sweep``, for messages.
+
+    """
+
+    def __init__(self, out: str | Path, tasks: str, commit: str, info: Path, kind: str) -> None:
+        self.out = Path(out)
+        self.dir = self.out / tasks
+        self.info = self.out / info
+        self.kind = kind
+        self._commit = re.compile(commit)
+        self._lock_fd: int | None = None
+
+    def guarded(self, action: Callable[[], Any], what: str = "results folder") -> Any:
+        """Run ``action``; an OSError becomes one ``--out`` message (and the lock is let go)."""
+        try:
+            return action()
+        except OSError as exc:  # a path under a file, a read-only or forbidden folder, full disk
+            self.close()
+            raise ScenarioError(
+                self.out, "--out", f"cannot write the {what} ({exc.strerror or exc})"
+            ) from None
+
+    def check_options(self, force: bool, resume: bool) -> None:
+        """Refuse ``--resume`` with ``--force``."""
+        if resume and force:
+            raise ScenarioError(
+                self.out, "--resume", "--resume and --force contradict each other; give one"
+            )
+
+    def lock(self) -> None:
+        """Take the folder's lock, or refuse: another process is writing into it."""
+        if fcntl is None:
+            return
+        fd = os.open(self.out / f".{self.kind}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise ScenarioError(
+                self.out, "--out", f"another {self.kind} is writing into this folder right now"
+            ) from None
+        self._lock_fd = fd
+
+    def close(self) -> None:
+        """Release the folder's lock."""
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def recorded(self) -> dict[str, Any]:
+        """The info file's content ({} when it is missing or unreadable)."""
+        try:
+            return json.loads(self.info.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def check(self, expected: str, message: str) -> dict[str, Any]:
+        """Refuse (``--resume``, ``message``) a folder whose fingerprint is not ``expected``."""
+        info = self.recorded()
+        if info.get("fingerprint") != expected:
+            raise ScenarioError(self.out, "--resume", message.format(**info))
+        return info
+
+    def start(self) -> None:
+        """Mark the folder incomplete; clear temporary files a killed process left behind."""
+        atomic_text(self.out / INCOMPLETE, f"this {self.kind} has not finished: do not use "
+                    "these files\n")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        for stale in self.dir.glob(".*.tmp"):
+            stale.unlink(missing_ok=True)
+
+    def finished(self) -> set[tuple[int, ...]]:
+        """Keys of the tasks whose commit file exists."""
+        if not self.dir.is_dir():
+            return set()
+        matches = (self._commit.match(entry.name) for entry in os.scandir(self.dir))
+        return {tuple(int(g) for g in m.groups()) for m in matches if m}
+
+    def finish(self) -> None:
+        """Mark the folder complete (after every file is written)."""
+        finish_folder(self.out)
+
+
+class RunFolder(TaskFolder):
+    """The replications of a run that has not finished, in ``FOLDER/.partial/``."""
 
     def __init__(self, out: str | Path) -> None:
-        self.out = Path(out)
-        self.dir = self.out / PARTIAL_DIR
+        super().__init__(out, PARTIAL_DIR, r"^r(\d+)\.json$", Path(PARTIAL_DIR, "run.json"), "run")
 
     def exists(self) -> bool:
         """True when the folder holds an interrupted run (its ``.partial/run.json``)."""
-        return (self.dir / "run.json").is_file()
+        return self.info.is_file()
 
-    def start(self, loaded: LoadedScenario) -> None:
-        """Create ``.partial/`` for a new run of ``loaded`` (keeps one being resumed)."""
-        self.dir.mkdir(exist_ok=True)
-        if not self.exists():
-            info = {"scenario_name": loaded.scenario.name, "fingerprint": run_fingerprint(loaded)}
-            atomic_text(self.dir / "run.json", json.dumps(info, indent=2) + "\n")
-        for tmp in self.dir.glob(".*.tmp"):  # left by a write cut short
-            tmp.unlink(missing_ok=True)
-
-    def check(self, loaded: LoadedScenario) -> None:
-        """Refuse (exit 2) to resume a folder that holds a run of another scenario or seed."""
-        try:
-            info = json.loads((self.dir / "run.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            info = {}
-        if info.get("fingerprint") != run_fingerprint(loaded):
+    def prepare(self, loaded: LoadedScenario, force: bool, resume: bool) -> None:
+        """Prepare for a run of ``loaded`` (new; ``force``: overwritten; ``resume``: continued)."""
+        self.check_options(force, resume)
+        if not resume:
+            if self.exists() and not force:
+                raise ScenarioError(
+                    self.out,
+                    "--out",
+                    f"this folder holds an interrupted run ({len(self.finished())} replication(s) "
+                    "finished and kept); continue it with --resume, or pass --force to start over",
+                )
+            prepare_folder(self.out, force)
+            self.remove()
+        elif not self.exists():
+            if is_complete(self.out):
+                raise ScenarioError(
+                    self.out, "--resume", "this run has already finished: nothing to resume"
+                )
             raise ScenarioError(
                 self.out,
                 "--resume",
-                f"this folder holds an interrupted run of {info.get('scenario_name', '?')!r} "
-                "made from a different scenario, seed or horizon; resume it with the same "
-                "scenario and options, or start over with --force (or another --out)",
+                "no interrupted run to resume here (no .partial/ folder); start it without "
+                "--resume (with --force to overwrite the folder)",
+            )
+        else:
+            self.check(
+                scenario_fingerprint(loaded),
+                "this folder holds an interrupted run of {scenario_name!r} made from a "
+                "different scenario, seed or horizon; resume it with the same scenario and "
+                "options, or start over with --force (or another --out)",
             )
 
-    def finished(self, below: int | None = None) -> list[int]:
+            def clear() -> None:
+                self.start()
+                for name in (MANIFEST, *RESULT_FILES):
+                    (self.out / name).unlink(missing_ok=True)
+
+            self.guarded(clear)
+        if not self.exists():
+            info = {"scenario_name": loaded.scenario.name}
+            info["fingerprint"] = scenario_fingerprint(loaded)
+
+            def begin() -> None:
+                self.start()
+                atomic_text(self.info, json.dumps(info) + "\n")
+
+            self.guarded(begin)
+
+    def replications(self, below: int | None = None) -> list[int]:
         """Numbers of the replications kept (those below ``below``, if given), in order."""
-        if not self.dir.is_dir():
-            return []
-        reps = []
-        for p in self.dir.glob("r*.json"):
-            try:
-                reps.append(int(p.stem[1:]))
-            except ValueError:
-                continue
-        return sorted(r for r in reps if below is None or r < below)
+        return sorted(r for (r,) in self.finished() if below is None or r < below)
 
     def save(self, result: ReplicationResult) -> None:
-        """Keep one finished replication: its tables first, its JSON mark last."""
+        """Keep one finished replication: its tables first, its commit file last."""
         stem = f"r{result.replication:05d}"
         as_json: dict[str, list[str]] = {}
         for name in _PARTIAL_TABLES:
@@ -160,53 +293,21 @@ def _json_object_columns(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return out, cols
 
 
+def _plain_number(value: object) -> object:
+    """A NumPy scalar as the Python number JSON can write."""
+    item = getattr(value, "item", None)
+    if item is None:
+        raise TypeError(f"cannot keep a {type(value).__name__} in .partial/")
+    return item()
+
+
 def prepare_run_folder(
     out: Path, loaded: LoadedScenario, force: bool = False, resume: bool = False
-) -> PartialRun:
-    """Prepare ``out`` for a run (new, ``force``: overwritten, ``resume``: continued).
-
-    Raises :class:`ScenarioError` (``--resume`` when there is nothing to resume
-    or the folder holds another scenario's run; ``--out`` for an interrupted run
-    reused without ``--resume`` or ``--force``).
-    """
-    out = Path(out)
-    partial = PartialRun(out)
-    if resume and force:
-        raise ScenarioError(out, "--resume", "--resume and --force contradict each other; give one")
-    if resume:
-        if not partial.exists():
-            if is_complete(out):
-                raise ScenarioError(
-                    out, "--resume", "this run has already finished: nothing to resume"
-                )
-            raise ScenarioError(
-                out,
-                "--resume",
-                "no interrupted run to resume here (no .partial/ folder); start it without "
-                "--resume (with --force to overwrite the folder)",
-            )
-        partial.check(loaded)
-        try:
-            atomic_text(out / INCOMPLETE, "this run has not finished writing: do not use "
-                        "these files\n")
-            for name in (MANIFEST, *RESULT_FILES):
-                (out / name).unlink(missing_ok=True)
-        except OSError as exc:
-            raise ScenarioError(
-                out, "--out", f"cannot write the results folder ({exc.strerror or exc})"
-            ) from None
-        return partial
-    if partial.exists() and not force:
-        kept = len(partial.finished())
-        raise ScenarioError(
-            out,
-            "--out",
-            f"this folder holds an interrupted run ({kept} replication(s) finished and kept); "
-            "continue it with --resume, or pass --force to start over",
-        )
-    prepare_folder(out, force)
-    partial.remove()
-    return partial
+) -> RunFolder:
+    """Prepare ``out`` for a run of ``loaded``; :class:`ScenarioError` if it cannot be used."""
+    folder = RunFolder(out)
+    folder.prepare(loaded, force, resume)
+    return folder
 
 
 def resume_command(scenario: Path, out: Path, options: list[str]) -> str:
@@ -233,35 +334,42 @@ def run_scenario(
     replications: int | None = None,
     workers: int = 1,
     on_done: Callable[[ReplicationResult], None] | None = None,
-    partial: PartialRun | None = None,
+    partial: RunFolder | None = None,
 ) -> RunOutput:
     """Run ``replications`` (default: the scenario's) paired replications and summarise them.
 
+    The replications are the tasks of a one-point sweep (:mod:`sim.sweep.backends`).
     With ``partial``, replications already kept there are read back instead of
     run, and each newly finished one is kept there before ``on_done`` is called.
     """
-    n = replications or loaded.scenario.replications
-    kept: list[ReplicationResult] = []
-    if partial is not None:
-        partial.start(loaded)
-        kept = [partial.load(r) for r in partial.finished(below=n)]
-    done = {r.replication for r in kept}
+    from .sweep.backends import make_backend
+    from .sweep.tasks import TaskResult, TaskSpec
 
+    n = replications or loaded.scenario.replications
+    results = [partial.load(r) for r in partial.replications(below=n)] if partial else []
+    done = {r.replication for r in results}
+    todo = [TaskSpec(0, r, keep_records=True) for r in range(n) if r not in done]
     keeping = partial is not None
 
-    def finished(result: ReplicationResult) -> None:
+    def finished(task: TaskResult) -> None:
         nonlocal keeping
+        if task.result is None:
+            raise RuntimeError(f"replication {task.replication} failed:\n{task.error}")
+        results.append(task.result)
         if keeping:
             try:
-                partial.save(result)
+                partial.save(task.result)
             except OSError:  # e.g. a full disk: the run goes on, only a resume would redo more
                 keeping = False
         if on_done:
-            on_done(result)
+            on_done(task.result)
 
-    todo = [r for r in range(n) if r not in done]
-    results = run_replications(loaded, todo, workers=workers, on_done=finished) if todo else []
-    results = sorted([*kept, *results], key=lambda r: r.replication)
+    backend = make_backend(workers, None, tasks=len(todo))
+    try:  # on Ctrl-C every finished replication has been kept
+        backend.run({0: loaded}, todo, finished)
+    finally:
+        backend.close()
+    results.sort(key=lambda r: r.replication)
     per_rep = pd.concat([r.metrics for r in results], ignore_index=True)
     first = ["replication", "model", "township"]
     per_rep = per_rep[first + [c for c in per_rep.columns if c not in first]]
@@ -289,23 +397,16 @@ def write_run(out: Path, loaded: LoadedScenario, result: RunOutput) -> None:
     write_csv(result.summary, out / "summary.csv")
     write_manifest(out, loaded, sorted(result.digests), result.digests)
     finish_folder(out)
-    PartialRun(out).remove()  # after the folder is whole: a crash before keeps the replications
+    RunFolder(out).remove()  # after the folder is whole: a crash before keeps the replications
 
 
 __all__ = [
-    "PartialRun",
+    "RunFolder",
     "RunOutput",
+    "TaskFolder",
     "prepare_folder",
     "prepare_run_folder",
     "resume_command",
     "run_scenario",
     "write_run",
 ]
-
-
-def _plain_number(value: object) -> object:
-    """A NumPy scalar as the Python number JSON can write."""
-    item = getattr(value, "item", None)
-    if item is None:
-        raise TypeError(f"cannot keep a {type(value).__name__} in .partial/")
-    return item()

@@ -3,13 +3,12 @@
 The unit of work is one replication: draw its incident stream once, run every
 model on it, and return the record tables. Replications are independent (each
 has its own seeds, :mod:`sim.seeds`), so they can run in any order and in any
-number of processes and the results are the same.
+number of processes (:mod:`sim.sweep.backends`) and the results are the same.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -93,36 +92,11 @@ def run_replication(
     )
 
 
-def _run_one(args: tuple[LoadedScenario, int, bool]) -> ReplicationResult:
-    return run_replication(*args)
-
-
 def run_replications(
-    loaded: LoadedScenario,
-    replications: Iterable[int],
-    workers: int = 1,
-    keep_records: bool = True,
-    on_done: Callable[[ReplicationResult], None] | None = None,
+    loaded: LoadedScenario, replications: Iterable[int], keep_records: bool = True
 ) -> list[ReplicationResult]:
-    """Run the given replications (in ``workers`` processes) and return them in replication order.
-
-    ``on_done`` is called with each result as it finishes (for progress bars).
-    """
-    reps = list(replications)
-    jobs = [(loaded, r, keep_records) for r in reps]
-    results: list[ReplicationResult] = []
-    if workers <= 1 or len(reps) <= 1:
-        for job in jobs:
-            results.append(_run_one(job))
-            if on_done:
-                on_done(results[-1])
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for res in pool.map(_run_one, jobs):
-                results.append(res)
-                if on_done:
-                    on_done(res)
-    return sorted(results, key=lambda r: r.replication)
+    """Run the given replications in this process, in order (in processes: :mod:`sim.sweep`)."""
+    return [run_replication(loaded, r, keep_records) for r in replications]
 
 
 def observed_minutes(loaded: LoadedScenario) -> float:

@@ -9,13 +9,14 @@ import os
 import pandas as pd
 import pytest
 import yaml
+from dask.distributed import WorkerPlugin
 from rich.console import Console
 
 import sim.sweep.tasks as sweep_tasks
 from sim import ScenarioError, load_scenario, run_replication
 from sim.metrics import ALL, METRICS, t_interval
 from sim.results_io import INCOMPLETE
-from sim.sweep.backends import DaskBackend, ProcessBackend, SequentialBackend
+from sim.sweep.backends import DaskBackend, SequentialBackend
 from sim.sweep.grid import combine
 from sim.sweep.plan import build_plan
 from sim.sweep.run import run_sweep
@@ -47,8 +48,21 @@ def plan(scenario):
     return build_plan(scenario, combine(None, SETS), REPS)
 
 
-def sweep(plan, out, backend=None, **kw):
-    return run_sweep(plan, out, backend or SequentialBackend(), console=QUIET, **kw)
+def sweep(plan, out, backend=None, close=True, **kw):
+    backend = backend or SequentialBackend()
+    try:
+        return run_sweep(plan, out, backend, console=QUIET, **kw)
+    finally:
+        if close:
+            backend.close()
+
+
+def local(workers, how=None):
+    """A local Dask cluster of ``workers`` processes (with ``how``: failing as _fail_some says)."""
+    backend = DaskBackend(workers=workers)
+    if how is not None:
+        backend.connect(TASKS).register_plugin(FailSome(how))
+    return backend
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +77,7 @@ def test_same_runs_with_one_worker_two_workers_and_a_dask_cluster(plan, referenc
     from dask.distributed import LocalCluster
 
     _, expected = reference
-    sweep(plan, tmp_path / "two", ProcessBackend(2))
+    sweep(plan, tmp_path / "two", local(2))
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "two" / "runs.parquet"), expected)
     with LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
@@ -162,6 +176,22 @@ def _fail_some(monkeypatch, how):
     monkeypatch.setattr(sweep_tasks, "run_replication", flaky)
 
 
+class FailSome(WorkerPlugin):
+    """_fail_some inside every Dask worker process (also one restarted after a crash)."""
+
+    name = "fail-some"
+
+    def __init__(self, how):
+        self.how = how
+
+    def setup(self, worker):
+        self.patch = pytest.MonkeyPatch()
+        _fail_some(self.patch, self.how)
+
+    def teardown(self, worker):
+        self.patch.undo()
+
+
 def _boom():
     raise RuntimeError("injected failure")
 
@@ -171,9 +201,9 @@ def test_a_failing_task_is_reported_and_the_others_are_kept(
     plan, reference, tmp_path, monkeypatch, workers
 ):
     _fail_some(monkeypatch, _boom)
-    backend = SequentialBackend() if workers == 1 else ProcessBackend(workers)
     out = tmp_path / "failing"
-    outcome = sweep(plan, out, backend)
+    backend = SequentialBackend() if workers == 1 else local(workers, _boom)
+    outcome = sweep(plan, out, backend, close=False)
     assert outcome.status == "failed" and not outcome.complete
     assert sorted((f.point, f.replication) for f in outcome.failures) == [(1, 1), (3, 1)]
     assert all("RuntimeError: injected failure" in f.error for f in outcome.failures)
@@ -186,6 +216,8 @@ def test_a_failing_task_is_reported_and_the_others_are_kept(
     assert len(runs) == (TASKS - 2) * 2
     # once the cause is gone, --resume runs just the two and matches an uninterrupted sweep
     monkeypatch.undo()
+    if workers > 1:
+        backend.client.unregister_worker_plugin(FailSome.name)
     again = sweep(plan, out, backend, resume=True)
     assert again.complete and again.ran == 2 and again.already_done == TASKS - 2
     pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), reference[1])
@@ -193,8 +225,7 @@ def test_a_failing_task_is_reported_and_the_others_are_kept(
 
 
 def test_a_task_that_kills_its_worker_process_fails_alone(plan, reference, tmp_path, monkeypatch):
-    _fail_some(monkeypatch, lambda: os._exit(3))
-    outcome = sweep(plan, tmp_path / "crash", ProcessBackend(2))
+    outcome = sweep(plan, tmp_path / "crash", local(2, lambda: os._exit(3)))
     assert sorted((f.point, f.replication) for f in outcome.failures) == [(1, 1), (3, 1)]
     assert all("worker process" in f.error for f in outcome.failures)
     assert len(list((tmp_path / "crash" / "tasks").glob("*.parquet"))) == TASKS - 2

@@ -24,7 +24,7 @@ import sim.run_folder
 import sim.sweep.backends as backends
 from sim.cli import app
 from sim.results_io import INCOMPLETE
-from sim.sweep.backends import ProcessBackend, SequentialBackend, make_backend, worker_count
+from sim.sweep.backends import DaskBackend, SequentialBackend, make_backend, worker_count
 from sim.sweep.grid import combine
 from sim.sweep.plan import build_plan
 from sim.sweep.run import run_sweep
@@ -54,15 +54,17 @@ def test_the_cores_are_those_this_process_may_use():
 
 
 def test_a_pool_never_starts_more_processes_than_tasks(monkeypatch):
+    import dask.distributed
+
     sizes = []
 
-    class NoPool(ProcessBackend):
-        def _drain(self, loaded, pending, on_result, workers):
-            sizes.append(workers)
-            pending.clear()
-            return []
+    def no_cluster(n_workers, **kw):
+        sizes.append(n_workers)
+        raise RuntimeError("no cluster")
 
-    NoPool(8).run({}, [object(), object()], lambda r: None)  # type: ignore[list-item]
+    monkeypatch.setattr(dask.distributed, "LocalCluster", no_cluster)
+    with pytest.raises(RuntimeError, match="no cluster"):
+        DaskBackend(workers=8).run({}, [object(), object()], lambda r: None)  # type: ignore
     assert sizes == [2]
 
 
@@ -166,3 +168,30 @@ def test_kill_9_of_the_main_process_alone_leaves_no_orphan_and_resume_works(tmp_
     plan = build_plan(scenario, combine(None, sets), reps)
     run_sweep(plan, tmp_path / "whole", SequentialBackend(), console=Console(quiet=True))
     pd.testing.assert_frame_equal(runs, pd.read_parquet(tmp_path / "whole" / "runs.parquet"))
+
+
+# ----------------------------------------------------------------- Ctrl-C keeps finished tasks
+
+
+def test_ctrl_c_keeps_every_finished_task_not_only_those_already_collected(tmp_path):
+    """``run --workers 2`` lost replications that had finished but were not yet collected."""
+    from sim.loader import load_scenario
+    from sim.sweep.tasks import TaskSpec
+
+    loaded = load_scenario(small_scenario(tmp_path, days=2))
+    backend = DaskBackend(workers=2)
+    got = []
+
+    def on_result(result):
+        got.append(result.replication)
+        if len(got) == 1:  # Ctrl-C arrives once every other task has finished too
+            while any(backend.client.processing().values()):
+                time.sleep(0.05)
+            raise KeyboardInterrupt
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            backend.run({0: loaded}, [TaskSpec(0, r) for r in range(4)], on_result)
+    finally:
+        backend.close()
+    assert sorted(got) == [0, 1, 2, 3]

@@ -88,7 +88,7 @@ def test_sweep_lock_file_not_allowed(scenario, tmp_path, monkeypatch):
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
         return real_open(path, *a, **k)
 
-    monkeypatch.setattr(sim.sweep.store.os, "open", no_lock)
+    monkeypatch.setattr(sim.run_folder.os, "open", no_lock)
     res = sweep(scenario, tmp_path / "locked")
     one_error_line(res, "Permission denied")
 

@@ -6,8 +6,9 @@ One module per job:
 - :mod:`~sim.sweep.grid`: ``--set`` options and grid files, expanded into points;
 - :mod:`~sim.sweep.plan`: every point applied, validated and seeded before anything runs;
 - :mod:`~sim.sweep.tasks`: seeds and the unit of work, one (point, replication);
-- :mod:`~sim.sweep.backends`: in-process, local processes, Dask;
-- :mod:`~sim.sweep.store`: one atomic file per finished task, resume, ``runs.parquet``;
+- :mod:`~sim.sweep.backends`: in this process, or on Dask (a local cluster or a remote one);
+- :mod:`~sim.sweep.store`: one atomic file per finished task, ``runs.parquet``
+  (the folder life-cycle is :mod:`sim.run_folder`'s, shared with ``policesim run``);
 - :mod:`~sim.sweep.summary`: ``points.csv`` and the on-screen summary;
 - :mod:`~sim.sweep.progress`: progress bar or plain lines;
 - :mod:`~sim.sweep.run`: the sequence of a sweep session;
@@ -29,7 +30,6 @@ from typing import Any
 #: slow to load, and ``policesim check`` needs none of them).
 _EXPORTS = {
     "DaskBackend": "backends",
-    "ProcessBackend": "backends",
     "SequentialBackend": "backends",
     "make_backend": "backends",
     "Grid": "grid",
@@ -52,30 +52,7 @@ _EXPORTS = {
     "run_task": "tasks",
 }
 
-__all__ = [
-    "DaskBackend",
-    "Grid",
-    "Parameter",
-    "Point",
-    "ProcessBackend",
-    "SequentialBackend",
-    "SweepFolder",
-    "SweepOutcome",
-    "SweepPlan",
-    "TaskResult",
-    "TaskSpec",
-    "build_plan",
-    "combine",
-    "load_grid",
-    "make_backend",
-    "parameter_table",
-    "parse_set",
-    "point_seed",
-    "points_table",
-    "run_sweep",
-    "run_task",
-    "set_path",
-]
+__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:

@@ -12,6 +12,7 @@ import re
 import shlex
 import sys
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -164,21 +165,14 @@ def sweep(
             raise ScenarioError("--resume", "", "--resume needs --out DIR, the sweep to continue")
         grid_spec = combine(load_grid(grid) if grid else None, list(set_ or []))
         plan = build_plan(scenario, grid_spec, reps, target, allow_outside_paths)
+        if dry_run:
+            _print_plan(plan, out)
+            return
+        log = partial(err.print, highlight=False)
+        backend = make_backend(workers, scheduler, log, len(plan.points) * plan.replications)
     except ScenarioError as exc:
         _fail(err, exc)
-    if dry_run:
-        _print_plan(plan, out)
-        return
     folder = out_dir or _default_out(scenario)
-    try:
-        backend = make_backend(
-            workers,
-            scheduler,
-            log=lambda m: err.print(m, highlight=False),
-            tasks=len(plan.points) * plan.replications,
-        )
-    except ScenarioError as exc:
-        _fail(err, exc)
     try:
         where = backend.describe()
         err.print(

@@ -31,9 +31,9 @@ A grid file (all keys optional except that some parameter must be given)::
                            pooled.command_room.staff: 1,
                            pooled.command_room.drawn_from: {Taoxi: 1}}
 
-On the command line each ``--set`` value is read as YAML, so ``4`` is an int,
-``1.5`` a float, ``true`` a bool and ``{dist: fixed, value: 30}`` a block;
-values are separated by commas outside brackets, braces and quotes.
+On the command line the values of ``--set`` are read as a YAML flow sequence,
+so ``4`` is an int, ``1.5`` a float, ``true`` a bool and ``{dist: fixed, value:
+30}`` a block; commas inside brackets, braces and quotes belong to their value.
 
 Ranges include ``stop`` when it falls on the grid (``{start: 4, stop: 8,
 step: 2}`` is 4, 6, 8), because that is how "from 4 to 8 in steps of 2" reads;
@@ -200,32 +200,12 @@ def normalise(value: Any) -> Any:
 # --- --set PATH=V1,V2 ------------------------------------------------------------------------
 
 
-def split_values(text: str) -> list[str]:
-    """Split on commas that are outside brackets, braces and quotes."""
-    pieces, depth, quote, current = [], 0, "", []
-    for ch in text:
-        if quote:
-            current.append(ch)
-            if ch == quote:
-                quote = ""
-            continue
-        if ch in "'\"":
-            quote = ch
-        elif ch in "[{":
-            depth += 1
-        elif ch in "]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            pieces.append("".join(current))
-            current = []
-            continue
-        current.append(ch)
-    pieces.append("".join(current))
-    return [p.strip() for p in pieces]
-
-
 def parse_set(option: str) -> Parameter:
-    """Parse one ``--set PATH=V1,V2,...`` into a :class:`Parameter`."""
+    """Parse one ``--set PATH=V1,V2,...`` into a :class:`Parameter`.
+
+    The values are read by the YAML parser as one flow sequence (``[V1, V2, ...]``),
+    so commas inside brackets, braces and quotes belong to their value.
+    """
     if "=" not in option:
         raise ScenarioError(
             "--set", option, "expected PATH=VALUE1,VALUE2,... (e.g. stations.Taoxi.officers=4,6,8)"
@@ -235,17 +215,15 @@ def parse_set(option: str) -> Parameter:
     parse_path(path, "--set")
     if not text.strip():
         raise ScenarioError("--set", path, "no values given after '='")
-    values = []
-    for piece in split_values(text):
-        if not piece:
-            raise ScenarioError("--set", path, f"empty value in {text!r}")
-        try:
-            values.append(yaml.safe_load(piece))
-        except yaml.YAMLError as exc:
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise ScenarioError(
-                "--set", path, f"value {piece!r} is not valid YAML: {problem}"
-            ) from None
+    try:
+        values = yaml.safe_load(f"[{text}]")
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc)
+        if "found ','" in problem:
+            raise ScenarioError("--set", path, f"empty value in {text!r}") from None
+        raise ScenarioError("--set", path, f"{text!r} is not valid YAML: {problem}") from None
+    if text.rstrip().endswith(","):
+        raise ScenarioError("--set", path, f"empty value in {text!r}")
     return _checked(Parameter(path, tuple(values), None, "--set"), "--set")
 
 

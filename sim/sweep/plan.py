@@ -12,15 +12,14 @@ names the point and its values.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import ScenarioError
 from ..loader import LoadedScenario, read_yaml, scenario_from_dict
-from ..results_io import resolved_scenario
-from .grid import Grid, Point, canonical_json, check_target
+from ..run_folder import fingerprint, scenario_fingerprint
+from .grid import Grid, Point, check_target
 from .paths import set_path
 from .tasks import TaskSpec, point_seed
 
@@ -87,20 +86,8 @@ class SweepPlan:
         (point, replication) they share, so ``--resume`` may continue one with
         the other (for instance with more replications).
         """
-        text = canonical_json(
-            {
-                "parameters": self.parameters,
-                "points": [[p.point.id, p.scenario_sha256] for p in self.points],
-            }
-        )
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def scenario_sha256(loaded: LoadedScenario) -> str:
-    """Hash of the resolved scenario without its ``replications`` (network inline)."""
-    doc = resolved_scenario(loaded)
-    doc.pop("replications", None)
-    return hashlib.sha256(canonical_json(doc).encode("utf-8")).hexdigest()
+        points = [[p.point.id, p.scenario_sha256] for p in self.points]
+        return fingerprint({"parameters": self.parameters, "points": points})
 
 
 def build_plan(
@@ -159,39 +146,28 @@ def build_plan(
 
     planned: list[PlannedPoint] = []
     invalid: list[tuple[Point, ScenarioError]] = []
-    reps = replications
+    reps = replications or grid.replications
     for pt, doc in zip(points, docs):
         try:
             loaded = scenario_from_dict(doc, path, None, allow_outside_paths)
         except ScenarioError as exc:
             invalid.append((pt, exc))
             continue
-        if reps is None:
-            reps = grid.replications or loaded.scenario.replications
+        reps = reps or loaded.scenario.replications
         seed = point_seed(loaded.scenario.seed, pt.overrides)
-        sc = loaded.scenario.model_copy(update={"seed": seed})
+        sc = loaded.scenario.model_copy(update={"seed": seed, "replications": reps})
         loaded = dataclasses.replace(loaded, scenario=sc)
-        planned.append(PlannedPoint(pt, seed, loaded, scenario_sha256(loaded)))
+        planned.append(PlannedPoint(pt, seed, loaded, scenario_fingerprint(loaded)))
     if invalid:
         raise _invalid_points(invalid, len(points))
-    assert reps is not None
     first = planned[0].loaded.scenario
-    planned = [
-        dataclasses.replace(
-            p,
-            loaded=dataclasses.replace(
-                p.loaded, scenario=p.loaded.scenario.model_copy(update={"replications": reps})
-            ),
-        )
-        for p in planned
-    ]
     return SweepPlan(
         scenario_file=str(path),
         scenario_name=first.name,
         base_seed=base.get("seed"),
         grid=grid,
         points=planned,
-        replications=reps,
+        replications=first.replications,
         target=target,
     )
 

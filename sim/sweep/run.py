@@ -29,44 +29,26 @@ import pandas as pd
 from rich.console import Console
 
 from ..results_io import versions
-from .backends import DaskBackend, ProcessBackend, SequentialBackend
+from .backends import DaskBackend, SequentialBackend
 from .plan import SweepPlan
 from .progress import SweepProgress
 from .store import MANIFEST, POINTS_DIR, SweepFolder, point_file_name, runs_table
 from .summary import points_table
 from .tasks import TaskResult
 
-Backend = SequentialBackend | ProcessBackend | DaskBackend
+Backend = SequentialBackend | DaskBackend
 
 
 @dataclass
 class SweepOutcome:
     """What a sweep session did.
 
-    Attributes
-    ----------
-    folder
-        The results folder.
-    total
-        Tasks in the sweep.
-    already_done
-        Tasks found finished at the start (``--resume``).
-    ran
-        Tasks run in this session (finished or failed).
-    failures
-        Tasks that raised (or whose worker died), with their tracebacks.
-    interrupted
-        True after Ctrl-C.
-    wall_s
-        Wall seconds of this session's task phase.
-    runs, points
-        The tables (None when interrupted).
-    write_error
-        Why the tables could not be written (e.g. the disk is full), else None:
-        the tables were computed, and the folder stays ``INCOMPLETE``.
-    status
-        ``complete``, ``failed`` (some tasks failed) or ``interrupted``.
-
+    ``total`` tasks in the sweep, ``already_done`` found finished at the start
+    (``--resume``), ``ran`` in this session, ``failures`` (tracebacks included),
+    ``wall_s`` of the task phase; the tables ``runs`` and ``points`` (None when
+    interrupted); ``write_error`` when they could not be written (the disk is
+    full: they were computed, the folder stays ``INCOMPLETE``); ``status`` is
+    ``complete``, ``failed`` (some tasks failed) or ``interrupted``.
     """
 
     folder: Path
@@ -134,25 +116,15 @@ def manifest(
             "(sim/seeds.py), exactly as `policesim run` on points/point-NNNNNN.yaml"
         ),
         "points": [
-            {
-                "point": p.point.id,
-                "values": p.point.values,
-                "settings": p.point.overrides,
-                "seed": p.seed,
-                "scenario": f"{POINTS_DIR}/{point_file_name(p.point.id)}",
-                "scenario_sha256": p.scenario_sha256,
-            }
+            {"point": p.point.id, "values": p.point.values, "settings": p.point.overrides,
+             "seed": p.seed, "scenario": f"{POINTS_DIR}/{point_file_name(p.point.id)}",
+             "scenario_sha256": p.scenario_sha256}
             for p in plan.points
         ],
         "task_seeds": task_seeds(plan),
         "failures": [
-            {
-                "point": f.point,
-                "replication": f.replication,
-                "values": values.get(f.point),
-                "seed": f.seed,
-                "error": f.error,
-            }
+            {"point": f.point, "replication": f.replication, "values": values.get(f.point),
+             "seed": f.seed, "error": f.error}
             for f in failures
         ],
         "repeat_point_with": (
@@ -190,100 +162,82 @@ def run_sweep(
     folder = SweepFolder(out)
     folder.prepare(force=force, resume=resume)
     try:
-        sessions: list[dict[str, Any]] = []
-        if resume:
-            sessions = list(folder.check_resumable(plan, keep_records).get("sessions", []))
+        old = folder.check_resumable(plan, keep_records) if resume else {}
         folder.start()
         specs = plan.tasks(keep_records)
-        done = folder.finished()
-        todo = [s for s in specs if s.key not in done]
+        todo = [s for s in specs if s.key not in folder.finished()]
         outcome = SweepOutcome(folder.out, len(specs), len(specs) - len(todo))
-        session = {
-            "started": _now(),
-            "backend": backend.describe().get("backend"),
-            "workers": backend.describe().get("workers"),
-            "tasks_found_done": outcome.already_done,
-        }
-        sessions.append(session)
+        where = backend.describe()
+        session = {"started": _now(), "backend": where.get("backend"),
+                   "workers": where.get("workers"), "tasks_found_done": outcome.already_done}
+        sessions = [*old.get("sessions", []), session]
 
-        def write_manifest(status: str, finished: int) -> None:
-            folder.write_manifest(
-                manifest(
-                    plan,
-                    folder.out,
-                    backend,
-                    keep_records,
-                    status,
-                    sessions,
-                    outcome.failures,
-                    finished,
-                )
-            )
+        def write_manifest(status: str) -> None:
+            finished = len(folder.finished() & {s.key for s in specs})
+            folder.write_manifest(manifest(plan, folder.out, backend, keep_records, status,
+                                           sessions, outcome.failures, finished))
 
-        write_manifest("running", outcome.already_done)
+        write_manifest("running")
         folder.write_point_scenarios(plan)
         if resume and outcome.already_done:
-            console.print(
-                f"resuming {folder.out}: {outcome.already_done} of {outcome.total} tasks "
-                f"already done, {len(todo)} to run",
-                highlight=False,
-            )
-        sha = {p.point.id: p.scenario_sha256 for p in plan.points}
-        labels = {p.point.id: p.point.label() for p in plan.points}
-        loaded = {p.point.id: p.loaded for p in plan.points}
-        start = time.perf_counter()
-        with SweepProgress(
-            outcome.total, outcome.already_done, console, interval_s=progress_interval_s
-        ) as progress:
-
-            def on_result(result: TaskResult) -> None:
-                outcome.ran += 1
-                if result.ok:
-                    folder.write_task(result, sha[result.point])
-                else:
-                    outcome.failures.append(result)
-                    console.print(
-                        f"task failed: point {result.point} ({labels[result.point]}), "
-                        f"replication {result.replication}: {_first_line(result.error)}",
-                        highlight=False,
-                        markup=False,
-                        soft_wrap=True,
-                    )
-                progress.advance(result.ok)
-
-            try:
-                backend.run(loaded, todo, on_result)
-            except KeyboardInterrupt:
-                outcome.interrupted = True
-        outcome.wall_s = time.perf_counter() - start
-        finished = len(folder.finished() & {s.key for s in specs})
-        session.update(
-            ended=_now(),
-            tasks_run=outcome.ran,
-            tasks_failed=len(outcome.failures),
-            wall_s=round(outcome.wall_s, 3),
-        )
+            console.print(f"resuming {folder.out}: {outcome.already_done} of {outcome.total} "
+                          f"tasks already done, {len(todo)} to run", highlight=False)
+        _run_tasks(plan, folder, backend, todo, outcome, console, progress_interval_s)
+        session.update(ended=_now(), tasks_run=outcome.ran, tasks_failed=len(outcome.failures),
+                       wall_s=round(outcome.wall_s, 3))
         if outcome.interrupted:
             outcome.status = "interrupted"
-            write_manifest(outcome.status, finished)
+            write_manifest(outcome.status)
             return outcome
-        tasks = folder.read_tasks(plan)
-        outcome.runs = runs_table(plan, tasks)
+        outcome.runs = runs_table(plan, folder.read_tasks(plan))
         outcome.points = points_table(outcome.runs, plan.parameters)
-        complete = finished == outcome.total and not outcome.failures
+        complete = outcome.already_done + outcome.ran == outcome.total and not outcome.failures
         outcome.status = "complete" if complete else "failed"
         try:
             folder.write_tables(outcome.runs, outcome.points)
-            write_manifest(outcome.status, finished)
+            write_manifest(outcome.status)
         except OSError as exc:  # e.g. the disk is full: keep the summary for the caller
-            outcome.write_error = exc
-            outcome.status = "failed"
+            outcome.write_error, outcome.status = exc, "failed"
             return outcome
         if complete:
             folder.finish()
         return outcome
     finally:
         folder.close()
+
+
+def _run_tasks(
+    plan: SweepPlan,
+    folder: SweepFolder,
+    backend: Backend,
+    todo: list,
+    outcome: SweepOutcome,
+    console: Console,
+    interval_s: float,
+) -> None:
+    """Run ``todo``: store each result as it comes, print each failure; note Ctrl-C."""
+    by_id = {p.point.id: p for p in plan.points}
+    start = time.perf_counter()
+    with SweepProgress(outcome.total, outcome.already_done, console, interval_s=interval_s) as bar:
+
+        def on_result(result: TaskResult) -> None:
+            outcome.ran += 1
+            if result.ok:
+                folder.write_task(result, by_id[result.point].scenario_sha256)
+            else:
+                outcome.failures.append(result)
+                console.print(
+                    f"task failed: point {result.point} ({by_id[result.point].point.label()}), "
+                    f"replication {result.replication}: {_first_line(result.error)}",
+                    highlight=False, markup=False, soft_wrap=True,
+                )
+            bar.advance(result.ok)
+
+        try:
+            backend.run({i: p.loaded for i, p in by_id.items()}, todo, on_result)
+        except KeyboardInterrupt:
+            outcome.interrupted = True
+    outcome.wall_s = time.perf_counter() - start
 
 
 __all__ = ["MANIFEST", "SweepOutcome", "manifest", "run_sweep", "task_seeds"]

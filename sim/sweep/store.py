@@ -11,29 +11,18 @@ Layout of a sweep folder::
     points.csv              mean and 95% CI per point, model and metric, paired difference
     INCOMPLETE              present until every task has finished and the tables are written
 
-Why one file per task: a task's result is on disk, whole, the moment the
-task finishes (written to a temporary name and renamed, so a file is either
-absent or complete, never half-written), and a task file's name is its
-(point, replication). So an interrupted sweep (Ctrl-C, ``kill -9``, a crashed
-machine) keeps every finished task, ``--resume`` runs exactly the tasks
-without a file, and a duplicate row is impossible by construction: two
-results for one task can only replace each other. A single growing Parquet
-file cannot be appended to safely, and a database would be one more thing to
-trust. Thousands of small files are consolidated into ``runs.parquet`` once,
+One file per task, because a task's result is then on disk, whole, the moment
+it finishes, and a task file's name is its (point, replication): ``--resume``
+runs exactly the tasks without a file, and a duplicate row is impossible by
+construction. The life-cycle (``INCOMPLETE``, atomic writes, the lock,
+``--resume`` and ``--force``) is the one :mod:`sim.run_folder` gives ``policesim
+run`` too. Thousands of small files are consolidated into ``runs.parquet`` once,
 at the end.
-
-A lock (``fcntl.flock`` on ``.sweep.lock``) stops two sweeps from writing into
-one folder at once; the kernel releases it when the process dies, even by
-``kill -9``. Forked worker processes close their copy of the lock's descriptor
-(a copy would keep the lock alive after the main process died) and end
-themselves when the main process is gone (:mod:`sim.sweep.backends`).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -54,14 +43,10 @@ from ..results_io import (
     resolved_scenario,
     write_parquet,
 )
+from ..run_folder import TaskFolder
 from .grid import canonical_json
 from .plan import SweepPlan
 from .tasks import RECORD_TABLES, TaskResult
-
-try:  # POSIX only; elsewhere the folder is simply not locked
-    import fcntl
-except ImportError:  # pragma: no cover
-    fcntl = None  # type: ignore[assignment]
 
 MANIFEST = "sweep.json"
 RUNS = "runs.parquet"
@@ -69,21 +54,12 @@ POINTS_CSV = "points.csv"
 TASKS_DIR = "tasks"
 RECORDS_DIR = "records"
 POINTS_DIR = "points"
-LOCK = ".sweep.lock"
 #: Everything a sweep writes, removed by --force (nothing else in the folder is touched).
 OWN_ENTRIES = (MANIFEST, RUNS, POINTS_CSV, TASKS_DIR, RECORDS_DIR, POINTS_DIR, INCOMPLETE)
 #: Leading columns of runs.parquet, before the parameter and metric columns.
 KEY_COLUMNS = ("point", "replication", "model", "seed")
 
-#: File descriptors of the folder locks this process holds (a forked worker closes its copies).
-_LOCK_FDS: set[int] = set()
-
-_TASK_FILE = re.compile(r"^p(\d+)-r(\d+)\.parquet$")
-
-
-def inherited_lock_fds() -> list[int]:
-    """The folder-lock descriptors held when this (forked) process started."""
-    return sorted(_LOCK_FDS)
+_TASK_FILE = r"^p(\d+)-r(\d+)\.parquet$"
 
 
 def task_file_name(point: int, replication: int) -> str:
@@ -96,15 +72,12 @@ def point_file_name(point: int) -> str:
     return f"point-{point:06d}.yaml"
 
 
-class SweepFolder:
+class SweepFolder(TaskFolder):
     """A sweep's results folder: prepare, record finished tasks, consolidate, finish."""
 
     def __init__(self, out: str | Path) -> None:
-        self.out = Path(out)
-        self.tasks_dir = self.out / TASKS_DIR
-        self._lock_fd: int | None = None
-
-    # --- lifecycle -------------------------------------------------------------------------
+        super().__init__(out, TASKS_DIR, _TASK_FILE, Path(MANIFEST), "sweep")
+        self.tasks_dir = self.dir
 
     def prepare(self, force: bool = False, resume: bool = False) -> None:
         """Create (or reopen, with ``resume``) the folder and lock it.
@@ -112,81 +85,34 @@ class SweepFolder:
         Nothing in a folder to resume is changed here: :meth:`start` marks it
         incomplete once :meth:`check_resumable` has accepted it.
         """
-        if resume and force:
-            raise ScenarioError(
-                self.out, "--resume", "--resume and --force contradict each other; give one"
-            )
-        try:
-            self._prepare(force, resume)
-        except OSError as exc:  # a path under a file, a read-only or forbidden folder, ...
-            self.close()
-            raise ScenarioError(
-                self.out, "--out", f"cannot write the sweep folder ({exc.strerror or exc})"
-            ) from None
-
-    def _prepare(self, force: bool, resume: bool) -> None:
+        self.check_options(force, resume)
         if self.out.exists() and not self.out.is_dir():
             raise ScenarioError(self.out, "--out", "exists and is a file, not a sweep folder")
-        if resume:
-            if not (self.out / MANIFEST).is_file():
-                raise ScenarioError(
-                    self.out, "--resume", f"no sweep to resume here ({MANIFEST} not found)"
-                )
-        elif self.out.exists() and any(self.out.iterdir()):
-            if not force:
-                raise ScenarioError(
-                    self.out,
-                    "--out",
-                    "results folder exists and is not empty; pass --resume to continue the "
-                    "sweep in it, or --force to start it over",
-                )
-        self.out.mkdir(parents=True, exist_ok=True)
-        self._lock()
-        if force and not resume:
-            for name in OWN_ENTRIES:
-                target = self.out / name
-                if target.is_dir():
-                    shutil.rmtree(target)
-                elif target.exists():
-                    target.unlink()
-
-    def start(self) -> None:
-        """Mark the folder incomplete and clear temporary files a killed sweep left behind."""
-        atomic_text(self.out / INCOMPLETE, "this sweep has not finished\n")
-        self.tasks_dir.mkdir(exist_ok=True)
-        for stale in self.tasks_dir.glob(".*.tmp"):  # left by a write cut short by kill -9
-            stale.unlink(missing_ok=True)
-
-    def _lock(self) -> None:
-        if fcntl is None:
-            return
-        fd = os.open(self.out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
+        if resume and not self.info.is_file():
             raise ScenarioError(
-                self.out, "--out", "another sweep is writing into this folder right now"
-            ) from None
-        self._lock_fd = fd
-        _LOCK_FDS.add(fd)
+                self.out, "--resume", f"no sweep to resume here ({MANIFEST} not found)"
+            )
+        if not (resume or force) and self.out.exists() and any(self.out.iterdir()):
+            raise ScenarioError(
+                self.out,
+                "--out",
+                "results folder exists and is not empty; pass --resume to continue the "
+                "sweep in it, or --force to start it over",
+            )
+        self.guarded(lambda: self.out.mkdir(parents=True, exist_ok=True), "sweep folder")
+        self.guarded(self.lock, "sweep folder")
+        if force and not resume:
+            self.guarded(self._clear, "sweep folder")
 
-    def close(self) -> None:
-        """Release the folder's lock."""
-        if self._lock_fd is not None:
-            _LOCK_FDS.discard(self._lock_fd)
-            os.close(self._lock_fd)
-            self._lock_fd = None
-
-    def finish(self) -> None:
-        """Mark the folder complete (only after every task finished and the tables are written)."""
-        (self.out / INCOMPLETE).unlink(missing_ok=True)
+    def _clear(self) -> None:
+        for name in OWN_ENTRIES:
+            target = self.out / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
 
     # --- manifest and point files ------------------------------------------------------------
-
-    def read_manifest(self) -> dict[str, Any]:
-        """The folder's ``sweep.json``."""
-        return json.loads((self.out / MANIFEST).read_text(encoding="utf-8"))
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         """Write ``sweep.json`` atomically."""
@@ -206,15 +132,6 @@ class SweepFolder:
             atomic_text(folder / point_file_name(p.point.id), header + body)
 
     # --- tasks ---------------------------------------------------------------------------------
-
-    def finished(self) -> set[tuple[int, int]]:
-        """(point, replication) of every task whose result file exists."""
-        done = set()
-        for entry in os.scandir(self.tasks_dir):
-            m = _TASK_FILE.match(entry.name)
-            if m:
-                done.add((int(m.group(1)), int(m.group(2))))
-        return done
 
     def write_task(self, result: TaskResult, scenario_sha256: str) -> None:
         """Store one finished task: its record tables first, then its metrics file.
@@ -249,15 +166,12 @@ class SweepFolder:
 
     def check_resumable(self, plan: SweepPlan, keep_records: bool) -> dict[str, Any]:
         """Refuse to resume a folder that holds a different sweep; return its old manifest."""
-        old = self.read_manifest()
-        if old.get("fingerprint") != plan.fingerprint():
-            raise ScenarioError(
-                self.out,
-                "--resume",
-                "this folder holds a different sweep (the scenario, the grid or a seed has "
-                "changed since it started); resume with the same scenario and grid, or start "
-                "a new folder",
-            )
+        old = self.check(
+            plan.fingerprint(),
+            "this folder holds a different sweep (the scenario, the grid or a seed has "
+            "changed since it started); resume with the same scenario and grid, or start "
+            "a new folder",
+        )
         if bool(old.get("keep_records")) != keep_records:
             flag = "with" if old.get("keep_records") else "without"
             raise ScenarioError(

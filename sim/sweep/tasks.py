@@ -28,14 +28,14 @@ from __future__ import annotations
 import hashlib
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..loader import LoadedScenario
 from ..metrics import ALL, METRICS
-from ..runner import run_replication
+from ..runner import ReplicationResult, run_replication
 from .grid import canonical_json
 
 #: Record tables a task returns with ``--keep-records``.
@@ -56,7 +56,10 @@ def point_seed(base_seed: int, settings: dict) -> int:
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """What a worker needs to run one task (``loaded`` already carries the point's seed)."""
+    """One task: replication ``replication`` of point ``point`` (both models, paired).
+
+    ``keep_records`` keeps the record tables (``policesim run``, ``sweep --keep-records``).
+    """
 
     point: int
     replication: int
@@ -70,16 +73,15 @@ class TaskSpec:
 
 @dataclass
 class TaskResult:
-    """What a task sends back: overall metrics per model, or the error it raised.
+    """What a task sends back: the replication's result, or the error it raised.
 
     Attributes
     ----------
-    rows
-        One dict per model: ``model`` and every metric of :data:`sim.metrics.METRICS`.
-    records
-        With ``--keep-records``: the incident, officer and investigation tables.
+    result
+        Every table of the replication (record tables only with ``keep_records``);
+        None when the task failed.
     error
-        The formatted traceback when the task raised (``rows`` is then empty).
+        The formatted traceback when the task raised (or its worker process died).
     elapsed_s
         Wall seconds inside the worker.
 
@@ -88,15 +90,33 @@ class TaskResult:
     point: int
     replication: int
     seed: int
-    rows: list[dict] = field(default_factory=list)
-    records: dict[str, pd.DataFrame] | None = None
+    result: ReplicationResult | None = None
     error: str | None = None
     elapsed_s: float = 0.0
+    keep_records: bool = False
 
     @property
     def ok(self) -> bool:
         """True when the task finished without raising."""
         return self.error is None
+
+    @property
+    def rows(self) -> list[dict]:
+        """One dict per model: ``model`` and every metric of :data:`sim.metrics.METRICS`."""
+        if self.result is None:
+            return []
+        overall = self.result.metrics[self.result.metrics["township"] == ALL]
+        return [
+            {"model": str(rec["model"]), **{m: float(rec[m]) for m in METRICS}}
+            for rec in overall.to_dict("records")
+        ]
+
+    @property
+    def records(self) -> dict[str, pd.DataFrame] | None:
+        """The incident, officer and investigation tables, when they were kept."""
+        if self.result is None or not self.keep_records:
+            return None
+        return {name: getattr(self.result, name) for name in RECORD_TABLES}
 
 
 def run_task(loaded: LoadedScenario, spec: TaskSpec) -> TaskResult:
@@ -107,26 +127,12 @@ def run_task(loaded: LoadedScenario, spec: TaskSpec) -> TaskResult:
     ``KeyboardInterrupt`` and ``SystemExit`` still propagate.
     """
     start = time.perf_counter()
-    seed = loaded.scenario.seed
+    done = TaskResult(
+        spec.point, spec.replication, loaded.scenario.seed, keep_records=spec.keep_records
+    )
     try:
-        res = run_replication(loaded, spec.replication, keep_records=spec.keep_records)
-        overall = res.metrics[res.metrics["township"] == ALL]
-        rows = []
-        for rec in overall.to_dict("records"):
-            row = {"model": str(rec["model"])}
-            row.update({m: float(rec[m]) for m in METRICS})
-            rows.append(row)
-        records = None
-        if spec.keep_records:
-            records = {name: getattr(res, name) for name in RECORD_TABLES}
-        return TaskResult(
-            spec.point, spec.replication, seed, rows, records, None, time.perf_counter() - start
-        )
+        done.result = run_replication(loaded, spec.replication, keep_records=spec.keep_records)
     except Exception:
-        return TaskResult(
-            spec.point,
-            spec.replication,
-            seed,
-            error=traceback.format_exc(),
-            elapsed_s=time.perf_counter() - start,
-        )
+        done.error = traceback.format_exc()
+    done.elapsed_s = time.perf_counter() - start
+    return done
