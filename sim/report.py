@@ -381,7 +381,7 @@ def reproducibility_html(manifest: dict[str, Any], folder: Path) -> str:
 def run_report_html(run: Any) -> str:
     """The whole HTML report of a run (``run``: :class:`sim.plots.data.RunData`)."""
     from .plots.results_charts import RUN_CHARTS
-    from .plots.road_map import cross_township_work
+    from .analysis import cross_township_work
 
     sc = run.loaded.scenario
     summary = run.summary

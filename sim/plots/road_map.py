@@ -31,6 +31,7 @@ from matplotlib.colors import ListedColormap, Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from ..analysis import cross_township_work
 from ..geo import project_km
 from .common import pct, source_note, title
 from .style import GREY, context, new_figure, no_data
@@ -77,52 +78,6 @@ def positions(graph: nx.Graph) -> dict[str, tuple[float, float]]:
         g, pos=known or None, fixed=list(known) or None, weight="strength", seed=LAYOUT_SEED
     )
     return {n: (float(p[0]), float(p[1])) for n, p in pos.items()}
-
-
-def cross_township_work(run: RunData) -> pd.DataFrame:
-    """Per member station of a joint station, under the pooled model: help given and received.
-
-    Columns: ``station``, ``pool``, ``calls`` (its township's calls), ``helped_share``
-    (share of those calls attended by officers of other member stations),
-    ``own_attendances`` (its community officers at its own calls),
-    ``outside_attendances`` (at other townships' calls) and ``outside_share``.
-    All exact, from the incident and dispatch records.
-    """
-    sc = run.loaded.scenario
-    inc = run.incidents[run.incidents["model"] == "pooled"]
-    dis = run.dispatches
-    dis = dis[(dis["model"].astype(str) == "pooled") & (dis["role"] == "community")]
-    town = inc.set_index(["replication", "incident"])["township"].astype(str)
-    dis = dis.join(town, on=["replication", "incident"], how="inner")
-    elsewhere = dis[dis["station"] != dis["township"]].groupby("station").size()
-    at_home = dis[dis["station"] == dis["township"]].groupby("station").size()
-    rows = []
-    for pool in sc.pools:
-        members = sc.pool_members(pool)
-        if len(members) < 2:
-            continue
-        for m in members:
-            mine = inc[inc["township"] == m]
-            own = float(at_home.get(m, 0))
-            out = float(elsewhere.get(m, 0))
-            rows.append(
-                {
-                    "station": m,
-                    "pool": pool.pool_id,
-                    "calls": len(mine),
-                    "helped_share": float((mine["n_other"] > 0).mean()) if len(mine) else math.nan,
-                    "own_attendances": own,
-                    "outside_attendances": out,
-                    "outside_share": out / (own + out) if own + out > 0 else math.nan,
-                }
-            )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "station", "pool", "calls", "helped_share", "own_attendances",
-            "outside_attendances", "outside_share",
-        ],
-    )
 
 
 def network_map(run: RunData) -> Figure:
