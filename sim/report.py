@@ -284,7 +284,7 @@ def sweep_report_html(sweep: Any, metric: str) -> str:
     pts = pts.assign(township=pts["point"].astype(str))
     points = []
     for point, block in pts.groupby("point", sort=True):
-        cmp = comparison(pts, str(point), [metric])
+        cmp = comparison(block, str(point), [metric])
         if cmp.rows:
             points.append((point, [_short(block.iloc[0][p]) for p in params], cmp))
     reproduce = {

@@ -25,16 +25,15 @@ BASE = Path(__file__).resolve().parent / "bad_scenarios" / "base.yaml"
 runner = CliRunner()
 
 SCRIPT = "<script>alert(1)</script>"
-STATION = '<b>Yong"ping"</b> & \'co\''
+STATION = "<b>Yong\"ping\"</b> & 'co'"
 VILLAGE = '<img src=x onerror="alert(2)">-V1'
 CJK = "大禾"
 DESCRIPTION = "</p><script>alert(3)</script><p title='x'>"
 #: Every tag the report's templates write; anything else came from a name.
-TEMPLATE_TAGS = {
-    "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "div", "b", "i",
-    "br", "span", "code", "table", "thead", "tbody", "tr", "th", "td", "figure", "img",
-    "figcaption", "details", "summary",
-}
+TEMPLATE_TAGS = set(
+    "html head meta title style body h1 h2 h3 p div b i br span code table thead tbody tr th td "
+    "figure img figcaption details summary".split()
+)
 
 
 class _Page(HTMLParser):
@@ -81,7 +80,7 @@ def _rename(value, names: dict[str, str]):
     if isinstance(value, str):
         for old, new in names.items():
             if value == old or value.startswith(old + "-"):
-                return new + value[len(old):]
+                return new + value[len(old) :]
     return value
 
 
