@@ -25,7 +25,8 @@ from .design.commands import design_command, staff_command
 from .errors import ScenarioError
 from .fit.command import fit_command
 from .loader import load_scenario
-from .plots.command import plot_command, report_command
+from .plots.command import plot_command
+from .report_command import report_command
 from .sweep.command import sweep as sweep_command
 
 if TYPE_CHECKING:

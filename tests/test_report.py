@@ -119,3 +119,14 @@ def test_sweep_report(tmp_path):
     assert_self_contained(text, refs)
     assert len(refs.images) == 5  # 2 parameters x (metric, difference) + 1 heat map
     assert "stations.Taoxi.officers" in text and "Every point" in text
+
+
+def test_templates_ship_as_package_data():
+    """A non-editable install carries every file of sim/templates (pyproject package-data)."""
+    tomllib = pytest.importorskip("tomllib")
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["sim"]
+    shipped = {p for pattern in patterns for p in (root / "sim").glob(pattern)}
+    templates = {p for p in (root / "sim" / "templates").iterdir() if p.is_file()}
+    assert templates and templates <= shipped, templates - shipped

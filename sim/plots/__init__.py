@@ -12,7 +12,7 @@ Modules, one job each:
 - :mod:`~sim.plots.sweep_charts`: a metric against swept parameters, heat maps;
 - :mod:`~sim.plots.render`: write them all to ``RESULTS_DIR/charts/``;
 - :mod:`~sim.plots.progress`: a progress bar for notebooks;
-- :mod:`~sim.plots.command`: the ``plot`` and ``report`` commands.
+- :mod:`~sim.plots.command`: the ``plot`` command.
 
 In code (matplotlib is imported on first use, so ``import sim.plots`` is cheap)::
 

@@ -1,6 +1,6 @@
-"""The ``policesim plot`` and ``policesim report`` commands.
+"""The ``policesim plot`` command (``policesim report`` is :mod:`sim.report_command`).
 
-Both take a run folder (``policesim run``) or a sweep folder (``policesim
+It takes a run folder (``policesim run``) or a sweep folder (``policesim
 sweep``). Bad input (a missing, unfinished or unreadable folder, an unknown
 format or metric) is one message on stderr with exit status 2, no traceback.
 Matplotlib is imported only when a command runs, so the rest of the CLI
@@ -69,21 +69,3 @@ def plot_command(
     out.print(f"{len(paths)} charts written to {escape(str(folder))}:", highlight=False)
     for p in paths:
         out.print(f"  {escape(p.name)}", highlight=False)
-
-
-def report_command(
-    results_dir: FolderArg,
-    out_file: Annotated[
-        Path | None,
-        typer.Option("--out", help="The HTML file to write (default: RESULTS_DIR/report.html)."),
-    ] = None,
-    metric: MetricOpt = None,
-) -> None:
-    """Write one self-contained HTML report (charts embedded, tables, assumptions, versions)."""
-    from ..report import write_report
-
-    try:
-        path = write_report(results_dir, out_file, metric)
-    except ScenarioError as exc:
-        _fail(exc)
-    out.print(f"report written to {escape(str(path))}", highlight=False)
