@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
@@ -25,6 +26,9 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from .geo import great_circle_km
 from .scenario import EdgeSpec, Loc, NetworkSpec, NodeSpec, PoolSpec, Scenario, loc_to_field
+
+if TYPE_CHECKING:
+    from .travel import RoadIndex
 
 #: Most places (stations and villages) a road network may have. Loading and
 #: running cost memory in proportion to places (travel tables are per dispatch
@@ -80,6 +84,13 @@ class RoadNetwork:
     village_township: tuple[str, ...]
     village_weight: np.ndarray
     notes: tuple[str, ...] = ()
+
+    @cached_property
+    def road_index(self) -> RoadIndex:
+        """The travel tables of this network (:class:`sim.travel.RoadIndex`, built on first use)."""
+        from .travel import RoadIndex
+
+        return RoadIndex(self)
 
     @cached_property
     def travel_min(self) -> np.ndarray:

@@ -23,7 +23,6 @@ models reuse them; the cache goes away with the network.
 
 from __future__ import annotations
 
-import weakref
 from array import array
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -160,17 +159,9 @@ class RoadIndex:
         return found
 
 
-_INDEXES: dict[int, RoadIndex] = {}
-
-
 def road_index(net: RoadNetwork) -> RoadIndex:
-    """Return the :class:`RoadIndex` of ``net`` (built once, freed with the network)."""
-    key = id(net)
-    found = _INDEXES.get(key)
-    if found is None:
-        found = _INDEXES[key] = RoadIndex(net)
-        weakref.finalize(net, _INDEXES.pop, key, None)
-    return found
+    """Return the :class:`RoadIndex` of ``net`` (a cached property: built once, freed with it)."""
+    return net.road_index
 
 
 def group_travel(net: RoadNetwork, places: Sequence[int]) -> GroupTable:
