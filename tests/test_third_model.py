@@ -179,3 +179,22 @@ def test_report_compares_the_third_model(third_run):
     html = (out / "report.html").read_text(encoding="utf-8")
     assert f"isolated - {NAME} (paired)" in html
     assert f"{NAME} is better on" in html
+
+
+def test_models_the_registry_does_not_know_are_drawn_apart_and_stably():
+    a, b = registry.style("model_a"), registry.style("model_b")
+    assert a["color"] != b["color"]
+    assert registry.style("model_a") == a  # the same colour in every chart and run
+    assert registry.style("pooled")["color"] == "#0072B2"  # registered styles unchanged
+
+
+def test_the_registry_refuses_a_taken_name_or_stream_id():
+    from sim.models.registry import OperatingModel, register
+
+    with pytest.raises(ValueError, match="already registered"):
+        register(OperatingModel("pooled", lambda loaded: None, stream_id=99))
+    with pytest.raises(ValueError, match="stream id 1"):
+        register(OperatingModel("another", lambda loaded: None, stream_id=1))
+    with pytest.raises(ValueError, match="must not contain"):
+        register(OperatingModel("a - b", lambda loaded: None, stream_id=98))
+    assert registry.names() == ("isolated", "pooled")

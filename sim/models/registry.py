@@ -15,6 +15,7 @@ other model's numbers unchanged.
 from __future__ import annotations
 
 import contextlib
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -131,12 +132,18 @@ def short(name: str) -> str:
 
 
 def style(name: str) -> dict[str, Any]:
-    """How model ``name`` is drawn: its own style, or the fallback palette by position."""
+    """How model ``name`` is drawn: its own style, else the fallback palette.
+
+    Registered models without a style take the palette in registration order;
+    unknown names take a colour chosen from the name (stable across runs).
+    """
     m = MODELS.get(name)
     if m is not None and m.style:
         return {"label": label(name), "short": short(name), **m.style}
     unstyled = [n for n, x in MODELS.items() if not x.style]
-    k = unstyled.index(name) if name in unstyled else len(unstyled)
+    # a model the registry does not know (a folder written with it registered) gets a
+    # colour from its name, so two such models are not drawn alike
+    k = unstyled.index(name) if name in unstyled else len(unstyled) + zlib.crc32(name.encode())
     color, edge, linestyle, marker, hatch = FALLBACK_PALETTE[k % len(FALLBACK_PALETTE)]
     return {
         "label": label(name), "short": short(name), "color": color, "edge": edge,
