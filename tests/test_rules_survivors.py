@@ -172,3 +172,148 @@ def test_county_after_zero_asks_before_an_officer_freed_the_same_minute():
     c1 = _row(r, 1)
     assert c1["county_requested_min"] == 20.0, COUNTY_NOW
     assert c1["n_county_stood_down"] == 1, COUNTY_NOW
+
+
+# ----------------------------------------------------------------- county revisit
+REVISIT = "rule: a freed officer revisits a call still waiting for the county if it gets there first"
+
+
+def _busy_then_county_calls(delay_a: float, revisit: str = "stand_down"):
+    """3 officers busy with calls 0-2 (free at 25, 35, 45, 0 min from calls 3 and 4);
+    priority-1 calls 3 (at 1) and 4 (at 2) find nobody free and ask the county at once
+    (partial_shortfall asks for a priority-1 call nobody could take): call 3's county
+    arrives after ``delay_a``, call 4's after 100. Scenes of 300 min keep both open."""
+    doc = tiny([3], county={"enabled": True, "revisit": revisit,
+                            "reinforcement_delay_min": {"dist": "fixed", "value": 50}})  # fmt: skip
+    calls = [Call(0.0, scene_min=20), Call(0.0, scene_min=30), Call(0.0, scene_min=40),
+             Call(1.0, priority=1, scene_min=300, county_delay_min=delay_a),
+             Call(2.0, priority=1, scene_min=300, county_delay_min=100)]  # fmt: skip
+    return run(doc, "isolated", calls)
+
+
+def test_a_revisit_that_stands_down_the_last_head_leaves_later_county_calls_open():
+    """Officer 0 (free at 25) revisits call 3 and stands its only head down; officer 1
+    (free at 35) revisits call 4; officer 2 (free at 45) finds nothing left to revisit."""
+    r = _busy_then_county_calls(100.0)
+    assert r.incidents["n_county_stood_down"].tolist() == [0, 0, 0, 1, 1], REVISIT
+    assert (_sent(r, 3), _sent(r, 4)) == ([-1, 0], [-1, 1]), REVISIT
+
+
+def test_a_county_that_has_arrived_is_passed_over_not_the_calls_after_it():
+    """Call 3's county arrives at 11: officer 0 (free at 25) passes it over and revisits
+    call 4 (county due at 102)."""
+    r = _busy_then_county_calls(10.0)
+    assert (_sent(r, 3), _sent(r, 4)) == ([-1], [-1, 0]), REVISIT
+    assert r.incidents["n_county_stood_down"].tolist() == [0, 0, 0, 0, 1], REVISIT
+
+
+def test_keep_coming_revisits_each_call_once_per_head():
+    """keep_coming: officer 0 revisits call 3 (its one head keeps coming), officer 1 passes
+    call 3 over (one own officer per head already) and revisits call 4; officer 2 finds
+    both calls done with."""
+    r = _busy_then_county_calls(100.0, revisit="keep_coming")
+    assert (_sent(r, 3), _sent(r, 4)) == ([-1, 0], [-1, 1]), REVISIT
+    assert r.incidents["n_county_stood_down"].tolist() == [0] * 5, REVISIT
+
+
+def test_keep_coming_sends_one_own_officer_per_county_head():
+    """Calls 0-2 (10, 20, 30 min) hold officers 0-2 (free at 15, 25, 35); call 3 needs 3 at
+    1 (100 min): officer 3 goes, the county is asked for 2 (due at 101). Officers 0 and 1
+    revisit (the heads keep coming); officer 2 does not: one own officer per head."""
+    doc = tiny([4], county={"enabled": True, "revisit": "keep_coming",
+                            "reinforcement_delay_min": {"dist": "fixed", "value": 50}})  # fmt: skip
+    calls = [Call(0.0, scene_min=10), Call(0.0, scene_min=20), Call(0.0, scene_min=30),
+             Call(1.0, need=3, scene_min=100, county_delay_min=100)]  # fmt: skip
+    r = run(doc, "isolated", calls)
+    assert sorted(_sent(r, 3)) == [-1, -1, 0, 1, 3], REVISIT
+
+
+# ------------------------------------------------------------ who is sent, from where
+CASE = "rule: case-team officers are sent only to calls of priority <= assist_priority_max"
+WHERE_NOW = "rule: travel minutes from where the officer is now (settled: its rest place)"
+
+
+def _case_pool(**case):
+    """S1's one officer (0) is the case team (at S1, 5 min from S1-V); S2's two (1, 2) are
+    community officers (15 min from S1-V), so a one-officer call has a choice."""
+    pool = {"host": "S1", "command_room": {"staff": 1, "drawn_from": {}},
+            "county_after_min": 0,
+            "case_team": {"from_stations": {"S1": 1}, "assist_priority_max": 1, **case}}  # fmt: skip
+    return tiny([1, 2], county={"enabled": False}, pooled=pool)
+
+
+@pytest.mark.parametrize("priority, officer", [(1, 0), (2, 1)])
+def test_one_officer_call_takes_the_nearer_case_officer_only_when_urgent(priority, officer):
+    """All free: the case officer (5 min) for a priority-1 call, else S2's officer 1 (15 min)."""
+    r = run(_case_pool(), "pooled", [Call(0.0, priority=priority)])
+    assert _sent(r, 0) == [officer], CASE
+
+
+def test_an_officer_that_settled_this_minute_is_at_its_rest_place_for_a_k_officer_call():
+    """Pooled, officers 0 and 1 at S1, 2 at S2 (S1-S2 10 min, villages 5 min off). Call 0
+    at S1-V (10 min) takes officer 0: there 5..15, back at S1 at 20. Call 1 at S2-V at 20
+    needs 2: officer 2 (5 min), then officers 0 and 1 at S1 (15 each: the lower number,
+    officer 0, which counts as at S1 from 20 on, not at S1-V, 20 min away)."""
+    doc = tiny([2, 1], county={"enabled": False})
+    r = run(doc, "pooled", [Call(0.0, scene_min=10), Call(20.0, station=1, need=2)])
+    assert sorted(_sent(r, 1)) == [0, 2], WHERE_NOW
+
+
+# ---------------------------------------------------------------------- desks
+DESK = "rule: with duty_desk, the first seats on-duty officers sit at the desk"
+RESPOND = "rule: an idle desk officer may leave the desk for a call no field officer can take"
+
+
+def test_two_desk_seats_handle_two_calls_at_once():
+    """seats 2 (officers 0, 1), handling 10 each: calls at 0 and 0 are handled by 10."""
+    doc = tiny([3], county={"enabled": False}, duty_desk={"seats": 2})
+    doc["isolated"]["handling_min"] = {"dist": "fixed", "value": 10}
+    r = run(doc, "isolated", [Call(0.0), Call(0.0)])
+    assert r.incidents["handled_min"].tolist() == [10.0, 10.0], DESK
+
+
+def test_a_desk_officer_that_left_is_not_taken_off_the_desk_again():
+    """seats 2 (officers 0, 1), may_respond, field officer 2. Call 0 takes officer 2; call 1
+    at 1 takes desk officer 0; call 2 at 2 takes desk officer 1 (0 is already out)."""
+    doc = tiny([3], county={"enabled": False}, duty_desk={"seats": 2, "may_respond": True})
+    calls = [Call(0.0, scene_min=100), Call(1.0, scene_min=100), Call(2.0, scene_min=100)]
+    r = run(doc, "isolated", calls)
+    assert [_sent(r, i) for i in range(3)] == [[2], [0], [1]], RESPOND
+
+
+def test_a_desk_officer_turned_back_sits_again_at_once():
+    """seats 1 (officer 0), may_respond. Call 0 (10 min) at 0: officer 1, there 5..15, at
+    S1-V until 20. Call 1 at 16 needs 2 for 1 min: officer 1 (0 min away, there at 16) and
+    the desk officer (5 min). Officer 1 alone does the 2 person-minutes by 18: the desk
+    officer is turned back at 18, 2 minutes out, and sits again at its base at once."""
+    doc = tiny([2], county={"enabled": False}, duty_desk={"seats": 1, "may_respond": True})
+    r = run(doc, "isolated", [Call(0.0, scene_min=10), Call(16.0, need=2, scene_min=1)])
+    assert _row(r, 1)["cleared_min"] == 18.0, "rule: the scene clears when the work is done"
+    o0 = r.officers.set_index("officer").loc[0]
+    assert (o0["travel_min"], o0["desk_min"]) == (2.0, 1440.0 - 2.0), (
+        "rule: an officer turned back is free again where it set out from (its desk)"
+    )
+
+
+def test_a_desk_officer_one_minute_from_the_scene_drives_that_minute_back():
+    """Villages 1 min away. seats 1, may_respond: call 0 (100 min) takes officer 1, call 1
+    at 10 (20 min) the desk officer: there at 11, clears at 31, back at the desk at 32."""
+    doc = tiny([2], village_min=1.0, county={"enabled": False},
+               duty_desk={"seats": 1, "may_respond": True})  # fmt: skip
+    r = run(doc, "isolated", [Call(0.0, scene_min=100), Call(10.0, scene_min=20)])
+    o0 = r.officers.set_index("officer").loc[0]
+    assert (o0["return_min"], o0["desk_min"]) == (1.0, 1440.0 - 22.0), (
+        "rule: a desk officer drives back to its seat"
+    )
+
+
+# ------------------------------------------------------------------ scene work
+def test_the_last_officer_to_arrive_shares_the_last_half_minute():
+    """Pooled; officers 0 (S1) and 1 (S2). Call 0 at S2-V (15 min) holds officer 1 until 20.
+    Call 1 at S1-V at 0.5 needs 2 for 17.5 min (35 person-min): officer 0 there at 5.5
+    works alone; officer 1, freed at 20 at S2-V, drives 20 min: at 40, 0.5 is left,
+    shared by two: cleared at 40.25."""
+    doc = tiny([1, 1], county={"enabled": False})
+    calls = [Call(0.0, station=1, scene_min=15), Call(0.5, need=2, scene_min=17.5)]
+    r = run(doc, "pooled", calls)
+    assert _row(r, 1)["cleared_min"] == pytest.approx(40.25), CREW
