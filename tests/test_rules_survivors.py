@@ -317,3 +317,194 @@ def test_the_last_officer_to_arrive_shares_the_last_half_minute():
     calls = [Call(0.0, station=1, scene_min=15), Call(0.5, need=2, scene_min=17.5)]
     r = run(doc, "pooled", calls)
     assert _row(r, 1)["cleared_min"] == pytest.approx(40.25), CREW
+
+
+# ----------------------------------------------------------- journeys of 0 minutes
+def test_an_officer_zero_minutes_away_arrives_at_once_and_counts_as_reinforcement():
+    """Pooled, officers 0 (S1) and 1 (S2). Call 0 at S1-V needs 2 (10 min): officer 0 there
+    at 5, officer 1 at 15; 20 person-min: 10 alone, 10 at 2 -> cleared at 20, both at S1-V.
+    Call 1 there at 21 needs 2: both 0 min away, there at 21; officer 1 is from S2, so the
+    reinforcement arrives at 21 too."""
+    r = run(tiny([1, 1], county={"enabled": False}), "pooled",
+            [Call(0.0, need=2, scene_min=10), Call(21.0, need=2)])  # fmt: skip
+    d = r.dispatches[r.dispatches["incident"] == 1]
+    assert d["arrived_min"].tolist() == [21.0, 21.0], "rule: a 0-minute journey arrives at once"
+    assert d["freed_min"].tolist() == [51.0, 51.0], "rule: freed when the scene clears"
+    assert _row(r, 1)["reinforcement_arrived_min"] == 21.0, (
+        "rule: reinforcement arrived = the last officer from another station on scene"
+    )
+
+
+def test_an_officer_turned_back_and_sent_on_at_once_arrives_only_at_the_new_call():
+    """Isolated, 2 officers. Call 0 (10 min) at 0: officer 0, there 5..15, at S1-V till 20.
+    Call 1 at 16 needs 2 for 1 min: officer 0 (0 min, there at 16) and officer 1 (5 min,
+    due at 21). Call 2 at 17 needs 2 for 10 min and waits. At 18 call 1 is done: officer
+    0 goes on to call 2 (0 min), officer 1 is turned back (travel 16..18) and sent on to
+    call 2 from its base: there at 23; 20 person-min: 5 by officer 0 alone, 15 at 2 ->
+    freed at 30.5."""
+    r = run(tiny([2], county={"enabled": False}), "isolated",
+            [Call(0.0, scene_min=10), Call(16.0, need=2, scene_min=1),
+             Call(17.0, need=2, scene_min=10)])  # fmt: skip
+    d = r.dispatches.set_index(["incident", "officer"])
+    assert (d.loc[(2, 1), "sent_min"], d.loc[(2, 1), "arrived_min"]) == (18.0, 23.0), (
+        "rule: an officer turned back is free again where it set out from"
+    )
+    o1 = r.officers.set_index("officer").loc[1]
+    assert (o1["travel_min"], o1["scene_min"]) == (2.0 + 5.0, 7.5), (
+        "rule: the trip back of a turned-back officer is not charged; no scene time before 23"
+    )
+
+
+# ----------------------------------------------------------------- case team
+def test_the_lowest_numbered_free_case_officer_takes_an_investigation():
+    """Pool S1 (3 officers: community 0, case team 1 and 2). A priority-2 call (0) is
+    taken by officer 0; its investigation (1 h, crew 1) goes to case officer 1."""
+    pool = {"host": "S1", "command_room": {"staff": 1, "drawn_from": {}},
+            "county_after_min": 0,
+            "case_team": {"from_stations": {"S1": 2}, "assist_priority_max": 1}}  # fmt: skip
+    doc = tiny([3], county={"enabled": False}, pooled=pool)
+    doc["incident_types"][0]["investigation"] = {"p": 1.0, "work_hours": {"dist": "fixed", "value": 1.0}}
+    r = run(doc, "pooled", [Call(0.0, scene_min=10, investigation_hours=1.0)])
+    assert r.engine.rec.investigations[0][4] == 1, (
+        "rule: investigations go to free investigators, lowest officer number first"
+    )
+
+
+def _case_pool_two(preempt=None, interrupt=False):
+    """Pool of S1 (one officer: the case team, 0) and S2 (community officer 1)."""
+    pool = {"host": "S1", "command_room": {"staff": 1, "drawn_from": {}},
+            "county_after_min": 0,
+            "case_team": {"from_stations": {"S1": 1}, "assist_priority_max": 1}}  # fmt: skip
+    extra = {"case_work": {"interruptible": interrupt}}
+    if preempt:
+        extra["preemption"] = {"enabled": True, "max_priority": preempt}
+    doc = tiny([1, 1], county={"enabled": False}, pooled=pool, **extra)
+    doc["incident_types"][0]["investigation"] = {"p": 1.0, "work_hours": {"dist": "fixed", "value": 10.0}}
+    return doc
+
+
+def test_a_case_officer_is_taken_off_case_work_for_a_call_of_priority_assist_max():
+    """Call A (p2) at S2-V at 0: officer 1, there 5..15, opens a 10-h case the case officer
+    starts at 15. Call B (p2, 300 min) at 16 at S2-V: officer 1 again. Call C (p1 =
+    assist_priority_max) at 30 at S1-V: the case officer leaves its case for it."""
+    calls = [Call(0.0, station=1, scene_min=10, investigation_hours=10.0),
+             Call(16.0, station=1, scene_min=300), Call(30.0, priority=1)]  # fmt: skip
+    r = run(_case_pool_two(interrupt=True), "pooled", calls)
+    assert _sent(r, 2) == [0], f"{CASE} (and case_work.interruptible lets a call take it)"
+
+
+def test_preemption_looks_past_a_case_officer_a_call_may_not_have():
+    """As above, but call B is priority 3 and preemption is on for priority <= 2: call C
+    (p2) may not have the case officer (2 > assist_priority_max) and takes officer 1
+    off call B."""
+    calls = [Call(0.0, station=1, scene_min=10, investigation_hours=10.0),
+             Call(16.0, station=1, priority=3, scene_min=300), Call(30.0, priority=2)]  # fmt: skip
+    r = run(_case_pool_two(preempt=2), "pooled", calls)
+    assert _sent(r, 2) == [1], f"{PREEMPT}; {CASE}"
+
+
+def test_a_paused_case_keeps_its_start_and_ends_when_its_hours_are_done():
+    """Isolated, 2 officers, crew 2, 2 h, interruptible. Call 0 (10 min) clears at 15: the
+    case starts at 15 with officers 0 and 1. Call 1 at 45 (300 min) takes officer 0 (30
+    of 120 done): back at 350 (5 + 300 on scene, 0 min to... its base 5 more) the case
+    resumes with 90 left, so it ends 90 min after it resumes, long after 135."""
+    doc = tiny([2], county={"enabled": False}, case_work={"interruptible": True})
+    doc["incident_types"][0]["investigation"] = {"p": 1.0, "work_hours": {"dist": "fixed", "value": 2.0}, "crew": 2}
+    calls = [Call(0.0, scene_min=10, investigation_hours=2.0), Call(45.0, scene_min=300)]
+    r = run(doc, "isolated", calls)
+    created, started, completed, *_ = r.engine.rec.investigations[0]
+    assert started == 15.0, "rule: an investigation starts once (a paused case keeps its start)"
+    resumed = 45.0 + 5.0 + 300.0
+    assert completed == pytest.approx(resumed + 90.0), (
+        "rule: a paused case waits again, first in line, with the hours left"
+    )
+
+
+# ------------------------------------------------------------ scheduled duties
+DUTY = "rule: scheduled-duty blocks are done where the officer is, by free on-duty members"
+
+
+@pytest.mark.parametrize("block, hours, t1, arrival", [
+    (18.0, 4.0, 22.0, 22.0),   # block due at 18 while driving back: done at S1-V
+    (18.0, 4.0, 40.0, 45.0),   # block due at 36, settled at S1 since 26: done at S1
+    (20.0, 3.6, 24.0, 29.0),   # block due at 20, the minute it settles at S1: done at S1
+])  # fmt: skip
+def test_a_duty_block_is_done_where_the_officer_is_now(block, hours, t1, arrival):
+    """1 officer; ``block x hours / 24`` = 3 min of duty falls due every ``block`` min.
+    Call 0 (10 min): there 5..15, back at S1 at 20. A block started while it drives back
+    is done at S1-V (then it drives back again, so call 1 at S1-V finds it 0 min away);
+    a block started once it has settled is done at S1 (5 min from call 1)."""
+    doc = tiny([1], county={"enabled": False},
+               scheduled_duties={"hours_per_day": {"community": hours}, "block_min": block})  # fmt: skip
+    r = run(doc, "isolated", [Call(0.0, scene_min=10), Call(t1, scene_min=10)])
+    assert _row(r, 1)["first_arrival_min"] == pytest.approx(arrival), DUTY
+
+
+def test_a_team_owing_one_hour_a_day_gets_its_duties():
+    """1 officer, 1 h/day, block 60: 2.5 min due every hour, 23 times by 1380, all done."""
+    doc = tiny([1], scheduled_duties={"hours_per_day": {"community": 1.0}, "block_min": 60})
+    r = run(doc, "isolated", [])
+    assert r.officers["duty_min"].tolist() == pytest.approx([23 * 2.5]), DUTY
+
+
+def test_duty_work_due_while_the_team_is_busy_piles_up():
+    """1 officer, 6 h/day, block 100: 25 min due every 100 min (14 ticks by 1400 = 350).
+    A 250-min call from 0 (there at 5) keeps it busy over two ticks: nothing is lost."""
+    doc = tiny([1], county={"enabled": False},
+               scheduled_duties={"hours_per_day": {"community": 6.0}, "block_min": 100})  # fmt: skip
+    r = run(doc, "isolated", [Call(0.0, scene_min=250)])
+    assert r.officers["duty_min"].tolist() == pytest.approx([350.0]), DUTY
+
+
+def test_an_interrupted_block_adds_what_it_had_left_to_the_backlog():
+    """2 officers, 15 h/day, block 700: 875 min due at 700 and 1400. Call 0 (895 min)
+    holds officer 0 5..900. At 700 officer 1 takes a 700-min block (175 stay due); call 1
+    at 750 (10 min) cuts it with 650 left: 825 due. Back at 765 it takes 700 (765..1465,
+    cut by the horizon), officer 0 the other 125 at 900. At 1400 officer 0 starts again."""
+    doc = tiny([2], county={"enabled": False},
+               scheduled_duties={"hours_per_day": {"community": 15.0}, "block_min": 700})  # fmt: skip
+    r = run(doc, "isolated", [Call(0.0, scene_min=895), Call(750.0, scene_min=10)])
+    assert r.officers["duty_min"].tolist() == pytest.approx([125.0 + 40.0, 50.0 + 675.0]), DUTY
+
+
+# ----------------------------------------------------------------------- posts
+POST = "rule: an officer whose post changes first finishes the job in hand, then takes it"
+
+
+@pytest.mark.parametrize("kind", ["duty", "case", "duty cut", "case cut"])
+def test_an_officer_goes_off_duty_at_its_shift_end_after_any_kind_of_work(kind):
+    """2 officers at share 0.5 over 2 days: officer 0 on day 1, officer 1 on day 2. On day
+    1 officer 0 does a duty block or case work (perhaps cut short by a call); whatever it
+    did, it is off duty the whole of day 2."""
+    extra = {"shifts": {"on_duty_share_by_hour": [0.5] * 24}, "county": {"enabled": False}}
+    calls = [Call(0.0, scene_min=10)]
+    if kind.startswith("duty"):
+        extra["scheduled_duties"] = {"hours_per_day": {"community": 4.0}, "block_min": 600}
+    else:
+        extra["case_work"] = {"interruptible": True}
+        calls = [Call(0.0, scene_min=10, investigation_hours=2.0)]
+    if kind == "duty cut":
+        calls.append(Call(610.0, scene_min=20))
+    if kind == "case cut":
+        calls.append(Call(30.0, scene_min=20))
+    doc = tiny([2], horizon_days=2, **extra)
+    if kind.startswith("case"):
+        doc["incident_types"][0]["investigation"] = {
+            "p": 1.0, "work_hours": {"dist": "fixed", "value": 2.0}}  # fmt: skip
+    r = run(doc, "isolated", calls)
+    off = r.officers.set_index("officer")["off_duty_min"].tolist()
+    assert off == [1440.0, 1440.0], POST
+    assert r.officers["duty_min"].sum() + r.officers["investigation_min"].sum() > 0
+
+
+def test_a_stale_duty_end_does_not_free_an_officer_on_a_call():
+    """1 officer, 4 h/day, block 600 (100 min due at 600 and 1200). Call 0 (10 min) at 0.
+    At 600 it starts a 100-min block; a call at 610 (200 min) takes it off: there at 615,
+    clears at 815. The block's old end (700) must not free it: call 2 at 750 waits
+    until 815 (and drives 5 min from S1-V... 0 min: it is at S1-V)."""
+    doc = tiny([1], county={"enabled": False},
+               scheduled_duties={"hours_per_day": {"community": 4.0}, "block_min": 600})  # fmt: skip
+    calls = [Call(0.0, scene_min=10), Call(610.0, scene_min=200), Call(750.0, scene_min=10)]
+    r = run(doc, "isolated", calls)
+    assert _row(r, 2)["first_arrival_min"] == pytest.approx(815.0), POST
+    assert _row(r, 1)["cleared_min"] == pytest.approx(815.0), CREW
