@@ -396,11 +396,12 @@ def test_a_case_officer_is_taken_off_case_work_for_a_call_of_priority_assist_max
 def test_preemption_looks_past_a_case_officer_a_call_may_not_have():
     """As above, but call B is priority 3 and preemption is on for priority <= 2: call C
     (p2) may not have the case officer (2 > assist_priority_max) and takes officer 1
-    off call B."""
+    off call B at 30 (there at 50, S2-V to S1-V)."""
     calls = [Call(0.0, station=1, scene_min=10, investigation_hours=10.0),
              Call(16.0, station=1, priority=3, scene_min=300), Call(30.0, priority=2)]  # fmt: skip
     r = run(_case_pool_two(preempt=2), "pooled", calls)
     assert _sent(r, 2) == [1], f"{PREEMPT}; {CASE}"
+    assert _row(r, 2)["first_arrival_min"] == 50.0, f"{PREEMPT}: pulled at 30, 20 min away"
 
 
 def test_a_paused_case_keeps_its_start_and_ends_when_its_hours_are_done():
@@ -508,3 +509,89 @@ def test_a_stale_duty_end_does_not_free_an_officer_on_a_call():
     r = run(doc, "isolated", calls)
     assert _row(r, 2)["first_arrival_min"] == pytest.approx(815.0), POST
     assert _row(r, 1)["cleared_min"] == pytest.approx(815.0), CREW
+
+
+def test_a_seat_is_handed_over_only_after_the_sitter_has_left_it():
+    """3 officers, share 2/3 (2 on duty), one desk seat, handling 30. Day 1: 0 sits, 1 in
+    the field; day 2: 2 sits, 0 in the field; day 3: 1 sits, 2 in the field, 0 off. Call
+    0 at 2870 is handled by officer 2 until 2900; call 1 at 2875 waits. At 2880 officer 2
+    leaves the seat (its call in hand is finished by the desk) and officer 1 sits: one
+    seat, still busy until 2900, so call 1 is handled 2900..2930."""
+    doc = tiny([3], horizon_days=3, county={"enabled": False}, duty_desk={"seats": 1},
+               shifts={"on_duty_share_by_hour": [2 / 3] * 24})  # fmt: skip
+    doc["isolated"]["handling_min"] = {"dist": "fixed", "value": 30}
+    r = run(doc, "isolated", [Call(2870.0, scene_min=10), Call(2875.0, scene_min=10)])
+    assert r.incidents["handled_min"].tolist() == [2900.0, 2930.0], (
+        f"{DESK}; {POST} (a desk has as many seats as officers sitting, never more)"
+    )
+    o = r.officers.set_index("officer")
+    assert o["desk_min"].tolist() == [1440.0] * 3, f"{DESK} (one day each)"
+
+
+def test_standby_calls_in_the_nearest_off_duty_officer():
+    """Pooled S1 and S2, 2 officers each at share 0.5: officers 0 (S1) and 2 (S2) on duty,
+    1 (S1) and 3 (S2) off. Calls 0 and 1 hold 0 and 2; a priority-1 call at S1-V at 10
+    calls in officer 1 (5 min from its station), not officer 3 (15 min)."""
+    doc = tiny([2, 2], county={"enabled": False},
+               shifts={"on_duty_share_by_hour": [0.5] * 24},
+               standby={"enabled": True, "call_in_min": 15, "max_priority": 1})  # fmt: skip
+    calls = [Call(0.0, scene_min=100), Call(0.0, station=1, scene_min=100),
+             Call(10.0, priority=1, scene_min=20)]  # fmt: skip
+    r = run(doc, "pooled", calls)
+    assert _sent(r, 2) == [1], f"{STANDBY}, nearest first"
+
+
+def test_command_room_officers_are_not_pulled_to_scenes_when_preemption_is_on():
+    """Pool of S1 (2 officers, one drawn to the command room) with preemption on: the
+    field officer is busy at a priority-1 call; a second priority-1 call waits for it
+    rather than take the idle room officer."""
+    pool = {"host": "S1", "county_after_min": 0,
+            "command_room": {"staff": 1, "drawn_from": {"S1": 1}}}  # fmt: skip
+    doc = tiny([2], county={"enabled": False}, pooled=pool,
+               preemption={"enabled": True, "max_priority": 1})  # fmt: skip
+    r = run(doc, "pooled", [Call(0.0, priority=1, scene_min=20), Call(1.0, priority=1)])
+    assert _sent(r, 1) == [0], "rule: command-room officers never go to scenes"
+    assert _row(r, 1)["first_arrival_min"] == 25.0, "rule: command-room officers never go to scenes"
+
+
+def test_officers_sent_home_by_the_roster_leave_the_large_group_index():
+    """3 officers at share 2/3 over 3 days (0, 1 on day 1; 2, 0 on day 2; 1, 2 on day 3),
+    with the by-place index of large groups forced: a call on day 3 goes to officer 1,
+    not to officer 0, who went off duty at 2880."""
+    import sim.engine
+
+    saved = sim.engine.INDEX_MIN_OFFICERS
+    sim.engine.INDEX_MIN_OFFICERS = 0
+    try:
+        doc = tiny([3], horizon_days=3, county={"enabled": False},
+                   shifts={"on_duty_share_by_hour": [2 / 3] * 24})  # fmt: skip
+        r = run(doc, "isolated", [Call(2880.0 + 100)])
+    finally:
+        sim.engine.INDEX_MIN_OFFICERS = saved
+    assert _sent(r, 0) == [1], "rule: off-duty officers are not sent (by-place index too)"
+
+
+def test_a_scene_preempted_twice_ends_when_its_last_officer_finishes():
+    """Call 0 (p3) needs 3 for 100 min (300 person-min), all there at 5. Priority-1 calls
+    at 10 and 20 (300 min) take officers 0 and 1: 15 done by 10, 20 more by 20, then one
+    officer does the last 265 -> cleared at 285 (not at 152.5, when 2 would have
+    finished)."""
+    doc = tiny([3], county={"enabled": False},
+               preemption={"enabled": True, "max_priority": 1})  # fmt: skip
+    calls = [Call(0.0, priority=3, need=3, scene_min=100),
+             Call(10.0, priority=1, scene_min=300), Call(20.0, priority=1, scene_min=300)]  # fmt: skip
+    r = run(doc, "isolated", calls)
+    assert _row(r, 0)["cleared_min"] == pytest.approx(285.0), f"{CREW} ({PREEMPT})"
+
+
+def test_a_fully_staffed_scene_preempted_needs_exactly_one_more():
+    """4 officers. Call 0 (p3) needs 3 for 100 min: officers 0-2. Call 1 (p3, 50 min) at 0:
+    officer 3, busy 5..55. Priority-1 call 2 at 10 (20 min) takes officer 0 off call 0,
+    which needs one again; officer 0 comes back at 30. Officer 3, free at 55, has nothing
+    to go back to."""
+    doc = tiny([4], county={"enabled": False},
+               preemption={"enabled": True, "max_priority": 1})  # fmt: skip
+    calls = [Call(0.0, priority=3, need=3, scene_min=100), Call(0.0, priority=3, scene_min=50),
+             Call(10.0, priority=1, scene_min=20)]  # fmt: skip
+    r = run(doc, "isolated", calls)
+    assert _sent(r, 0) == [0, 1, 2, 0], PREEMPT
