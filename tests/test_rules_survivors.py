@@ -595,3 +595,24 @@ def test_a_fully_staffed_scene_preempted_needs_exactly_one_more():
              Call(10.0, priority=1, scene_min=20)]  # fmt: skip
     r = run(doc, "isolated", calls)
     assert _sent(r, 0) == [0, 1, 2, 0], PREEMPT
+
+
+def test_a_case_officer_sent_to_a_call_is_no_longer_free():
+    """Two priority-1 calls at S1-V at 0 and 1: the case officer (5 min) takes the first;
+    the second gets S2's officer 1 (15 min), not the case officer again."""
+    r = run(_case_pool(), "pooled", [Call(0.0, priority=1), Call(1.0, priority=1)])
+    assert (_sent(r, 0), _sent(r, 1)) == ([0], [1]), f"{CASE}; an officer is sent once at a time"
+
+
+def test_a_paused_case_that_never_resumes_is_never_completed():
+    """As the paused case above, but call 1 lasts past the horizon: the case, 30 of 120
+    min done, waits at the horizon and has no completion time."""
+    doc = tiny([2], county={"enabled": False}, case_work={"interruptible": True})
+    doc["incident_types"][0]["investigation"] = {
+        "p": 1.0, "work_hours": {"dist": "fixed", "value": 2.0}, "crew": 2}  # fmt: skip
+    calls = [Call(0.0, scene_min=10, investigation_hours=2.0), Call(45.0, scene_min=1500)]
+    r = run(doc, "isolated", calls)
+    assert math.isnan(r.engine.rec.investigations[0][2]), (
+        "rule: a paused case waits again with the hours left (not done at its old end)"
+    )
+    assert r.engine.rec.investigations_waiting == 1, "rule: investigations waiting at the horizon"
