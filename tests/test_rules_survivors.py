@@ -616,3 +616,37 @@ def test_a_paused_case_that_never_resumes_is_never_completed():
         "rule: a paused case waits again with the hours left (not done at its old end)"
     )
     assert r.engine.rec.investigations_waiting == 1, "rule: investigations waiting at the horizon"
+
+
+def test_a_case_officer_revisits_a_county_call_of_priority_assist_max():
+    """Pool: case officer 0 at S1, community officer 1 at S2. Call A (p1, 30 min) at S1-V:
+    the case officer, there 5..35. Call B (p2, 300 min) at S2-V: officer 1. Call C (p1)
+    at S1-V at 1: nobody free, the county is asked (due at 51). The case officer, free at
+    35 at S1-V, revisits C (priority 1 = assist_priority_max) and stands the head down."""
+    pool = {"host": "S1", "command_room": {"staff": 1, "drawn_from": {}},
+            "county_after_min": 0,
+            "case_team": {"from_stations": {"S1": 1}, "assist_priority_max": 1}}  # fmt: skip
+    doc = tiny([1, 1], pooled=pool)
+    calls = [Call(0.0, priority=1), Call(0.5, station=1, scene_min=300), Call(1.0, priority=1)]
+    r = run(doc, "pooled", calls)
+    assert sorted(_sent(r, 2)) == [-1, 0], f"{REVISIT}; {CASE}"
+    assert _row(r, 2)["n_county_stood_down"] == 1, REVISIT
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "engine bug (sim/engine.py _pull_busy/_pause_case): pausing a case for a call frees "
+    "the crew mates before the short call is queued, so a freed mate is not sent and "
+    "stays free while the call waits; reported, not fixed here (sim/ is not ours)"
+))  # fmt: skip
+def test_both_officers_of_a_paused_case_go_to_a_call_needing_two():
+    """Isolated, 2 officers on a crew-2 case (interruptible) from 15. Call 1 at 45 needs 2
+    (30 min): case work is taken nearest first, and the crew mate the pause frees is
+    free and eligible too, so both go: full strength at 50, cleared at 80."""
+    doc = tiny([2], county={"enabled": False}, case_work={"interruptible": True})
+    doc["incident_types"][0]["investigation"] = {
+        "p": 1.0, "work_hours": {"dist": "fixed", "value": 2.0}, "crew": 2}  # fmt: skip
+    calls = [Call(0.0, scene_min=10, investigation_hours=2.0), Call(45.0, need=2, scene_min=30)]
+    r = run(doc, "isolated", calls)
+    assert _row(r, 1)["full_strength_min"] == 50.0, (
+        "rule: a short call takes officers from interruptible case work, nearest first"
+    )
