@@ -28,10 +28,10 @@ STAFF = "rule: the run says whether both models put the same on-duty officer-hou
 
 
 def _visitors(per_day, scale=1.0, days=50.0, service=None, replication=0):
-    walk = {"per_day": per_day,
-            "service_min": service or {"dist": "fixed", "value": 7}}  # fmt: skip
-    doc = tiny([2, 2, 2], horizon_days=days, demand_scale=scale, walk_ins=walk,
-               duty_desk={"seats": 1})
+    walk = {"per_day": per_day, "service_min": service or {"dist": "fixed", "value": 7}}
+    doc = tiny(
+        [2, 2, 2], horizon_days=days, demand_scale=scale, walk_ins=walk, duty_desk={"seats": 1}
+    )
     return draw_walk_ins(load(doc).scenario, replication)
 
 
@@ -79,10 +79,12 @@ def test_walk_ins_are_reproducible_and_none_without_the_block():
 
 
 def _walk_frame():
-    return pd.DataFrame({
-        "station": ["S1", "S1", "S1", "S2", "S2"],
-        "wait_min": [0.0, 10.0, 20.0, 4.0, math.nan],  # S2's second never started
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "station": ["S1", "S1", "S1", "S2", "S2"],
+            "wait_min": [0.0, 10.0, 20.0, 4.0, math.nan],  # S2's second never started
+        }
+    )
 
 
 def test_walk_in_wait_mean_and_p90_per_township():
@@ -102,14 +104,16 @@ def test_walk_in_wait_mean_and_p90_per_township():
 
 
 def _incidents(delays, short):
-    return pd.DataFrame({
-        "incident": [0, 1, 2, 3],
-        "township": ["A", "A", "B", "B"],
-        "priority": [1, 2, 1, 2],
-        "type": ["x", "y", "x", "y"],
-        "own_short": short,
-        "full_strength_delay_min": delays,
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "incident": [0, 1, 2, 3],
+            "township": ["A", "A", "B", "B"],
+            "priority": [1, 2, 1, 2],
+            "type": ["x", "y", "x", "y"],
+            "own_short": short,
+            "full_strength_delay_min": delays,
+        }
+    )
 
 
 def test_same_call_full_strength_uses_the_isolated_models_short_calls_for_both():
@@ -118,8 +122,7 @@ def test_same_call_full_strength_uses_the_isolated_models_short_calls_for_both()
     strength in isolated (NaN, left out)."""
     iso = _incidents([5.0, 20.0, 40.0, math.nan], [False, True, True, True])
     pool = _incidents([5.0, 10.0, 30.0, 50.0], [False, False, False, False])
-    scopes = [("all", ALL), ("township", "A"), ("township", "B"), ("priority", "1"),
-              ("type", "y")]  # fmt: skip
+    scopes = [("all", ALL), ("township", "A"), ("township", "B"), ("priority", "1"), ("type", "y")]
     rows = [[{"breakdown": b, "group_value": v} for b, v in scopes] for _ in range(2)]
     same_call_metrics([iso, pool], rows)
     mean = [[r["same_call_full_strength_mean_min"] for r in m] for m in rows]
@@ -129,9 +132,15 @@ def test_same_call_full_strength_uses_the_isolated_models_short_calls_for_both()
     want_pool = [30.0, 10.0, 40.0, 30.0, 30.0]
     assert mean[0] == pytest.approx(want_iso), f"{SAME} (isolated)"
     assert mean[1] == pytest.approx(want_pool), f"{SAME} (pooled, the isolated model's calls)"
-    assert p90[1] == pytest.approx([np.percentile([10, 30, 50], 90), 10.0,
-                                    np.percentile([30, 50], 90), 30.0,
-                                    np.percentile([10, 50], 90)]), SAME  # fmt: skip
+    assert p90[1] == pytest.approx(
+        [
+            np.percentile([10, 30, 50], 90),
+            10.0,
+            np.percentile([30, 50], 90),
+            30.0,
+            np.percentile([10, 50], 90),
+        ]
+    ), SAME
     assert p90[0][0] == pytest.approx(np.percentile([20, 40], 90)), SAME
     rows = [[{"breakdown": "township", "group_value": "C"}] for _ in range(2)]
     same_call_metrics([iso, pool], rows)
@@ -140,10 +149,12 @@ def test_same_call_full_strength_uses_the_isolated_models_short_calls_for_both()
 
 
 def _summary(iso_hours, pool_hours, township=ALL):
-    rows = [(township, "on_duty_hours_per_day", "isolated", iso_hours),
-            (township, "on_duty_hours_per_day", "pooled", pool_hours),
-            (township, "on_duty_hours_per_day", DIFFERENCE, iso_hours - pool_hours),
-            (ALL, "response_mean_min", "isolated", 99.0)]  # fmt: skip
+    rows = [
+        (township, "on_duty_hours_per_day", "isolated", iso_hours),
+        (township, "on_duty_hours_per_day", "pooled", pool_hours),
+        (township, "on_duty_hours_per_day", DIFFERENCE, iso_hours - pool_hours),
+        (ALL, "response_mean_min", "isolated", 99.0),
+    ]
     return pd.DataFrame(rows, columns=["township", "metric", "model", "mean"])
 
 

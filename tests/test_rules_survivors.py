@@ -38,8 +38,11 @@ def _sent(r, incident):
 # ------------------------------------------------------------ own_free_at_dispatch
 def test_own_free_at_dispatch_counts_free_own_officers():
     """3 officers, 100-min scenes: calls at 0, 1, 2 find 3, 2 and 1 free (each sends one)."""
-    r = run(tiny([3]), "isolated", [Call(0.0, scene_min=100), Call(1.0, scene_min=100),
-                                    Call(2.0, scene_min=100)])  # fmt: skip
+    r = run(
+        tiny([3]),
+        "isolated",
+        [Call(0.0, scene_min=100), Call(1.0, scene_min=100), Call(2.0, scene_min=100)],
+    )
     assert r.incidents["own_free_at_dispatch"].tolist() == [3, 2, 1], OWN_FREE
 
 
@@ -89,10 +92,8 @@ def test_a_crew_that_loses_one_to_preemption_works_on_at_its_new_rate(scene1, cl
     At 10 a priority-1 call takes officer 0 (15 done, 285 left): 2 work on, done at
     10 + 285 / 2 = 152.5 -- unless officer 0 comes back from a 20-min call 1 at 30
     (245 left at 3 -> 30 + 81.67)."""
-    doc = tiny([3], county={"enabled": False},
-               preemption={"enabled": True, "max_priority": 1})  # fmt: skip
-    calls = [Call(0.0, priority=3, need=3, scene_min=100),
-             Call(10.0, priority=1, scene_min=scene1)]  # fmt: skip
+    doc = tiny([3], county={"enabled": False}, preemption={"enabled": True, "max_priority": 1})
+    calls = [Call(0.0, priority=3, need=3, scene_min=100), Call(10.0, priority=1, scene_min=scene1)]
     r = run(doc, "isolated", calls)
     assert _row(r, 0)["cleared_min"] == pytest.approx(cleared), f"{CREW} ({PREEMPT})"
     assert _row(r, 0)["n_preempted"] == 1, PREEMPT
@@ -101,10 +102,8 @@ def test_a_crew_that_loses_one_to_preemption_works_on_at_its_new_rate(scene1, cl
 def test_a_lone_officer_left_after_preemption_finishes_the_last_half_minute():
     """Call 0 (priority 3) needs 2 for 10 min (20 person-min); both there at 5. At 14.75 a
     priority-1 call takes officer 0: 0.5 person-min left for 1 officer -> cleared 15.25."""
-    doc = tiny([2], county={"enabled": False},
-               preemption={"enabled": True, "max_priority": 1})  # fmt: skip
-    calls = [Call(0.0, priority=3, need=2, scene_min=10),
-             Call(14.75, priority=1, scene_min=300)]  # fmt: skip
+    doc = tiny([2], county={"enabled": False}, preemption={"enabled": True, "max_priority": 1})
+    calls = [Call(0.0, priority=3, need=2, scene_min=10), Call(14.75, priority=1, scene_min=300)]
     r = run(doc, "isolated", calls)
     assert _row(r, 0)["cleared_min"] == pytest.approx(15.25), f"{CREW} ({PREEMPT})"
 
@@ -114,10 +113,12 @@ def test_a_short_call_that_is_preempted_needs_one_more_than_before():
     200 min) at 0.5: officers 1 and 2, 2 short (no county). Call B (p1, 20 min) at 10
     takes officer 1 off A: A is 3 short. Officer 1 frees at 30 and goes back to A (2
     short), officer 0 frees at 45 and goes to A too."""
-    doc = tiny([3], county={"enabled": False},
-               preemption={"enabled": True, "max_priority": 1})  # fmt: skip
-    calls = [Call(0.0, priority=1, scene_min=40), Call(0.5, priority=3, need=4, scene_min=200),
-             Call(10.0, priority=1, scene_min=20)]  # fmt: skip
+    doc = tiny([3], county={"enabled": False}, preemption={"enabled": True, "max_priority": 1})
+    calls = [
+        Call(0.0, priority=1, scene_min=40),
+        Call(0.5, priority=3, need=4, scene_min=200),
+        Call(10.0, priority=1, scene_min=20),
+    ]
     r = run(doc, "isolated", calls)
     assert _sent(r, 1) == [1, 2, 1, 0], PREEMPT
 
@@ -128,8 +129,12 @@ def test_the_on_duty_window_rotates_through_the_team_by_number(model):
     """6 officers at share 1/3: 2 on duty a day -- 0 and 1 on day 1, 2 and 3 on day 2,
     4 and 5 on day 3. A call each day goes to the lowest-numbered on-duty officer (all
     at one base). Pooled: the same through a pool whose command room is civilian."""
-    doc = tiny([6], horizon_days=3, county={"enabled": False},
-               shifts={"on_duty_share_by_hour": [1 / 3] * 24})  # fmt: skip
+    doc = tiny(
+        [6],
+        horizon_days=3,
+        county={"enabled": False},
+        shifts={"on_duty_share_by_hour": [1 / 3] * 24},
+    )
     calls = [Call(100.0), Call(1440.0 + 100), Call(2880.0 + 100)]
     r = run(doc, model, calls)
     assert [_sent(r, i) for i in range(3)] == [[0], [2], [4]], ROSTER
@@ -138,16 +143,16 @@ def test_the_on_duty_window_rotates_through_the_team_by_number(model):
 @pytest.mark.parametrize("model", ["isolated", "pooled"])
 def test_the_roster_follows_the_hour_by_hour_share(model):
     """2 officers: share 1 in hour 0, 0.5 in hours 1..11, 1 in hours 12..23. A call
-    needing 2 at 30 finds both on duty; one at 90 and one at 690 only one (the other
-    comes from the queue when its colleague... never: county off, scene 10, so the one
-    on duty does both halves); one at 750 finds both."""
+    needing 2 at 30 finds both on duty (2 sent at the call); one at 90 and one at 690
+    only one; one at 750 both again."""
     shares = [1.0] + [0.5] * 11 + [1.0] * 12
     doc = tiny([2], county={"enabled": False}, shifts={"on_duty_share_by_hour": shares})
     calls = [Call(t, need=2, scene_min=10) for t in (30.0, 90.0, 690.0, 750.0)]
     r = run(doc, model, calls)
-    first = [len(r.dispatches[(r.dispatches["incident"] == i)
-                              & (r.dispatches["sent_min"] == t)])
-             for i, t in enumerate((30.0, 90.0, 690.0, 750.0))]  # fmt: skip
+    first = [
+        len(r.dispatches[(r.dispatches["incident"] == i) & (r.dispatches["sent_min"] == t)])
+        for i, t in enumerate((30.0, 90.0, 690.0, 750.0))
+    ]
     assert first == [2, 1, 1, 2], f"{ROSTER}: officers sent at the call, by the hour's share"
 
 
@@ -156,9 +161,12 @@ def test_the_roster_follows_the_hour_by_hour_share(model):
 def test_standby_calls_out_nobody_when_switched_off(enabled, called_in):
     """Share 0.5 of 2: officer 0 on duty and busy (0..105); a priority-1 call at 10.
     Standby off: nobody is called in, even for priority 1 (<= its max_priority)."""
-    doc = tiny([2], county={"enabled": False},
-               shifts={"on_duty_share_by_hour": [0.5] * 24},
-               standby={"enabled": enabled, "call_in_min": 15, "max_priority": 1})  # fmt: skip
+    doc = tiny(
+        [2],
+        county={"enabled": False},
+        shifts={"on_duty_share_by_hour": [0.5] * 24},
+        standby={"enabled": enabled, "call_in_min": 15, "max_priority": 1},
+    )
     r = run(doc, "isolated", [Call(0.0, scene_min=100), Call(10.0, priority=1, scene_min=20)])
     assert _row(r, 1)["n_called_in"] == called_in, STANDBY
 
@@ -175,7 +183,9 @@ def test_county_after_zero_asks_before_an_officer_freed_the_same_minute():
 
 
 # ----------------------------------------------------------------- county revisit
-REVISIT = "rule: a freed officer revisits a call still waiting for the county if it gets there first"
+REVISIT = (
+    "rule: a freed officer revisits a call still waiting for the county if it gets there first"
+)
 
 
 def _busy_then_county_calls(delay_a: float, revisit: str = "stand_down"):
@@ -183,11 +193,21 @@ def _busy_then_county_calls(delay_a: float, revisit: str = "stand_down"):
     priority-1 calls 3 (at 1) and 4 (at 2) find nobody free and ask the county at once
     (partial_shortfall asks for a priority-1 call nobody could take): call 3's county
     arrives after ``delay_a``, call 4's after 100. Scenes of 300 min keep both open."""
-    doc = tiny([3], county={"enabled": True, "revisit": revisit,
-                            "reinforcement_delay_min": {"dist": "fixed", "value": 50}})  # fmt: skip
-    calls = [Call(0.0, scene_min=20), Call(0.0, scene_min=30), Call(0.0, scene_min=40),
-             Call(1.0, priority=1, scene_min=300, county_delay_min=delay_a),
-             Call(2.0, priority=1, scene_min=300, county_delay_min=100)]  # fmt: skip
+    doc = tiny(
+        [3],
+        county={
+            "enabled": True,
+            "revisit": revisit,
+            "reinforcement_delay_min": {"dist": "fixed", "value": 50},
+        },
+    )
+    calls = [
+        Call(0.0, scene_min=20),
+        Call(0.0, scene_min=30),
+        Call(0.0, scene_min=40),
+        Call(1.0, priority=1, scene_min=300, county_delay_min=delay_a),
+        Call(2.0, priority=1, scene_min=300, county_delay_min=100),
+    ]
     return run(doc, "isolated", calls)
 
 
@@ -220,10 +240,20 @@ def test_keep_coming_sends_one_own_officer_per_county_head():
     """Calls 0-2 (10, 20, 30 min) hold officers 0-2 (free at 15, 25, 35); call 3 needs 3 at
     1 (100 min): officer 3 goes, the county is asked for 2 (due at 101). Officers 0 and 1
     revisit (the heads keep coming); officer 2 does not: one own officer per head."""
-    doc = tiny([4], county={"enabled": True, "revisit": "keep_coming",
-                            "reinforcement_delay_min": {"dist": "fixed", "value": 50}})  # fmt: skip
-    calls = [Call(0.0, scene_min=10), Call(0.0, scene_min=20), Call(0.0, scene_min=30),
-             Call(1.0, need=3, scene_min=100, county_delay_min=100)]  # fmt: skip
+    doc = tiny(
+        [4],
+        county={
+            "enabled": True,
+            "revisit": "keep_coming",
+            "reinforcement_delay_min": {"dist": "fixed", "value": 50},
+        },
+    )
+    calls = [
+        Call(0.0, scene_min=10),
+        Call(0.0, scene_min=20),
+        Call(0.0, scene_min=30),
+        Call(1.0, need=3, scene_min=100, county_delay_min=100),
+    ]
     r = run(doc, "isolated", calls)
     assert sorted(_sent(r, 3)) == [-1, -1, 0, 1, 3], REVISIT
 
@@ -236,9 +266,12 @@ WHERE_NOW = "rule: travel minutes from where the officer is now (settled: its re
 def _case_pool(**case):
     """S1's one officer (0) is the case team (at S1, 5 min from S1-V); S2's two (1, 2) are
     community officers (15 min from S1-V), so a one-officer call has a choice."""
-    pool = {"host": "S1", "command_room": {"staff": 1, "drawn_from": {}},
-            "county_after_min": 0,
-            "case_team": {"from_stations": {"S1": 1}, "assist_priority_max": 1, **case}}  # fmt: skip
+    pool = {
+        "host": "S1",
+        "command_room": {"staff": 1, "drawn_from": {}},
+        "county_after_min": 0,
+        "case_team": {"from_stations": {"S1": 1}, "assist_priority_max": 1, **case},
+    }
     return tiny([1, 2], county={"enabled": False}, pooled=pool)
 
 
@@ -298,8 +331,9 @@ def test_a_desk_officer_turned_back_sits_again_at_once():
 def test_a_desk_officer_one_minute_from_the_scene_drives_that_minute_back():
     """Villages 1 min away. seats 1, may_respond: call 0 (100 min) takes officer 1, call 1
     at 10 (20 min) the desk officer: there at 11, clears at 31, back at the desk at 32."""
-    doc = tiny([2], village_min=1.0, county={"enabled": False},
-               duty_desk={"seats": 1, "may_respond": True})  # fmt: skip
+    doc = tiny(
+        [2], village_min=1.0, county={"enabled": False}, duty_desk={"seats": 1, "may_respond": True}
+    )
     r = run(doc, "isolated", [Call(0.0, scene_min=100), Call(10.0, scene_min=20)])
     o0 = r.officers.set_index("officer").loc[0]
     assert (o0["return_min"], o0["desk_min"]) == (1.0, 1440.0 - 22.0), (
@@ -325,8 +359,11 @@ def test_an_officer_zero_minutes_away_arrives_at_once_and_counts_as_reinforcemen
     at 5, officer 1 at 15; 20 person-min: 10 alone, 10 at 2 -> cleared at 20, both at S1-V.
     Call 1 there at 21 needs 2: both 0 min away, there at 21; officer 1 is from S2, so the
     reinforcement arrives at 21 too."""
-    r = run(tiny([1, 1], county={"enabled": False}), "pooled",
-            [Call(0.0, need=2, scene_min=10), Call(21.0, need=2)])  # fmt: skip
+    r = run(
+        tiny([1, 1], county={"enabled": False}),
+        "pooled",
+        [Call(0.0, need=2, scene_min=10), Call(21.0, need=2)],
+    )
     d = r.dispatches[r.dispatches["incident"] == 1]
     assert d["arrived_min"].tolist() == [21.0, 21.0], "rule: a 0-minute journey arrives at once"
     assert d["freed_min"].tolist() == [51.0, 51.0], "rule: freed when the scene clears"
@@ -342,9 +379,15 @@ def test_an_officer_turned_back_and_sent_on_at_once_arrives_only_at_the_new_call
     0 goes on to call 2 (0 min), officer 1 is turned back (travel 16..18) and sent on to
     call 2 from its base: there at 23; 20 person-min: 5 by officer 0 alone, 15 at 2 ->
     freed at 30.5."""
-    r = run(tiny([2], county={"enabled": False}), "isolated",
-            [Call(0.0, scene_min=10), Call(16.0, need=2, scene_min=1),
-             Call(17.0, need=2, scene_min=10)])  # fmt: skip
+    r = run(
+        tiny([2], county={"enabled": False}),
+        "isolated",
+        [
+            Call(0.0, scene_min=10),
+            Call(16.0, need=2, scene_min=1),
+            Call(17.0, need=2, scene_min=10),
+        ],
+    )
     d = r.dispatches.set_index(["incident", "officer"])
     assert (d.loc[(2, 1), "sent_min"], d.loc[(2, 1), "arrived_min"]) == (18.0, 23.0), (
         "rule: an officer turned back is free again where it set out from"
@@ -359,11 +402,17 @@ def test_an_officer_turned_back_and_sent_on_at_once_arrives_only_at_the_new_call
 def test_the_lowest_numbered_free_case_officer_takes_an_investigation():
     """Pool S1 (3 officers: community 0, case team 1 and 2). A priority-2 call (0) is
     taken by officer 0; its investigation (1 h, crew 1) goes to case officer 1."""
-    pool = {"host": "S1", "command_room": {"staff": 1, "drawn_from": {}},
-            "county_after_min": 0,
-            "case_team": {"from_stations": {"S1": 2}, "assist_priority_max": 1}}  # fmt: skip
+    pool = {
+        "host": "S1",
+        "command_room": {"staff": 1, "drawn_from": {}},
+        "county_after_min": 0,
+        "case_team": {"from_stations": {"S1": 2}, "assist_priority_max": 1},
+    }
     doc = tiny([3], county={"enabled": False}, pooled=pool)
-    doc["incident_types"][0]["investigation"] = {"p": 1.0, "work_hours": {"dist": "fixed", "value": 1.0}}
+    doc["incident_types"][0]["investigation"] = {
+        "p": 1.0,
+        "work_hours": {"dist": "fixed", "value": 1.0},
+    }
     r = run(doc, "pooled", [Call(0.0, scene_min=10, investigation_hours=1.0)])
     assert r.engine.rec.investigations[0][4] == 1, (
         "rule: investigations go to free investigators, lowest officer number first"
@@ -372,14 +421,20 @@ def test_the_lowest_numbered_free_case_officer_takes_an_investigation():
 
 def _case_pool_two(preempt=None, interrupt=False):
     """Pool of S1 (one officer: the case team, 0) and S2 (community officer 1)."""
-    pool = {"host": "S1", "command_room": {"staff": 1, "drawn_from": {}},
-            "county_after_min": 0,
-            "case_team": {"from_stations": {"S1": 1}, "assist_priority_max": 1}}  # fmt: skip
+    pool = {
+        "host": "S1",
+        "command_room": {"staff": 1, "drawn_from": {}},
+        "county_after_min": 0,
+        "case_team": {"from_stations": {"S1": 1}, "assist_priority_max": 1},
+    }
     extra = {"case_work": {"interruptible": interrupt}}
     if preempt:
         extra["preemption"] = {"enabled": True, "max_priority": preempt}
     doc = tiny([1, 1], county={"enabled": False}, pooled=pool, **extra)
-    doc["incident_types"][0]["investigation"] = {"p": 1.0, "work_hours": {"dist": "fixed", "value": 10.0}}
+    doc["incident_types"][0]["investigation"] = {
+        "p": 1.0,
+        "work_hours": {"dist": "fixed", "value": 10.0},
+    }
     return doc
 
 
@@ -387,8 +442,11 @@ def test_a_case_officer_is_taken_off_case_work_for_a_call_of_priority_assist_max
     """Call A (p2) at S2-V at 0: officer 1, there 5..15, opens a 10-h case the case officer
     starts at 15. Call B (p2, 300 min) at 16 at S2-V: officer 1 again. Call C (p1 =
     assist_priority_max) at 30 at S1-V: the case officer leaves its case for it."""
-    calls = [Call(0.0, station=1, scene_min=10, investigation_hours=10.0),
-             Call(16.0, station=1, scene_min=300), Call(30.0, priority=1)]  # fmt: skip
+    calls = [
+        Call(0.0, station=1, scene_min=10, investigation_hours=10.0),
+        Call(16.0, station=1, scene_min=300),
+        Call(30.0, priority=1),
+    ]
     r = run(_case_pool_two(interrupt=True), "pooled", calls)
     assert _sent(r, 2) == [0], f"{CASE} (and case_work.interruptible lets a call take it)"
 
@@ -397,8 +455,11 @@ def test_preemption_looks_past_a_case_officer_a_call_may_not_have():
     """As above, but call B is priority 3 and preemption is on for priority <= 2: call C
     (p2) may not have the case officer (2 > assist_priority_max) and takes officer 1
     off call B at 30 (there at 50, S2-V to S1-V)."""
-    calls = [Call(0.0, station=1, scene_min=10, investigation_hours=10.0),
-             Call(16.0, station=1, priority=3, scene_min=300), Call(30.0, priority=2)]  # fmt: skip
+    calls = [
+        Call(0.0, station=1, scene_min=10, investigation_hours=10.0),
+        Call(16.0, station=1, priority=3, scene_min=300),
+        Call(30.0, priority=2),
+    ]
     r = run(_case_pool_two(preempt=2), "pooled", calls)
     assert _sent(r, 2) == [1], f"{PREEMPT}; {CASE}"
     assert _row(r, 2)["first_arrival_min"] == 50.0, f"{PREEMPT}: pulled at 30, 20 min away"
@@ -407,10 +468,15 @@ def test_preemption_looks_past_a_case_officer_a_call_may_not_have():
 def test_a_paused_case_keeps_its_start_and_ends_when_its_hours_are_done():
     """Isolated, 2 officers, crew 2, 2 h, interruptible. Call 0 (10 min) clears at 15: the
     case starts at 15 with officers 0 and 1. Call 1 at 45 (300 min) takes officer 0 (30
-    of 120 done): back at 350 (5 + 300 on scene, 0 min to... its base 5 more) the case
-    resumes with 90 left, so it ends 90 min after it resumes, long after 135."""
+    of 120 done): it is back on the case at 350 (there at 50, cleared at 350, and case
+    work is done at the base, 0 min for the record), so with 90 min left it ends at 440,
+    not at its old end, 135."""
     doc = tiny([2], county={"enabled": False}, case_work={"interruptible": True})
-    doc["incident_types"][0]["investigation"] = {"p": 1.0, "work_hours": {"dist": "fixed", "value": 2.0}, "crew": 2}
+    doc["incident_types"][0]["investigation"] = {
+        "p": 1.0,
+        "work_hours": {"dist": "fixed", "value": 2.0},
+        "crew": 2,
+    }
     calls = [Call(0.0, scene_min=10, investigation_hours=2.0), Call(45.0, scene_min=300)]
     r = run(doc, "isolated", calls)
     created, started, completed, *_ = r.engine.rec.investigations[0]
@@ -425,18 +491,24 @@ def test_a_paused_case_keeps_its_start_and_ends_when_its_hours_are_done():
 DUTY = "rule: scheduled-duty blocks are done where the officer is, by free on-duty members"
 
 
-@pytest.mark.parametrize("block, hours, t1, arrival", [
-    (18.0, 4.0, 22.0, 22.0),   # block due at 18 while driving back: done at S1-V
-    (18.0, 4.0, 40.0, 45.0),   # block due at 36, settled at S1 since 26: done at S1
-    (20.0, 3.6, 24.0, 29.0),   # block due at 20, the minute it settles at S1: done at S1
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "block, hours, t1, arrival",
+    [
+        (18.0, 4.0, 22.0, 22.0),  # block due at 18 while driving back: done at S1-V
+        (18.0, 4.0, 40.0, 45.0),  # block due at 36, settled at S1 since 26: done at S1
+        (20.0, 3.6, 24.0, 29.0),  # block due at 20, the minute it settles at S1: done at S1
+    ],
+)
 def test_a_duty_block_is_done_where_the_officer_is_now(block, hours, t1, arrival):
     """1 officer; ``block x hours / 24`` = 3 min of duty falls due every ``block`` min.
     Call 0 (10 min): there 5..15, back at S1 at 20. A block started while it drives back
     is done at S1-V (then it drives back again, so call 1 at S1-V finds it 0 min away);
     a block started once it has settled is done at S1 (5 min from call 1)."""
-    doc = tiny([1], county={"enabled": False},
-               scheduled_duties={"hours_per_day": {"community": hours}, "block_min": block})  # fmt: skip
+    doc = tiny(
+        [1],
+        county={"enabled": False},
+        scheduled_duties={"hours_per_day": {"community": hours}, "block_min": block},
+    )
     r = run(doc, "isolated", [Call(0.0, scene_min=10), Call(t1, scene_min=10)])
     assert _row(r, 1)["first_arrival_min"] == pytest.approx(arrival), DUTY
 
@@ -451,8 +523,11 @@ def test_a_team_owing_one_hour_a_day_gets_its_duties():
 def test_duty_work_due_while_the_team_is_busy_piles_up():
     """1 officer, 6 h/day, block 100: 25 min due every 100 min (14 ticks by 1400 = 350).
     A 250-min call from 0 (there at 5) keeps it busy over two ticks: nothing is lost."""
-    doc = tiny([1], county={"enabled": False},
-               scheduled_duties={"hours_per_day": {"community": 6.0}, "block_min": 100})  # fmt: skip
+    doc = tiny(
+        [1],
+        county={"enabled": False},
+        scheduled_duties={"hours_per_day": {"community": 6.0}, "block_min": 100},
+    )
     r = run(doc, "isolated", [Call(0.0, scene_min=250)])
     assert r.officers["duty_min"].tolist() == pytest.approx([350.0]), DUTY
 
@@ -462,8 +537,11 @@ def test_an_interrupted_block_adds_what_it_had_left_to_the_backlog():
     holds officer 0 5..900. At 700 officer 1 takes a 700-min block (175 stay due); call 1
     at 750 (10 min) cuts it with 650 left: 825 due. Back at 765 it takes 700 (765..1465,
     cut by the horizon), officer 0 the other 125 at 900. At 1400 officer 0 starts again."""
-    doc = tiny([2], county={"enabled": False},
-               scheduled_duties={"hours_per_day": {"community": 15.0}, "block_min": 700})  # fmt: skip
+    doc = tiny(
+        [2],
+        county={"enabled": False},
+        scheduled_duties={"hours_per_day": {"community": 15.0}, "block_min": 700},
+    )
     r = run(doc, "isolated", [Call(0.0, scene_min=895), Call(750.0, scene_min=10)])
     assert r.officers["duty_min"].tolist() == pytest.approx([125.0 + 40.0, 50.0 + 675.0]), DUTY
 
@@ -491,7 +569,9 @@ def test_an_officer_goes_off_duty_at_its_shift_end_after_any_kind_of_work(kind):
     doc = tiny([2], horizon_days=2, **extra)
     if kind.startswith("case"):
         doc["incident_types"][0]["investigation"] = {
-            "p": 1.0, "work_hours": {"dist": "fixed", "value": 2.0}}  # fmt: skip
+            "p": 1.0,
+            "work_hours": {"dist": "fixed", "value": 2.0},
+        }
     r = run(doc, "isolated", calls)
     off = r.officers.set_index("officer")["off_duty_min"].tolist()
     assert off == [1440.0, 1440.0], POST
@@ -501,10 +581,13 @@ def test_an_officer_goes_off_duty_at_its_shift_end_after_any_kind_of_work(kind):
 def test_a_stale_duty_end_does_not_free_an_officer_on_a_call():
     """1 officer, 4 h/day, block 600 (100 min due at 600 and 1200). Call 0 (10 min) at 0.
     At 600 it starts a 100-min block; a call at 610 (200 min) takes it off: there at 615,
-    clears at 815. The block's old end (700) must not free it: call 2 at 750 waits
-    until 815 (and drives 5 min from S1-V... 0 min: it is at S1-V)."""
-    doc = tiny([1], county={"enabled": False},
-               scheduled_duties={"hours_per_day": {"community": 4.0}, "block_min": 600})  # fmt: skip
+    clears at 815. The block's old end (700) must not free it: call 2 at 750 (at S1-V,
+    where the officer is) waits until 815."""
+    doc = tiny(
+        [1],
+        county={"enabled": False},
+        scheduled_duties={"hours_per_day": {"community": 4.0}, "block_min": 600},
+    )
     calls = [Call(0.0, scene_min=10), Call(610.0, scene_min=200), Call(750.0, scene_min=10)]
     r = run(doc, "isolated", calls)
     assert _row(r, 2)["first_arrival_min"] == pytest.approx(815.0), POST
@@ -517,8 +600,13 @@ def test_a_seat_is_handed_over_only_after_the_sitter_has_left_it():
     0 at 2870 is handled by officer 2 until 2900; call 1 at 2875 waits. At 2880 officer 2
     leaves the seat (its call in hand is finished by the desk) and officer 1 sits: one
     seat, still busy until 2900, so call 1 is handled 2900..2930."""
-    doc = tiny([3], horizon_days=3, county={"enabled": False}, duty_desk={"seats": 1},
-               shifts={"on_duty_share_by_hour": [2 / 3] * 24})  # fmt: skip
+    doc = tiny(
+        [3],
+        horizon_days=3,
+        county={"enabled": False},
+        duty_desk={"seats": 1},
+        shifts={"on_duty_share_by_hour": [2 / 3] * 24},
+    )
     doc["isolated"]["handling_min"] = {"dist": "fixed", "value": 30}
     r = run(doc, "isolated", [Call(2870.0, scene_min=10), Call(2875.0, scene_min=10)])
     assert r.incidents["handled_min"].tolist() == [2900.0, 2930.0], (
@@ -532,11 +620,17 @@ def test_standby_calls_in_the_nearest_off_duty_officer():
     """Pooled S1 and S2, 2 officers each at share 0.5: officers 0 (S1) and 2 (S2) on duty,
     1 (S1) and 3 (S2) off. Calls 0 and 1 hold 0 and 2; a priority-1 call at S1-V at 10
     calls in officer 1 (5 min from its station), not officer 3 (15 min)."""
-    doc = tiny([2, 2], county={"enabled": False},
-               shifts={"on_duty_share_by_hour": [0.5] * 24},
-               standby={"enabled": True, "call_in_min": 15, "max_priority": 1})  # fmt: skip
-    calls = [Call(0.0, scene_min=100), Call(0.0, station=1, scene_min=100),
-             Call(10.0, priority=1, scene_min=20)]  # fmt: skip
+    doc = tiny(
+        [2, 2],
+        county={"enabled": False},
+        shifts={"on_duty_share_by_hour": [0.5] * 24},
+        standby={"enabled": True, "call_in_min": 15, "max_priority": 1},
+    )
+    calls = [
+        Call(0.0, scene_min=100),
+        Call(0.0, station=1, scene_min=100),
+        Call(10.0, priority=1, scene_min=20),
+    ]
     r = run(doc, "pooled", calls)
     assert _sent(r, 2) == [1], f"{STANDBY}, nearest first"
 
@@ -545,10 +639,14 @@ def test_command_room_officers_are_not_pulled_to_scenes_when_preemption_is_on():
     """Pool of S1 (2 officers, one drawn to the command room) with preemption on: the
     field officer is busy at a priority-1 call; a second priority-1 call waits for it
     rather than take the idle room officer."""
-    pool = {"host": "S1", "county_after_min": 0,
-            "command_room": {"staff": 1, "drawn_from": {"S1": 1}}}  # fmt: skip
-    doc = tiny([2], county={"enabled": False}, pooled=pool,
-               preemption={"enabled": True, "max_priority": 1})  # fmt: skip
+    pool = {
+        "host": "S1",
+        "county_after_min": 0,
+        "command_room": {"staff": 1, "drawn_from": {"S1": 1}},
+    }
+    doc = tiny(
+        [2], county={"enabled": False}, pooled=pool, preemption={"enabled": True, "max_priority": 1}
+    )
     r = run(doc, "pooled", [Call(0.0, priority=1, scene_min=20), Call(1.0, priority=1)])
     assert _sent(r, 1) == [0], "rule: command-room officers never go to scenes"
     assert _row(r, 1)["first_arrival_min"] == 25.0, "rule: command-room officers never go to scenes"
@@ -563,8 +661,12 @@ def test_officers_sent_home_by_the_roster_leave_the_large_group_index():
     saved = sim.engine.INDEX_MIN_OFFICERS
     sim.engine.INDEX_MIN_OFFICERS = 0
     try:
-        doc = tiny([3], horizon_days=3, county={"enabled": False},
-                   shifts={"on_duty_share_by_hour": [2 / 3] * 24})  # fmt: skip
+        doc = tiny(
+            [3],
+            horizon_days=3,
+            county={"enabled": False},
+            shifts={"on_duty_share_by_hour": [2 / 3] * 24},
+        )
         r = run(doc, "isolated", [Call(2880.0 + 100)])
     finally:
         sim.engine.INDEX_MIN_OFFICERS = saved
@@ -576,10 +678,12 @@ def test_a_scene_preempted_twice_ends_when_its_last_officer_finishes():
     at 10 and 20 (300 min) take officers 0 and 1: 15 done by 10, 20 more by 20, then one
     officer does the last 265 -> cleared at 285 (not at 152.5, when 2 would have
     finished)."""
-    doc = tiny([3], county={"enabled": False},
-               preemption={"enabled": True, "max_priority": 1})  # fmt: skip
-    calls = [Call(0.0, priority=3, need=3, scene_min=100),
-             Call(10.0, priority=1, scene_min=300), Call(20.0, priority=1, scene_min=300)]  # fmt: skip
+    doc = tiny([3], county={"enabled": False}, preemption={"enabled": True, "max_priority": 1})
+    calls = [
+        Call(0.0, priority=3, need=3, scene_min=100),
+        Call(10.0, priority=1, scene_min=300),
+        Call(20.0, priority=1, scene_min=300),
+    ]
     r = run(doc, "isolated", calls)
     assert _row(r, 0)["cleared_min"] == pytest.approx(285.0), f"{CREW} ({PREEMPT})"
 
@@ -589,10 +693,12 @@ def test_a_fully_staffed_scene_preempted_needs_exactly_one_more():
     officer 3, busy 5..55. Priority-1 call 2 at 10 (20 min) takes officer 0 off call 0,
     which needs one again; officer 0 comes back at 30. Officer 3, free at 55, has nothing
     to go back to."""
-    doc = tiny([4], county={"enabled": False},
-               preemption={"enabled": True, "max_priority": 1})  # fmt: skip
-    calls = [Call(0.0, priority=3, need=3, scene_min=100), Call(0.0, priority=3, scene_min=50),
-             Call(10.0, priority=1, scene_min=20)]  # fmt: skip
+    doc = tiny([4], county={"enabled": False}, preemption={"enabled": True, "max_priority": 1})
+    calls = [
+        Call(0.0, priority=3, need=3, scene_min=100),
+        Call(0.0, priority=3, scene_min=50),
+        Call(10.0, priority=1, scene_min=20),
+    ]
     r = run(doc, "isolated", calls)
     assert _sent(r, 0) == [0, 1, 2, 0], PREEMPT
 
@@ -609,7 +715,10 @@ def test_a_paused_case_that_never_resumes_is_never_completed():
     min done, waits at the horizon and has no completion time."""
     doc = tiny([2], county={"enabled": False}, case_work={"interruptible": True})
     doc["incident_types"][0]["investigation"] = {
-        "p": 1.0, "work_hours": {"dist": "fixed", "value": 2.0}, "crew": 2}  # fmt: skip
+        "p": 1.0,
+        "work_hours": {"dist": "fixed", "value": 2.0},
+        "crew": 2,
+    }
     calls = [Call(0.0, scene_min=10, investigation_hours=2.0), Call(45.0, scene_min=1500)]
     r = run(doc, "isolated", calls)
     assert math.isnan(r.engine.rec.investigations[0][2]), (
@@ -623,9 +732,12 @@ def test_a_case_officer_revisits_a_county_call_of_priority_assist_max():
     the case officer, there 5..35. Call B (p2, 300 min) at S2-V: officer 1. Call C (p1)
     at S1-V at 1: nobody free, the county is asked (due at 51). The case officer, free at
     35 at S1-V, revisits C (priority 1 = assist_priority_max) and stands the head down."""
-    pool = {"host": "S1", "command_room": {"staff": 1, "drawn_from": {}},
-            "county_after_min": 0,
-            "case_team": {"from_stations": {"S1": 1}, "assist_priority_max": 1}}  # fmt: skip
+    pool = {
+        "host": "S1",
+        "command_room": {"staff": 1, "drawn_from": {}},
+        "county_after_min": 0,
+        "case_team": {"from_stations": {"S1": 1}, "assist_priority_max": 1},
+    }
     doc = tiny([1, 1], pooled=pool)
     calls = [Call(0.0, priority=1), Call(0.5, station=1, scene_min=300), Call(1.0, priority=1)]
     r = run(doc, "pooled", calls)
@@ -633,18 +745,24 @@ def test_a_case_officer_revisits_a_county_call_of_priority_assist_max():
     assert _row(r, 2)["n_county_stood_down"] == 1, REVISIT
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug (sim/engine.py _pull_busy/_pause_case): pausing a case for a call frees "
-    "the crew mates before the short call is queued, so a freed mate is not sent and "
-    "stays free while the call waits; reported, not fixed here (sim/ is not ours)"
-))  # fmt: skip
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "engine bug (sim/engine.py _pull_busy/_pause_case): pausing a case for a call frees "
+        "the crew mates before the short call is queued, so a freed mate is not sent and "
+        "stays free while the call waits; reported, not fixed here (sim/ is not ours)"
+    ),
+)
 def test_both_officers_of_a_paused_case_go_to_a_call_needing_two():
     """Isolated, 2 officers on a crew-2 case (interruptible) from 15. Call 1 at 45 needs 2
     (30 min): case work is taken nearest first, and the crew mate the pause frees is
     free and eligible too, so both go: full strength at 50, cleared at 80."""
     doc = tiny([2], county={"enabled": False}, case_work={"interruptible": True})
     doc["incident_types"][0]["investigation"] = {
-        "p": 1.0, "work_hours": {"dist": "fixed", "value": 2.0}, "crew": 2}  # fmt: skip
+        "p": 1.0,
+        "work_hours": {"dist": "fixed", "value": 2.0},
+        "crew": 2,
+    }
     calls = [Call(0.0, scene_min=10, investigation_hours=2.0), Call(45.0, need=2, scene_min=30)]
     r = run(doc, "isolated", calls)
     assert _row(r, 1)["full_strength_min"] == 50.0, (
