@@ -17,9 +17,20 @@ import pandas as pd
 import pytest
 
 from sim.incidents import draw_walk_ins
-from sim.metrics import ALL, DIFFERENCE, same_call_metrics, staffing_warnings, walk_in_metrics
+from sim.metrics import (
+    ALL,
+    DIFFERENCE,
+    officer_metrics,
+    same_call_metrics,
+    stability_warnings,
+    staffing_warnings,
+    summarise,
+    walk_in_metrics,
+)
 from tests.budgetkit import tiny
-from tests.rulekit import load
+from tests.rulekit import C, load, scenario
+from tests.rulekit import run as rulerun
+from tests.test_rules_metrics import officers, per_rep
 
 WALK = "rule: walk-ins arrive as a Poisson process per station at per_day x demand_scale"
 WAIT = "rule: walk-in wait = started - arrival, mean and 90th percentile over those served"
@@ -75,7 +86,8 @@ def test_walk_ins_are_reproducible_and_none_without_the_block():
         "rule: each replication draws its own visitors"
     )
     none = draw_walk_ins(load(tiny([1])).scenario, 0)
-    assert len(none) == 0 and none.station.dtype == np.int64, "rule: no walk_ins, no visitors"
+    assert len(none) == 0 and len(none.station) == 0, "rule: no walk_ins, no visitors"
+    assert none.station.dtype == np.int64, "rule: no walk_ins, no visitors"
 
 
 def _walk_frame():
@@ -183,3 +195,71 @@ def test_no_staffing_note_without_both_models_or_their_hours():
     )
     one = _summary(100.0, 100.0)
     assert staffing_warnings(one[one["model"] != "pooled"]) == [], STAFF
+
+
+def test_staffing_warning_at_exactly_the_tolerance_and_far_beyond_it():
+    """1% is still the same staffing; +50% is reported as +50.0%."""
+    assert staffing_warnings(_summary(100.0, 101.0))[0].startswith("both models use the same"), (
+        f"{STAFF}: a difference of exactly 1% is within the tolerance"
+    )
+    (msg,) = staffing_warnings(_summary(100.0, 150.0))
+    assert msg == (
+        "the models do not use the same on-duty officer-hours: isolated 100.0 h/day, "
+        "pooled 150.0 h/day (+50.0%), from rounding the roster per team. Part of any "
+        "difference is staffing, not organisation: adjust the roster or team sizes to "
+        "compare like with like."
+    ), STAFF
+
+
+def test_on_duty_hours_per_officer_year_over_a_run_of_several_days():
+    """The hand-made officer rows of test_rules_metrics over 2 observed days: half the
+    yearly hours of the same minutes over one day."""
+    off = officers().assign(observed_min=2880.0)
+    m = officer_metrics(off)
+    assert m["on_duty_hours_per_officer_year"] == pytest.approx(2500 / 60 / 4 * 365 / 2), (
+        "rule: on-duty hours per officer per year = on-duty hours / officers x 365 / days"
+    )
+
+
+def test_the_unstable_queue_warning_in_full():
+    (msg,) = stability_warnings(summarise(per_rep()))
+    assert msg == (
+        "isolated model: the queue was unstable (calls arrive faster than the officers clear "
+        "them) in 1 of 2 replications: on average 10 calls were still waiting for officers at "
+        "the horizon, 5.0% of calls had no officer yet. Its response and full-strength times "
+        "leave those calls out and grow with the horizon: do not read them as typical. Add "
+        "officers, lower demand_scale, or run longer to confirm."
+    ), "rule: an unstable queue is reported in plain language, with its numbers"
+
+
+BREAKDOWN = "rule: every metric is reported per breakdown (summary.csv's breakdown column)"
+
+
+def test_summary_rows_carry_their_breakdown_and_skip_officer_metrics_by_priority():
+    """Per replication: scope 'all', township 'A' and priority '1' (officer metrics NaN
+    there, as officers are not split by priority). The summary names each row's
+    breakdown; by priority it has the incident metric only; backlog only over all."""
+    rows = []
+    for rep in (0, 1):
+        for model in ("isolated", "pooled"):
+            for scope, breakdown, util in (("all", "all", 0.5), ("A", "township", 0.4),
+                                           ("1", "priority", math.nan)):  # fmt: skip
+                rows.append({"replication": rep, "model": model, "township": scope,
+                             "breakdown": breakdown, "utilisation": util,
+                             "response_mean_min": 10.0 + rep, "backlog_at_end": 3.0})  # fmt: skip
+    s = summarise(pd.DataFrame(rows))
+    got = {(r.township, r.breakdown, r.metric) for r in s.itertuples() if r.model == "isolated"}
+    want = {("all", "all", "response_mean_min"), ("all", "all", "utilisation"),
+            ("all", "all", "backlog_at_end"), ("A", "township", "response_mean_min"),
+            ("A", "township", "utilisation"), ("1", "priority", "response_mean_min")}  # fmt: skip
+    assert got == want, BREAKDOWN
+    assert list(s.columns[:4]) == ["township", "breakdown", "metric", "model"], BREAKDOWN
+
+
+def test_travel_minutes_are_shortest_even_far_beyond_the_first_search_limit():
+    """S to V: 150 + 150 through junction M (300), or 1 + 400 + 1 through P and Q (402).
+    The first search (120 min) reaches P and Q but not M: the answer is still 300."""
+    roads = [("S", "M", 150), ("M", "V", 150), ("S", "P", 1), ("P", "Q", 400), ("Q", "V", 1)]
+    doc = scenario(roads, {"A": ("S", 1)}, {"V": "A"})
+    r = rulerun(doc, "isolated", [C(0, "V")])
+    assert r.time("first_arrival", 0) == 300, "rule: travel minutes are shortest road paths"
