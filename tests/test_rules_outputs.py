@@ -236,24 +236,28 @@ BREAKDOWN = "rule: every metric is reported per breakdown (summary.csv's breakdo
 
 
 def test_summary_rows_carry_their_breakdown_and_skip_officer_metrics_by_priority():
-    """Per replication: scope 'all', township 'A' and priority '1' (officer metrics NaN
-    there, as officers are not split by priority). The summary names each row's
-    breakdown; by priority it has the incident metric only; backlog only over all."""
-    rows = []
-    for rep in (0, 1):
-        for model in ("isolated", "pooled"):
-            for scope, breakdown, util in (("all", "all", 0.5), ("A", "township", 0.4),
-                                           ("1", "priority", math.nan)):  # fmt: skip
-                rows.append({"replication": rep, "model": model, "township": scope,
-                             "breakdown": breakdown, "utilisation": util,
-                             "response_mean_min": 10.0 + rep, "backlog_at_end": 3.0})  # fmt: skip
+    """Per replication: scope 'all', township 'A', priority '1' and type 'x' (officer
+    metrics NaN by priority and type: officers are not split that way). The summary names
+    each row's breakdown; by priority and type it has no officer metric, but still the
+    incident metrics and the queue flag; backlog only over all."""
+    scopes = (("all", "all", 0.5), ("A", "township", 0.4), ("1", "priority", math.nan),
+              ("x", "type", math.nan))  # fmt: skip
+    rows = [
+        {"replication": rep, "model": model, "township": scope, "breakdown": breakdown,
+         "calls": 100.0, "unanswered_share": 0.0, "utilisation": util,
+         "response_mean_min": 10.0 + rep, "backlog_at_end": 3.0}  # fmt: skip
+        for rep in (0, 1) for model in ("isolated", "pooled") for scope, breakdown, util in scopes
+    ]
     s = summarise(pd.DataFrame(rows))
     got = {(r.township, r.breakdown, r.metric) for r in s.itertuples() if r.model == "isolated"}
-    want = {("all", "all", "response_mean_min"), ("all", "all", "utilisation"),
-            ("all", "all", "backlog_at_end"), ("A", "township", "response_mean_min"),
-            ("A", "township", "utilisation"), ("1", "priority", "response_mean_min")}  # fmt: skip
+    everywhere = ("calls", "unanswered_share", "response_mean_min", "unstable_share")
+    want = {(scope, b, m) for scope, b, _ in scopes for m in everywhere}
+    want |= {("all", "all", "utilisation"), ("A", "township", "utilisation")}
+    want |= {("all", "all", "backlog_at_end")}
     assert got == want, BREAKDOWN
     assert list(s.columns[:4]) == ["township", "breakdown", "metric", "model"], BREAKDOWN
+    plain = summarise(per_rep())
+    assert set(plain["breakdown"]) == {"all"}, f"{BREAKDOWN}: 'all' when the table has none"
 
 
 def test_travel_minutes_are_shortest_even_far_beyond_the_first_search_limit():
