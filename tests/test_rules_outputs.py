@@ -243,10 +243,20 @@ def test_summary_rows_carry_their_breakdown_and_skip_officer_metrics_by_priority
     scopes = (("all", "all", 0.5), ("A", "township", 0.4), ("1", "priority", math.nan),
               ("x", "type", math.nan))  # fmt: skip
     rows = [
-        {"replication": rep, "model": model, "township": scope, "breakdown": breakdown,
-         "calls": 100.0, "unanswered_share": 0.0, "utilisation": util,
-         "response_mean_min": 10.0 + rep, "backlog_at_end": 3.0}  # fmt: skip
-        for rep in (0, 1) for model in ("isolated", "pooled") for scope, breakdown, util in scopes
+        {
+            "replication": rep,
+            "model": model,
+            "township": scope,
+            "breakdown": breakdown,
+            "calls": 100.0,
+            "unanswered_share": 0.0,
+            "utilisation": util,
+            "response_mean_min": 10.0 + rep,
+            "backlog_at_end": 3.0,
+        }  # fmt: skip
+        for rep in (0, 1)
+        for model in ("isolated", "pooled")
+        for scope, breakdown, util in scopes
     ]
     s = summarise(pd.DataFrame(rows))
     got = {(r.township, r.breakdown, r.metric) for r in s.itertuples() if r.model == "isolated"}

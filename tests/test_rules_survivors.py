@@ -465,18 +465,24 @@ def test_preemption_looks_past_a_case_officer_a_call_may_not_have():
     assert _row(r, 2)["first_arrival_min"] == 50.0, f"{PREEMPT}: pulled at 30, 20 min away"
 
 
-def test_a_paused_case_keeps_its_start_and_ends_when_its_hours_are_done():
-    """Isolated, 2 officers, crew 2, 2 h, interruptible. Call 0 (10 min) clears at 15: the
-    case starts at 15 with officers 0 and 1. Call 1 at 45 (300 min) takes officer 0 (30
-    of 120 done): it is back on the case at 350 (there at 50, cleared at 350, and case
-    work is done at the base, 0 min for the record), so with 90 min left it ends at 440,
-    not at its old end, 135."""
+def _crew_of_two_case():
+    """2 officers; every call may open a 2-h case for a crew of 2; case work interruptible."""
     doc = tiny([2], county={"enabled": False}, case_work={"interruptible": True})
     doc["incident_types"][0]["investigation"] = {
         "p": 1.0,
         "work_hours": {"dist": "fixed", "value": 2.0},
         "crew": 2,
     }
+    return doc
+
+
+def test_a_paused_case_keeps_its_start_and_ends_when_its_hours_are_done():
+    """Isolated, 2 officers, crew 2, 2 h, interruptible. Call 0 (10 min) clears at 15: the
+    case starts at 15 with officers 0 and 1. Call 1 at 45 (300 min) takes officer 0 (30
+    of 120 done): it is back on the case at 350 (there at 50, cleared at 350, and case
+    work is done at the base, 0 min for the record), so with 90 min left it ends at 440,
+    not at its old end, 135."""
+    doc = _crew_of_two_case()
     calls = [Call(0.0, scene_min=10, investigation_hours=2.0), Call(45.0, scene_min=300)]
     r = run(doc, "isolated", calls)
     created, started, completed, *_ = r.engine.rec.investigations[0]
@@ -713,12 +719,7 @@ def test_a_case_officer_sent_to_a_call_is_no_longer_free():
 def test_a_paused_case_that_never_resumes_is_never_completed():
     """As the paused case above, but call 1 lasts past the horizon: the case, 30 of 120
     min done, waits at the horizon and has no completion time."""
-    doc = tiny([2], county={"enabled": False}, case_work={"interruptible": True})
-    doc["incident_types"][0]["investigation"] = {
-        "p": 1.0,
-        "work_hours": {"dist": "fixed", "value": 2.0},
-        "crew": 2,
-    }
+    doc = _crew_of_two_case()
     calls = [Call(0.0, scene_min=10, investigation_hours=2.0), Call(45.0, scene_min=1500)]
     r = run(doc, "isolated", calls)
     assert math.isnan(r.engine.rec.investigations[0][2]), (
@@ -757,12 +758,7 @@ def test_both_officers_of_a_paused_case_go_to_a_call_needing_two():
     """Isolated, 2 officers on a crew-2 case (interruptible) from 15. Call 1 at 45 needs 2
     (30 min): case work is taken nearest first, and the crew mate the pause frees is
     free and eligible too, so both go: full strength at 50, cleared at 80."""
-    doc = tiny([2], county={"enabled": False}, case_work={"interruptible": True})
-    doc["incident_types"][0]["investigation"] = {
-        "p": 1.0,
-        "work_hours": {"dist": "fixed", "value": 2.0},
-        "crew": 2,
-    }
+    doc = _crew_of_two_case()
     calls = [Call(0.0, scene_min=10, investigation_hours=2.0), Call(45.0, need=2, scene_min=30)]
     r = run(doc, "isolated", calls)
     assert _row(r, 1)["full_strength_min"] == 50.0, (
