@@ -16,10 +16,17 @@ TEAMS = "rule: a station's roll is one team (isolated); a pool has community, ca
 
 
 def _pool(**extra):
-    return {"host": "S1", "county_after_min": 0,
-            "command_room": {"staff": 2, "drawn_from": {"S1": 1},
-                             "handling_min": {"dist": "fixed", "value": 5}},
-            "case_team": {"from_stations": {"S1": 1}}, **extra}  # fmt: skip
+    return {
+        "host": "S1",
+        "county_after_min": 0,
+        "command_room": {
+            "staff": 2,
+            "drawn_from": {"S1": 1},
+            "handling_min": {"dist": "fixed", "value": 5},
+        },
+        "case_team": {"from_stations": {"S1": 1}},
+        **extra,
+    }
 
 
 def test_officer_rows_name_each_officers_team():
@@ -45,8 +52,11 @@ def test_the_command_room_seats_its_officers_and_its_civilians():
 def test_walk_ins_of_a_station_with_a_window_wait_for_the_window_not_the_room():
     """One window seat at S2 (its officer 2 sits there); a room of 2 civilians. Visitors
     to S2 at 10 and 12 (20 min each) are served one at a time at the window: 10, 30."""
-    pool = {"host": "S1", "command_room": {"staff": 2, "drawn_from": {}},
-            "service_window": {"seats": 1}}  # fmt: skip
+    pool = {
+        "host": "S1",
+        "command_room": {"staff": 2, "drawn_from": {}},
+        "service_window": {"seats": 1},
+    }
     walk = {"per_day": {"S2": 1}, "service_min": {"dist": "fixed", "value": 20}}
     doc = tiny([2, 2], duty_desk={"seats": 1}, walk_ins=walk, pooled=pool)
     r = run(doc, "pooled", [], visitors=[(10.0, 1, 20.0), (12.0, 1, 20.0)])
@@ -59,8 +69,12 @@ def test_walk_ins_of_a_station_with_a_window_wait_for_the_window_not_the_room():
 def test_pooled_teams_get_their_scheduled_duties(role, officer):
     """6 h/day per officer of ``role``, block 600: the pooled team of that role (one
     officer) owes 600 x 6 / 24 = 150 min at 600 and at 1200 (cut at 1440: 150 + 150)."""
-    doc = tiny([3, 1], county={"enabled": False}, pooled=_pool(),
-               scheduled_duties={"hours_per_day": {role: 6.0}, "block_min": 600})  # fmt: skip
+    doc = tiny(
+        [3, 1],
+        county={"enabled": False},
+        pooled=_pool(),
+        scheduled_duties={"hours_per_day": {role: 6.0}, "block_min": 600},
+    )
     r = run(doc, "pooled", [])
     duty = r.officers.set_index("officer")["duty_min"]
     assert duty[officer] == pytest.approx(300.0), (

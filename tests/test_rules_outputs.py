@@ -240,8 +240,12 @@ def test_summary_rows_carry_their_breakdown_and_skip_officer_metrics_by_priority
     metrics NaN by priority and type: officers are not split that way). The summary names
     each row's breakdown; by priority and type it has no officer metric, but still the
     incident metrics and the queue flag; backlog only over all."""
-    scopes = (("all", "all", 0.5), ("A", "township", 0.4), ("1", "priority", math.nan),
-              ("x", "type", math.nan))  # fmt: skip
+    scopes = (
+        ("all", "all", 0.5),
+        ("A", "township", 0.4),
+        ("1", "priority", math.nan),
+        ("x", "type", math.nan),
+    )
     rows = [
         {
             "replication": rep,
@@ -253,7 +257,7 @@ def test_summary_rows_carry_their_breakdown_and_skip_officer_metrics_by_priority
             "utilisation": util,
             "response_mean_min": 10.0 + rep,
             "backlog_at_end": 3.0,
-        }  # fmt: skip
+        }
         for rep in (0, 1)
         for model in ("isolated", "pooled")
         for scope, breakdown, util in scopes

@@ -768,9 +768,15 @@ def test_both_officers_of_a_paused_case_go_to_a_call_needing_two():
 
 def test_calls_of_one_priority_and_minute_take_the_room_in_arrival_order():
     """One call-taker, 5 min each: three calls at 0 are handled at 5, 10 and 15, in order."""
-    pool = {"host": "S1", "county_after_min": 0,
-            "command_room": {"staff": 1, "drawn_from": {},
-                             "handling_min": {"dist": "fixed", "value": 5}}}  # fmt: skip
+    pool = {
+        "host": "S1",
+        "county_after_min": 0,
+        "command_room": {
+            "staff": 1,
+            "drawn_from": {},
+            "handling_min": {"dist": "fixed", "value": 5},
+        },
+    }
     doc = tiny([3], county={"enabled": False}, pooled=pool)
     r = run(doc, "pooled", [Call(0.0), Call(0.0), Call(0.0)])
     assert r.incidents["handled_min"].tolist() == [5.0, 10.0, 15.0], (
