@@ -85,6 +85,13 @@ def test_county_heads_still_coming_are_stood_down_at_clearance():
     assert sorted(heads["freed_min"].tolist()) == [25.0, 75.5], STOOD_DOWN
 
 
+def _preempting(officers: int) -> dict:
+    """One station of ``officers``, no county, preemption for priority-1 calls."""
+    return tiny(
+        [officers], county={"enabled": False}, preemption={"enabled": True, "max_priority": 1}
+    )
+
+
 # -------------------------------------------------------------------- preemption
 @pytest.mark.parametrize("scene1, cleared", [(300.0, 152.5), (20.0, 30.0 + 245.0 / 3)])
 def test_a_crew_that_loses_one_to_preemption_works_on_at_its_new_rate(scene1, cleared):
@@ -92,7 +99,7 @@ def test_a_crew_that_loses_one_to_preemption_works_on_at_its_new_rate(scene1, cl
     At 10 a priority-1 call takes officer 0 (15 done, 285 left): 2 work on, done at
     10 + 285 / 2 = 152.5 -- unless officer 0 comes back from a 20-min call 1 at 30
     (245 left at 3 -> 30 + 81.67)."""
-    doc = tiny([3], county={"enabled": False}, preemption={"enabled": True, "max_priority": 1})
+    doc = _preempting(3)
     calls = [Call(0.0, priority=3, need=3, scene_min=100), Call(10.0, priority=1, scene_min=scene1)]
     r = run(doc, "isolated", calls)
     assert _row(r, 0)["cleared_min"] == pytest.approx(cleared), f"{CREW} ({PREEMPT})"
@@ -102,7 +109,7 @@ def test_a_crew_that_loses_one_to_preemption_works_on_at_its_new_rate(scene1, cl
 def test_a_lone_officer_left_after_preemption_finishes_the_last_half_minute():
     """Call 0 (priority 3) needs 2 for 10 min (20 person-min); both there at 5. At 14.75 a
     priority-1 call takes officer 0: 0.5 person-min left for 1 officer -> cleared 15.25."""
-    doc = tiny([2], county={"enabled": False}, preemption={"enabled": True, "max_priority": 1})
+    doc = _preempting(2)
     calls = [Call(0.0, priority=3, need=2, scene_min=10), Call(14.75, priority=1, scene_min=300)]
     r = run(doc, "isolated", calls)
     assert _row(r, 0)["cleared_min"] == pytest.approx(15.25), f"{CREW} ({PREEMPT})"
@@ -113,7 +120,7 @@ def test_a_short_call_that_is_preempted_needs_one_more_than_before():
     200 min) at 0.5: officers 1 and 2, 2 short (no county). Call B (p1, 20 min) at 10
     takes officer 1 off A: A is 3 short. Officer 1 frees at 30 and goes back to A (2
     short), officer 0 frees at 45 and goes to A too."""
-    doc = tiny([3], county={"enabled": False}, preemption={"enabled": True, "max_priority": 1})
+    doc = _preempting(3)
     calls = [
         Call(0.0, priority=1, scene_min=40),
         Call(0.5, priority=3, need=4, scene_min=200),
@@ -684,7 +691,7 @@ def test_a_scene_preempted_twice_ends_when_its_last_officer_finishes():
     at 10 and 20 (300 min) take officers 0 and 1: 15 done by 10, 20 more by 20, then one
     officer does the last 265 -> cleared at 285 (not at 152.5, when 2 would have
     finished)."""
-    doc = tiny([3], county={"enabled": False}, preemption={"enabled": True, "max_priority": 1})
+    doc = _preempting(3)
     calls = [
         Call(0.0, priority=3, need=3, scene_min=100),
         Call(10.0, priority=1, scene_min=300),
@@ -699,7 +706,7 @@ def test_a_fully_staffed_scene_preempted_needs_exactly_one_more():
     officer 3, busy 5..55. Priority-1 call 2 at 10 (20 min) takes officer 0 off call 0,
     which needs one again; officer 0 comes back at 30. Officer 3, free at 55, has nothing
     to go back to."""
-    doc = tiny([4], county={"enabled": False}, preemption={"enabled": True, "max_priority": 1})
+    doc = _preempting(4)
     calls = [
         Call(0.0, priority=3, need=3, scene_min=100),
         Call(0.0, priority=3, scene_min=50),
