@@ -19,7 +19,6 @@ import pytest
 from sim.incidents import draw_walk_ins
 from sim.metrics import (
     ALL,
-    DIFFERENCE,
     officer_metrics,
     same_call_metrics,
     stability_warnings,
@@ -27,10 +26,13 @@ from sim.metrics import (
     summarise,
     walk_in_metrics,
 )
+from sim.models.registry import difference
 from tests.budgetkit import tiny
 from tests.rulekit import C, load, scenario
 from tests.rulekit import run as rulerun
 from tests.test_rules_metrics import officers, per_rep
+
+DIFFERENCE = difference("pooled")
 
 WALK = "rule: walk-ins arrive as a Poisson process per station at per_day x demand_scale"
 WAIT = "rule: walk-in wait = started - arrival, mean and 90th percentile over those served"
