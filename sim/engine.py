@@ -865,19 +865,21 @@ class Engine:
                 cands.append((2, tt[o.base][dest], o.id, o, o.base))
         cands.sort(key=lambda c: c[:3])
         want = call.remaining
+        # Crew mates of a case paused here: free of the case, and still candidates for
+        # this call in their turn; whoever is not sent gets its next job at the end.
+        mates: list[Officer] = []
         for kind, _, _, o, place in cands:
             if want <= 0:
                 break
-            if kind == 1 and o.state != INVESTIGATION:
-                # A crew mate of a case paused just above: that pause already
-                # gave it its next job, so it is no longer on case work.
-                continue
             want -= 1
             delay = None
             if kind == 0:
                 self._stop_duty(o)
             elif kind == 1:
-                self._pause_case(o, g)
+                if o.job is None:  # a mate of a case paused above
+                    mates.remove(o)
+                else:
+                    mates += self._pause_case(o, g)
             elif kind == 2:
                 self._unsit(o)
             elif kind == 3:
@@ -887,6 +889,8 @@ class Engine:
             else:
                 self._pull_from_scene(o, g)
             self._send(o, call, g, place, False, delay)
+        for x in mates:
+            self._next_job(x, x.base)
 
     def _take_free(self, o: Officer, g: Group) -> None:
         """Remove free officer ``o`` from its group's free sets."""
@@ -1311,8 +1315,12 @@ class Engine:
 
         self._at(job.left, done)
 
-    def _pause_case(self, o: Officer, g: Group) -> None:
-        """A call takes ``o`` off its case: the case waits again, first in line."""
+    def _pause_case(self, o: Officer, g: Group) -> list[Officer]:
+        """A call takes ``o`` off its case: the case waits again, first in line.
+
+        Returns the crew mates, off the case (``job`` None) and not yet given their
+        next job: the caller may send them to the same call first.
+        """
         now = self.now
         job = o.job
         job.left -= now - job.t0
@@ -1323,9 +1331,7 @@ class Engine:
             self._close(x, now)
             x.job = None
         g.investigations.appendleft(job)
-        for x in crew:
-            if x is not o:
-                self._next_job(x, x.base)
+        return [x for x in crew if x is not o]
 
     # ------------------------------------------------------ scheduled duties
     def _start_duties(self, team: Team) -> None:

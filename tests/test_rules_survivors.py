@@ -753,14 +753,6 @@ def test_a_case_officer_revisits_a_county_call_of_priority_assist_max():
     assert _row(r, 2)["n_county_stood_down"] == 1, REVISIT
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "engine bug (sim/engine.py _pull_busy/_pause_case): pausing a case for a call frees "
-        "the crew mates before the short call is queued, so a freed mate is not sent and "
-        "stays free while the call waits; reported, not fixed here (sim/ is not ours)"
-    ),
-)
 def test_both_officers_of_a_paused_case_go_to_a_call_needing_two():
     """Isolated, 2 officers on a crew-2 case (interruptible) from 15. Call 1 at 45 needs 2
     (30 min): case work is taken nearest first, and the crew mate the pause frees is
