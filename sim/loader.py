@@ -61,6 +61,29 @@ class LoadedScenario:
 # --------------------------------------------------------------------------- reading YAML
 
 
+def read_text(path: Path, what: str, not_utf8_hint: str) -> str:
+    """Return the UTF-8 text of the file at ``path`` (a leading BOM dropped).
+
+    Raises :class:`ScenarioError` when it is missing, a folder, unreadable or
+    not UTF-8 (with the line of the first bad byte and ``not_utf8_hint``);
+    ``what`` names the kind of file in the folder message.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ScenarioError(path, "", "file not found")
+    if path.is_dir():
+        raise ScenarioError(path, "", f"is a folder, not a {what}")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(path, "", f"cannot be read ({exc.strerror or exc})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError(path, "", f"is not UTF-8 text ({not_utf8_hint})", line) from None
+
+
 def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     """Return the parsed document and its node tree (for line numbers).
 
@@ -68,22 +91,7 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     file is missing, unreadable, not UTF-8, not valid YAML, uses a YAML tag that
     would build an object, or repeats a key within one mapping.
     """
-    path = Path(path)
-    if not path.exists():
-        raise ScenarioError(path, "", "file not found")
-    if path.is_dir():
-        raise ScenarioError(path, "", "is a folder, not a scenario file")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ScenarioError(path, "", f"cannot be read ({exc.strerror or exc})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ScenarioError(
-            path, "", "is not UTF-8 text (save it as UTF-8; is it a YAML file?)", line
-        ) from None
+    text = read_text(path, "scenario file", "save it as UTF-8; is it a YAML file?")
     loader = yaml.SafeLoader(text)
     try:
         tree = loader.get_single_node()

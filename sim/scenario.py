@@ -356,6 +356,17 @@ OfficerCount = Annotated[
 ]
 
 
+def _relative_rates(value: list[float] | None, n: int, what: str) -> list[float] | None:
+    """Check a profile of ``n`` relative rates (None passes: flat)."""
+    if value is None:
+        return value
+    if len(value) != n:
+        raise ValueError(f"needs {what}, got {len(value)}")
+    if any(v < 0 for v in value) or sum(value) <= 0:
+        raise ValueError("values must be >= 0 and not all zero")
+    return value
+
+
 class IncidentTypeSpec(_Block):
     """One kind of call: how often, how urgent, how many officers, how long on scene."""
 
@@ -371,25 +382,13 @@ class IncidentTypeSpec(_Block):
     @field_validator("hourly_profile")
     @classmethod
     def _profile(cls, value: list[float] | None) -> list[float] | None:
-        if value is None:
-            return value
-        if len(value) != 24:
-            raise ValueError(f"needs 24 hourly values, got {len(value)}")
-        if any(v < 0 for v in value) or sum(value) <= 0:
-            raise ValueError("values must be >= 0 and not all zero")
-        return value
+        return _relative_rates(value, 24, "24 hourly values")
 
     @field_validator("weekday_profile")
     @classmethod
     def _weekdays(cls, value: list[float] | None) -> list[float] | None:
         """Seven relative rates, Monday first (day 0 of a run is a Monday); absent = flat."""
-        if value is None:
-            return value
-        if len(value) != 7:
-            raise ValueError(f"needs 7 values (Monday to Sunday), got {len(value)}")
-        if any(v < 0 for v in value) or sum(value) <= 0:
-            raise ValueError("values must be >= 0 and not all zero")
-        return value
+        return _relative_rates(value, 7, "7 values (Monday to Sunday)")
 
     @field_validator("officers_required")
     @classmethod

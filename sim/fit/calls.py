@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ScenarioError
+from ..loader import read_text
 
 #: Canonical column names and what each holds.
 FIELDS: dict[str, str] = {
@@ -108,7 +109,7 @@ def read_call_log(
         File, line and column of the first problem.
 
     """
-    text = _read_text(path)
+    text = read_text(path, "call log", "save the log as UTF-8 CSV")
     header_line, header, rows = _split_rows(path, text)
     where = _column_positions(path, header, header_line, dict(columns or {}))
     parse_time = _time_parser(time_format)
@@ -142,22 +143,6 @@ def read_call_log(
     end = datetime.combine(last or calls["time"].iloc[-1].date(), datetime.min.time())
     days = (end - start + timedelta(days=1)).days
     return CallLog(Path(path), calls, start, days, tuple(skipped))
-
-
-def _read_text(path: Path) -> str:
-    path = Path(path)
-    if not path.exists():
-        raise ScenarioError(path, "", "file not found")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ScenarioError(path, "", f"cannot be read ({exc.strerror or exc})") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        message = "is not UTF-8 text (save the log as UTF-8 CSV)"
-        raise ScenarioError(path, "", message, line) from None
 
 
 def _split_rows(path: Path, text: str) -> tuple[int, list[str], list[tuple[int, list[str]]]]:
