@@ -1,59 +1,31 @@
 """Sweep grids: ``--set PATH=V1,V2`` options and grid YAML files, expanded into points.
 
-A grid is a list of *parameters*, each with the values it takes; the points
-are their Cartesian product (the last parameter varies fastest, so point ids
-follow the order the parameters are written in). A parameter is either
-
-- a **path** (:mod:`sim.sweep.paths`) with a list of values, each any YAML
-  value, including a whole block such as a distribution; or
-- a named group of **alternatives**: each alternative has a label and sets
-  several paths together (for changes that only make sense jointly, such as
-  moving officers from the command room to the case team). Its column in the
-  results holds the label.
-
-A grid file (all keys optional except that some parameter must be given)::
-
-    description: free text for the reader
-    replications: 8                 # default for --reps
-    target: response_p90_min        # metric of the on-screen summary
-    fixed:                          # set at every point, not swept (no column)
-      horizon_days: 180
-    parameters:
-      stations.Xiangdian.officers: [4, 6, 8]              # a list
-      demand_scale: {start: 1.0, stop: 2.0, step: 0.5}    # a range, stop included
-      county.reinforcement_delay_min:                     # whole alternative blocks
-        - {dist: uniform, low: 30, high: 70}
-        - {dist: uniform, low: 45, high: 90}
-    alternatives:
-      staffing:                     # the column name; its values are the labels
-        as_reported: {}
-        bigger_case_team: {pooled.case_team.from_stations.Taoxi: 3,
-                           pooled.command_room.staff: 1,
-                           pooled.command_room.drawn_from: {Taoxi: 1}}
-
-On the command line the values of ``--set`` are read as a YAML flow sequence,
-so ``4`` is an int, ``1.5`` a float, ``true`` a bool and ``{dist: fixed, value:
-30}`` a block; commas inside brackets, braces and quotes belong to their value.
-
-Ranges include ``stop`` when it falls on the grid (``{start: 4, stop: 8,
-step: 2}`` is 4, 6, 8), because that is how "from 4 to 8 in steps of 2" reads;
-they are computed in decimal arithmetic, so 0.1 steps give 0.3, not
-0.30000000000000004.
+The formats are documented in docs/sweeps.md. A grid is a list of parameters,
+each a path (:mod:`sim.sweep.paths`) with its values, or a named group of
+*alternatives* (labels, each setting several paths together); the points are
+their Cartesian product, the last parameter varying fastest. A grid file is
+validated by the pydantic model :class:`GridFile`, and its errors are worded
+and located (file, line, field) by the helpers :mod:`sim.loader` uses for
+scenarios. Ranges ``{start, stop, step}`` include ``stop`` when it falls on
+the grid and are computed in decimal arithmetic (0.1 steps give 0.3, not
+0.30000000000000004).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from ..errors import ScenarioError
-from ..loader import read_yaml
+from ..loader import _line_of, _message, read_yaml
 from ..metrics import METRICS
 from .paths import overlapping, parse_path
 
@@ -61,8 +33,6 @@ from .paths import overlapping, parse_path
 RESERVED = ("point", "replication", "model", "seed", "metric", "mean", "ci_low", "ci_high", "n")
 #: Fields a sweep sets itself.
 NOT_SWEEPABLE = ("replications",)
-#: Top-level keys of a grid file.
-GRID_KEYS = ("description", "replications", "target", "fixed", "parameters", "alternatives")
 MAX_RANGE_VALUES = 10_000
 
 
@@ -230,73 +200,130 @@ def parse_set(option: str) -> Parameter:
 # --- grid files --------------------------------------------------------------------------------
 
 
+def _mapping_of(what: str) -> BeforeValidator:
+    """A validator: null is ``{}``; anything else must be a mapping of ``what``."""
+
+    def check(value: Any) -> dict:
+        if value is not None and not isinstance(value, dict):
+            raise ValueError(f"must be a mapping of {what}")
+        return value or {}
+
+    return BeforeValidator(check)
+
+
+def _whole_number(value: Any) -> Any:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ValueError(f"must be a whole number >= 1 (got {value!r})")
+    return value
+
+
+def _metric(value: Any) -> Any:
+    if value is not None and (not isinstance(value, str) or value not in METRICS):
+        raise ValueError(f"{value!r} is not a metric (one of: {', '.join(METRICS)})")
+    return value
+
+
+def _values_of(spec: Any) -> tuple[Any, ...]:
+    """A parameter's values: a non-empty list, a range, or one scalar."""
+    if isinstance(spec, list):
+        if not spec:
+            raise ValueError("the list of values is empty")
+        return tuple(spec)
+    if isinstance(spec, dict):
+        if set(spec) != {"start", "stop", "step"}:
+            raise ValueError(
+                "give a list of values ([a, b, ...], where a value may be a whole block) or a "
+                "range {start: A, stop: B, step: S}; a single block must be a list of one"
+            )
+        try:
+            return tuple(range_values(spec))
+        except ValueError as exc:
+            raise ValueError(f"bad range: {exc}") from None
+    return (spec,)
+
+
+def _non_empty(value: Any) -> Any:
+    if not isinstance(value, dict) or not value:
+        raise ValueError("must be a non-empty mapping of LABEL: {PATH: VALUE, ...}")
+    return value
+
+
+#: A mapping key as text (YAML may give ints or bools), as the columns and paths use it.
+Key = Annotated[str, BeforeValidator(str)]
+Settings = Annotated[dict[Key, Any], _mapping_of("PATH: VALUE (use {} for no change)")]
+
+
+class GridFile(BaseModel):
+    """A grid YAML file as written (see the module docstring)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: Annotated[str, BeforeValidator(lambda v: str(v or ""))] = ""
+    replications: Annotated[int | None, BeforeValidator(_whole_number)] = None
+    target: Annotated[str | None, BeforeValidator(_metric)] = None
+    fixed: Annotated[dict[Key, Any], _mapping_of("PATH: VALUE")] = {}
+    parameters: Annotated[
+        dict[Key, Annotated[tuple[Any, ...], BeforeValidator(_values_of)]],
+        _mapping_of("PATH: [values] or PATH: {start, stop, step}"),
+    ] = {}
+    alternatives: Annotated[
+        dict[Key, Annotated[dict[Key, Settings], BeforeValidator(_non_empty)]],
+        _mapping_of("NAME: {LABEL: {PATH: VALUE, ...}}"),
+    ] = {}
+
+
 def load_grid(path: str | Path) -> Grid:
     """Read and check a grid YAML file (see the module docstring for its format)."""
-    path = Path(path)
-    data, tree = read_yaml(path)
+    data, tree = read_yaml(Path(path))
     src = str(path)
-
-    def error(field_path: list[Any], message: str) -> ScenarioError:
-        name = ".".join(str(p) for p in field_path)
-        return ScenarioError(src, name, message, _line(tree, field_path))
-
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise error([], "a grid file must be a YAML mapping (see docs/sweeps.md)")
-    for key in data:
-        if key not in GRID_KEYS:
-            raise error([key], f"unknown key (expected one of: {', '.join(GRID_KEYS)})")
-    grid = Grid(file=src, description=str(data.get("description") or ""))
-    reps = data.get("replications")
-    if reps is not None:
-        if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
-            raise error(["replications"], f"must be a whole number >= 1 (got {reps!r})")
-        grid.replications = reps
-    target = data.get("target")
-    if target is not None:
-        grid.target = check_target(target, src)
-    fixed = data.get("fixed") or {}
-    if not isinstance(fixed, dict):
-        raise error(["fixed"], "must be a mapping of PATH: VALUE")
-    for p, v in fixed.items():
-        _check_path(str(p), src, ["fixed", p], tree)
-        grid.fixed[str(p)] = v
-        grid.lines[str(p)] = _line(tree, ["fixed", p])
-    params = data.get("parameters") or {}
-    if not isinstance(params, dict):
-        raise error(
-            ["parameters"], "must be a mapping of PATH: [values] or PATH: {start, stop, step}"
-        )
-    for p, spec in params.items():
-        loc = ["parameters", p]
-        _check_path(str(p), src, loc, tree)
-        grid.lines[str(p)] = _line(tree, loc)
-        values = _values_of(spec, lambda m, loc=loc: error(loc, m))
-        grid.parameters.append(_checked(Parameter(str(p), values, None, src), src))
-    alts = data.get("alternatives") or {}
-    if not isinstance(alts, dict):
-        raise error(["alternatives"], "must be a mapping of NAME: {LABEL: {PATH: VALUE, ...}}")
-    for name, options in alts.items():
-        loc = ["alternatives", name]
-        if not isinstance(options, dict) or not options:
-            raise error(loc, "must be a non-empty mapping of LABEL: {PATH: VALUE, ...}")
-        labels, settings = [], []
-        for label, sets in options.items():
-            if sets is None:
-                sets = {}
-            if not isinstance(sets, dict):
-                raise error(
-                    [*loc, label], "must be a mapping of PATH: VALUE (use {} for no change)"
-                )
-            for p in sets:
-                _check_path(str(p), src, [*loc, label, p], tree)
-                grid.lines.setdefault(str(p), _line(tree, [*loc, label, p]))
-            labels.append(str(label))
-            settings.append({str(k): v for k, v in sets.items()})
-        group = Parameter(str(name), tuple(labels), tuple(settings), src)
-        grid.parameters.append(_checked(group, src))
+    if not isinstance(data or {}, dict):
+        raise ScenarioError(src, "", "a grid file must be a YAML mapping (see docs/sweeps.md)")
+    try:
+        spec = GridFile.model_validate(data or {})
+    except ValidationError as exc:
+        raise _explain(exc, tree, src) from None
+    grid = Grid(
+        file=src,
+        description=spec.description,
+        replications=spec.replications,
+        target=spec.target,
+        fixed=spec.fixed,
+    )
+    written = [(["fixed", p], p) for p in spec.fixed]
+    written += [(["parameters", p], p) for p in spec.parameters]
+    written += [
+        (["alternatives", name, label, p], p)
+        for name, options in spec.alternatives.items()
+        for label, sets in options.items()
+        for p in sets
+    ]
+    for loc, p in written:
+        line = _line_of(tree, loc)
+        try:
+            parse_path(p, src)
+        except ScenarioError as exc:
+            raise ScenarioError(src, exc.field, exc.message, line) from None
+        grid.lines.setdefault(p, line)
+    grid.parameters = [
+        _checked(Parameter(p, values, None, src), src) for p, values in spec.parameters.items()
+    ]
+    grid.parameters += [
+        _checked(Parameter(name, tuple(opts), tuple(opts.values()), src), src)
+        for name, opts in spec.alternatives.items()
+    ]
     return grid
+
+
+def _explain(exc: ValidationError, tree: yaml.Node | None, source: str) -> ScenarioError:
+    """The error highest in the file, worded as :mod:`sim.loader` words scenario errors."""
+    lines = [_line_of(tree, list(e["loc"])) for e in exc.errors()]
+    line, err = min(zip(lines, exc.errors()), key=lambda le: le[0] or math.inf)
+    loc = list(err["loc"])
+    if err["type"] == "extra_forbidden":
+        message = f"unknown key (expected one of: {', '.join(GridFile.model_fields)})"
+    else:
+        message = _message(err, loc)
+    return ScenarioError(source, ".".join(map(str, loc)), message, line)
 
 
 def combine(grid: Grid | None, sets: list[str]) -> Grid:
@@ -305,8 +332,7 @@ def combine(grid: Grid | None, sets: list[str]) -> Grid:
     Grid-file parameters come first, then ``--set`` ones, in the order given.
     """
     grid = grid or Grid()
-    for option in sets:
-        grid.parameters.append(parse_set(option))
+    grid.parameters += [parse_set(option) for option in sets]
     if not grid.parameters:
         raise ScenarioError(
             "sweep", "", "nothing to sweep: give --set PATH=V1,V2 or a --grid file with parameters"
@@ -315,8 +341,7 @@ def combine(grid: Grid | None, sets: list[str]) -> Grid:
     for name in names:
         if names.count(name) > 1:
             raise ScenarioError("sweep", name, "the same parameter is given twice")
-    paths = [p for par in grid.parameters for p in par.paths]
-    clash = overlapping([*grid.fixed, *paths]) if len(paths) + len(grid.fixed) > 1 else None
+    clash = overlapping([*grid.fixed, *(p for par in grid.parameters for p in par.paths)])
     if clash:
         a, b = clash
         what = "the same field" if a == b else "overlapping fields"
@@ -331,22 +356,18 @@ def combine(grid: Grid | None, sets: list[str]) -> Grid:
 
 def check_target(target: Any, source: str) -> str:
     """Return ``target`` if it is a metric name, else raise :class:`ScenarioError`."""
-    if target not in METRICS:
-        raise ScenarioError(
-            source, "target", f"{target!r} is not a metric (one of: {', '.join(METRICS)})"
-        )
-    return str(target)
+    try:
+        return str(_metric(target))
+    except ValueError as exc:
+        raise ScenarioError(source, "target", str(exc)) from None
 
 
 def range_values(spec: dict[str, Any]) -> list[int | float]:
     """Expand ``{start, stop, step}`` (stop included when on the grid) in decimal arithmetic."""
-    keys = ("start", "stop", "step")
-    if any(isinstance(spec[k], bool) or not isinstance(spec[k], (int, float)) for k in keys):
+    numbers = [spec[k] for k in ("start", "stop", "step")]
+    if any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in numbers):
         raise ValueError("start, stop and step must be numbers")
-    try:
-        start, stop, step = (Decimal(str(spec[k])) for k in keys)
-    except InvalidOperation as exc:
-        raise ValueError(f"start, stop and step must be finite numbers ({exc})") from None
+    start, stop, step = (Decimal(str(x)) for x in numbers)
     if not all(x.is_finite() for x in (start, stop, step)):
         raise ValueError("start, stop and step must be finite numbers")
     if step == 0:
@@ -358,61 +379,19 @@ def range_values(spec: dict[str, Any]) -> list[int | float]:
     count = int((stop - start) / step) + 1
     if count > MAX_RANGE_VALUES:
         raise ValueError(f"the range has {count} values (more than {MAX_RANGE_VALUES})")
-    whole = all(isinstance(spec[k], int) for k in ("start", "stop", "step"))
-    return [int(start + i * step) if whole else float(start + i * step) for i in range(count)]
-
-
-def _values_of(spec: Any, error: Any) -> tuple[Any, ...]:
-    if isinstance(spec, list):
-        if not spec:
-            raise error("the list of values is empty")
-        return tuple(spec)
-    if isinstance(spec, dict):
-        if set(spec) == {"start", "stop", "step"}:
-            try:
-                return tuple(range_values(spec))
-            except ValueError as exc:
-                raise error(f"bad range: {exc}") from None
-        raise error(
-            "give a list of values ([a, b, ...], where a value may be a whole block) or a "
-            "range {start: A, stop: B, step: S}; a single block must be a list of one"
-        )
-    return (spec,)
+    kind = int if all(isinstance(x, int) for x in numbers) else float
+    return [kind(start + i * step) for i in range(count)]
 
 
 def _checked(param: Parameter, source: str) -> Parameter:
     if param.name in RESERVED or param.name in METRICS:
         raise ScenarioError(source, param.name, "this name is a results column; choose another")
     for p in param.paths:
-        head = parse_path(p, source)[0]
-        if head.name in NOT_SWEEPABLE:
+        if parse_path(p, source)[0].name in NOT_SWEEPABLE:
             raise ScenarioError(source, p, "set the number of replications with --reps instead")
-    seen: list[str] = []
+    seen: set[str] = set()
     for v in param.values:
-        key = canonical_json(v)
-        if key in seen:
+        if canonical_json(v) in seen:
             raise ScenarioError(source, param.name, f"value {short(v)} is listed twice")
-        seen.append(key)
+        seen.add(canonical_json(v))
     return param
-
-
-def _check_path(path: str, source: str, loc: list[Any], tree: yaml.Node | None) -> None:
-    try:
-        parse_path(path, source)
-    except ScenarioError as exc:
-        raise ScenarioError(source, exc.field, exc.message, _line(tree, loc)) from None
-
-
-def _line(tree: yaml.Node | None, loc: list[Any]) -> int | None:
-    """1-based line of the deepest mapping key along ``loc`` in the YAML node tree."""
-    node, line = tree, None
-    for part in loc:
-        if not isinstance(node, yaml.MappingNode):
-            break
-        for key, value in node.value:
-            if key.value == str(part):
-                line, node = key.start_mark.line + 1, value
-                break
-        else:
-            break
-    return line

@@ -1,25 +1,17 @@
 """Dotted parameter paths such as ``stations.Taoxi.officers``, applied to a raw scenario document.
 
-A path walks the scenario YAML as written: mapping keys by name, list items
-by their ``id`` (a joint station without an ``id`` by its ``host``) or by
-position (``network.edges[3].minutes``). Examples::
+A path walks the scenario YAML as written (docs/sweeps.md lists examples):
+mapping keys by name, list items by their ``id`` (a joint station without an
+``id`` by its ``host``) or by position (``network.edges[3].minutes``). Each
+step is checked against the pydantic schema (:class:`sim.scenario.Scenario`)
+as well as the document, so a field the file leaves at its default (such as
+``demand_scale``) can be set, while a misspelt one is refused with a
+:class:`~sim.errors.ScenarioError` that names the part that does not exist
+and lists what does.
 
-    stations.Taoxi.officers                      an item of a list, by id
-    county.reinforcement_delay_min.high          a field inside a distribution
-    incident_types.theft.rate_per_day
-    pooled.case_team.from_stations.Taoxi         a key of a free-form mapping
-    demand_scale                                 a top-level field (default 1)
-
-Every step is checked against the pydantic schema (:class:`sim.scenario.Scenario`)
-as well as the document, so a field the file leaves at its default (for
-example ``demand_scale``) can still be set, while a misspelt one is refused
-at once with a :class:`~sim.errors.ScenarioError` that names the path and
-the part that does not exist, and lists what does.
-
-Overrides are applied copy-on-write: every container on the path is copied
-before it is changed. ``yaml.safe_load`` gives YAML aliases (``*day_profile``)
-as *shared* objects, so changing one in place would silently change every
-place that refers to the same anchor.
+Overrides are applied copy-on-write: ``yaml.safe_load`` gives YAML aliases
+(``*day_profile``) as *shared* objects, so changing one in place would
+silently change every place that refers to the same anchor.
 """
 
 from __future__ import annotations
@@ -29,7 +21,7 @@ import re
 import types
 import typing
 from dataclasses import dataclass
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -74,19 +66,16 @@ def parse_path(path: str, source: str = "--set") -> list[Part]:
 
 
 def _render(parts: list[Part]) -> str:
-    return ".".join(str(p) for p in parts).replace(".[", "[")
+    return ".".join(str(p) for p in parts).replace(".[", "[") or "the scenario"
 
 
-# --- the schema side: which types may sit at a position ------------------------------------
-
-
-def _alternatives(tp: Any) -> list[Any]:
+def _flat(tp: Any) -> list[Any]:
     """Flatten ``Annotated``, ``Optional`` and unions into the list of concrete types."""
     origin = get_origin(tp)
     if origin is typing.Annotated:
-        return _alternatives(get_args(tp)[0])
+        return _flat(get_args(tp)[0])
     if origin is Union or origin is types.UnionType:
-        return [t for a in get_args(tp) for t in _alternatives(a)]
+        return [t for a in get_args(tp) for t in _flat(a)]
     return [tp]
 
 
@@ -94,73 +83,57 @@ def _is_model(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
 
-def _model_keys(model: type[BaseModel]) -> dict[str, Any]:
-    """YAML key (alias, and name when they differ) -> annotation, for the model's fields."""
+def _fields(tp: Any) -> dict[str, Any]:
+    """YAML key (alias, and name when they differ) -> annotation, for a model's fields."""
     keys: dict[str, Any] = {}
-    for name, info in model.model_fields.items():
+    for name, info in tp.model_fields.items():
         keys[info.alias or name] = info.annotation
         keys.setdefault(name, info.annotation)
     return keys
 
 
-def _narrow_by_tag(models: list[type[BaseModel]], node: Any) -> list[type[BaseModel]]:
-    """Keep the union members whose ``dist`` tag matches the document (distributions)."""
+def _narrow(types_here: list[Any], node: Any) -> list[Any]:
+    """Of several models (distributions), keep those whose ``dist`` tag the document names."""
+    models = [t for t in types_here if _is_model(t)]
     if len(models) < 2 or not isinstance(node, dict) or "dist" not in node:
-        return models
-    keep = []
-    for m in models:
-        field = m.model_fields.get("dist")
-        if field is None or get_origin(field.annotation) is not Literal:
-            continue
-        if node["dist"] in get_args(field.annotation):
-            keep.append(m)
-    return keep or models
+        return types_here
+    tagged = [m for m in models if node["dist"] in get_args(_fields(m).get("dist"))]
+    return [t for t in types_here if t in tagged or not _is_model(t)] if tagged else types_here
 
 
-def _mapping_child_types(types_here: list[Any], node: Any, key: str) -> list[Any] | None:
-    """Types allowed under ``key`` of a mapping whose own types are ``types_here`` (None: none)."""
+def _inside(types_here: list[Any], node: Any, key: str | None) -> list[Any]:
+    """Types allowed under ``key`` of a mapping, or (``key`` None) for an item of a list."""
     found: list[Any] = []
-    models = _narrow_by_tag([t for t in types_here if _is_model(t)], node)
-    for m in models:
-        keys = _model_keys(m)
-        if key in keys:
-            found.extend(_alternatives(keys[key]))
-    for t in types_here:
-        if get_origin(t) is dict:
-            found.extend(_alternatives(get_args(t)[1]))
-    if not found and any(t is Any for t in types_here):
-        return [Any]
-    return found or None
+    for t in _narrow(types_here, node):
+        if key is None and get_origin(t) is list:
+            found += _flat(get_args(t)[0])
+        elif key is not None and get_origin(t) is dict:
+            found += _flat(get_args(t)[1])
+        elif key is not None and _is_model(t) and key in _fields(t):
+            found += _flat(_fields(t)[key])
+    return found or ([Any] if Any in types_here else [])
 
 
-def _field_names(types_here: list[Any], node: Any) -> list[str]:
-    models = _narrow_by_tag([t for t in types_here if _is_model(t)], node)
-    names: list[str] = []
-    for m in models:
-        for name, info in m.model_fields.items():
-            key = info.alias or name
-            if key not in names:
-                names.append(key)
-    return names
-
-
-def _list_item_types(types_here: list[Any]) -> list[Any] | None:
-    found = [a for t in types_here if get_origin(t) is list for a in _alternatives(get_args(t)[0])]
-    if not found and any(t is Any for t in types_here):
-        return [Any]
-    return found or None
-
-
-def _item_label(item: Any) -> str | None:
-    if not isinstance(item, dict):
-        return None
-    for key in ITEM_KEYS:
-        if isinstance(item.get(key), str):
-            return item[key]
-    return None
-
-
-# --- the walk ------------------------------------------------------------------------------
+def _position(node: list, part: Part, where: str) -> int | str:
+    """The position of ``part`` in a list (by ``[n]`` or item id), or a message why not."""
+    if part.index is not None:
+        ok = 0 <= part.index < len(node)
+        return part.index if ok else f"{where} has {len(node)} items, so {part} does not exist"
+    labels = [
+        next((item[k] for k in ITEM_KEYS if isinstance(item.get(k), str)), None)
+        if isinstance(item, dict)
+        else None
+        for item in node
+    ]
+    if part.name in labels:
+        return labels.index(part.name)
+    shown = [lab for lab in labels if lab is not None]
+    if shown:
+        return f"{where} has no item with id {part.name!r} (ids: {', '.join(shown)})"
+    return (
+        f"{where} has no item with id {part.name!r} "
+        f"(its items have no id: use a position [0]..[{len(node) - 1}])"
+    )
 
 
 def set_path(doc: dict, path: str, value: Any, source: str = "--set") -> dict:
@@ -175,71 +148,51 @@ def set_path(doc: dict, path: str, value: Any, source: str = "--set") -> dict:
     root = dict(doc)
     node: Any = root
     types_here: list[Any] = [Scenario]
-    done: list[Part] = []
-
-    def fail(message: str) -> ScenarioError:
-        return ScenarioError(source, path, message)
-
     for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        where = _render(done) or "the scenario"
-        if isinstance(node, dict):
-            if part.index is not None:
-                raise fail(f"{where} is a mapping, not a list: [{part.index}] does not exist")
-            child_types = _mapping_child_types(types_here, node, part.name)
-            if child_types is None:
-                names = _field_names(types_here, node)
+        where = _render(parts[:i])
+        if isinstance(node, dict) and part.index is None:
+            key: int | str = part.name
+            child_types = _inside(types_here, node, part.name)
+            if not child_types:
+                models = [t for t in _narrow(types_here, node) if _is_model(t)]
+                names = list(dict.fromkeys(i.alias or n for m in models
+                                           for n, i in m.model_fields.items()))
                 known = f" (its fields: {', '.join(names)})" if names else ""
-                raise fail(f"{part.name!r} is not a field of {where}{known}")
-            if last:
-                node[part.name] = copy.deepcopy(value)
-                break
-            child = node.get(part.name)
-            if child is None:
-                # Absent (or null) in the file: create it as a mapping if the schema allows one.
-                nxt = parts[i + 1]
-                mappable = any(_is_model(t) or get_origin(t) is dict for t in child_types)
-                if nxt.index is not None or not mappable:
-                    here = _render([*done, part])
-                    raise fail(
-                        f"{here} is not in the scenario, so {nxt} cannot be found inside it; "
-                        f"set {here} as a whole instead"
-                    )
-                child = {}
-            else:
-                child = copy.copy(child)
-            node[part.name] = child
+                raise ScenarioError(source, path, f"{part.name!r} is not a field of {where}{known}")
+        elif isinstance(node, dict):
+            message = f"{where} is a mapping, not a list: {part} does not exist"
+            raise ScenarioError(source, path, message)
         elif isinstance(node, list):
-            item_types = _list_item_types(types_here) or [Any]
-            if part.index is not None:
-                if not 0 <= part.index < len(node):
-                    raise fail(f"{where} has {len(node)} items, so [{part.index}] does not exist")
-                pos = part.index
-            else:
-                labels = [_item_label(item) for item in node]
-                if part.name not in labels:
-                    shown = [lab for lab in labels if lab is not None]
-                    hint = (
-                        f" (ids: {', '.join(shown)})"
-                        if shown
-                        else f" (its items have no id: use a position [0]..[{len(node) - 1}])"
-                    )
-                    raise fail(f"{where} has no item with id {part.name!r}{hint}")
-                pos = labels.index(part.name)
-            child_types = item_types
-            if last:
-                node[pos] = copy.deepcopy(value)
-                break
-            child = copy.copy(node[pos])
-            node[pos] = child
+            key = _position(node, part, where)
+            if isinstance(key, str):
+                raise ScenarioError(source, path, key)
+            child_types = _inside(types_here, node, None) or [Any]
         else:
-            raise fail(
+            raise ScenarioError(
+                source,
+                path,
                 f"{where} is a single value ({node!r}), so {part} cannot be found inside it; "
-                f"set {where} as a whole instead"
+                f"set {where} as a whole instead",
             )
-        done.append(part)
-        node = child
-        types_here = child_types
+        if i == len(parts) - 1:
+            node[key] = copy.deepcopy(value)
+            break
+        child = node[key] if isinstance(node, list) else node.get(key)
+        if child is None and isinstance(node, dict):
+            # Absent (or null) in the file: create it as a mapping if the schema allows one.
+            mappable = any(_is_model(t) or get_origin(t) is dict for t in child_types)
+            if parts[i + 1].index is not None or not mappable:
+                here = _render(parts[: i + 1])
+                raise ScenarioError(
+                    source,
+                    path,
+                    f"{here} is not in the scenario, so {parts[i + 1]} cannot be found inside "
+                    f"it; set {here} as a whole instead",
+                )
+            child = {}
+        child = copy.copy(child)
+        node[key] = child
+        node, types_here = child, child_types
     return root
 
 
