@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -58,18 +59,14 @@ class Parameter:
     settings: tuple[dict[str, Any], ...] | None = None
     source: str = "--set"
 
+    def overrides(self, k: int) -> dict[str, Any]:
+        """The ``{path: value}`` its ``k``-th value applies."""
+        return {self.name: self.values[k]} if self.settings is None else dict(self.settings[k])
+
     @property
     def paths(self) -> list[str]:
         """The scenario paths this parameter changes."""
-        if self.settings is None:
-            return [self.name]
-        return sorted({p for s in self.settings for p in s})
-
-    def overrides(self, k: int) -> dict[str, Any]:
-        """The ``{path: value}`` its ``k``-th value applies."""
-        if self.settings is None:
-            return {self.name: self.values[k]}
-        return dict(self.settings[k])
+        return sorted({p for k in range(len(self.values)) for p in self.overrides(k)})
 
     def describe(self) -> dict[str, Any]:
         """A JSON-able description for the manifest."""
@@ -77,7 +74,7 @@ class Parameter:
             return {"path": self.name, "values": list(self.values), "source": self.source}
         return {
             "alternatives": self.name,
-            "options": {lab: s for lab, s in zip(self.values, self.settings)},
+            "options": dict(zip(self.values, self.settings)),
             "source": self.source,
         }
 
@@ -115,15 +112,11 @@ class Grid:
 
     def points(self) -> list[Point]:
         """The Cartesian product of every parameter's values, in order."""
-        ranges = [range(len(p.values)) for p in self.parameters]
         out = []
-        for i, combo in enumerate(itertools.product(*ranges)):
-            values: dict[str, Any] = {}
-            overrides: dict[str, Any] = {}
-            for p, k in zip(self.parameters, combo):
-                values[p.name] = p.values[k]
-                overrides.update(p.overrides(k))
-            out.append(Point(i, values, overrides))
+        for i, ks in enumerate(itertools.product(*(range(len(p.values)) for p in self.parameters))):
+            chosen = list(zip(self.parameters, ks))
+            overrides = {path: v for p, k in chosen for path, v in p.overrides(k).items()}
+            out.append(Point(i, {p.name: p.values[k] for p, k in chosen}, overrides))
         return out
 
     def describe(self) -> dict[str, Any]:
@@ -200,27 +193,31 @@ def parse_set(option: str) -> Parameter:
 # --- grid files --------------------------------------------------------------------------------
 
 
-def _mapping_of(what: str) -> BeforeValidator:
-    """A validator: null is ``{}``; anything else must be a mapping of ``what``."""
+def _must(ok: Callable[[Any], bool], message: str, empty: Any = None) -> BeforeValidator:
+    """A validator: null gives ``empty()`` (if given); other values must pass ``ok``.
 
-    def check(value: Any) -> dict:
-        if value is not None and not isinstance(value, dict):
-            raise ValueError(f"must be a mapping of {what}")
-        return value or {}
+    ``{got}`` in ``message`` is replaced by the value's repr.
+    """
+
+    def check(value: Any) -> Any:
+        if value is None and empty is not None:
+            return empty()
+        if value is not None and not ok(value):
+            raise ValueError(message.replace("{got}", repr(value)))
+        return value
 
     return BeforeValidator(check)
 
 
-def _whole_number(value: Any) -> Any:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-        raise ValueError(f"must be a whole number >= 1 (got {value!r})")
-    return value
+def _is_dict(value: Any) -> bool:
+    return isinstance(value, dict)
 
 
-def _metric(value: Any) -> Any:
-    if value is not None and (not isinstance(value, str) or value not in METRICS):
-        raise ValueError(f"{value!r} is not a metric (one of: {', '.join(METRICS)})")
-    return value
+def _is_metric(value: Any) -> bool:
+    return isinstance(value, str) and value in METRICS
+
+
+NOT_A_METRIC = "{got} is not a metric (one of: " + ", ".join(METRICS) + ")"
 
 
 def _values_of(spec: Any) -> tuple[Any, ...]:
@@ -242,15 +239,20 @@ def _values_of(spec: Any) -> tuple[Any, ...]:
     return (spec,)
 
 
-def _non_empty(value: Any) -> Any:
-    if not isinstance(value, dict) or not value:
-        raise ValueError("must be a non-empty mapping of LABEL: {PATH: VALUE, ...}")
-    return value
-
-
 #: A mapping key as text (YAML may give ints or bools), as the columns and paths use it.
 Key = Annotated[str, BeforeValidator(str)]
-Settings = Annotated[dict[Key, Any], _mapping_of("PATH: VALUE (use {} for no change)")]
+#: An alternative's settings, PATH -> VALUE.
+Settings = Annotated[
+    dict[Key, Any], _must(_is_dict, "must be a mapping of PATH: VALUE (use {} for no change)", dict)
+]
+#: A group of alternatives, LABEL -> its settings.
+Group = Annotated[
+    dict[Key, Settings],
+    _must(
+        lambda v: isinstance(v, dict) and bool(v),
+        "must be a non-empty mapping of LABEL: {PATH: VALUE, ...}",
+    ),
+]
 
 
 class GridFile(BaseModel):
@@ -259,16 +261,19 @@ class GridFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: Annotated[str, BeforeValidator(lambda v: str(v or ""))] = ""
-    replications: Annotated[int | None, BeforeValidator(_whole_number)] = None
-    target: Annotated[str | None, BeforeValidator(_metric)] = None
-    fixed: Annotated[dict[Key, Any], _mapping_of("PATH: VALUE")] = {}
+    replications: Annotated[
+        int | None,
+        _must(lambda v: type(v) is int and v >= 1, "must be a whole number >= 1 (got {got})"),
+    ] = None
+    target: Annotated[str | None, _must(_is_metric, NOT_A_METRIC)] = None
+    fixed: Annotated[dict[Key, Any], _must(_is_dict, "must be a mapping of PATH: VALUE", dict)] = {}
     parameters: Annotated[
         dict[Key, Annotated[tuple[Any, ...], BeforeValidator(_values_of)]],
-        _mapping_of("PATH: [values] or PATH: {start, stop, step}"),
+        _must(_is_dict, "must be a mapping of PATH: [values] or PATH: {start, stop, step}", dict),
     ] = {}
     alternatives: Annotated[
-        dict[Key, Annotated[dict[Key, Settings], BeforeValidator(_non_empty)]],
-        _mapping_of("NAME: {LABEL: {PATH: VALUE, ...}}"),
+        dict[Key, Group],
+        _must(_is_dict, "must be a mapping of NAME: {LABEL: {PATH: VALUE, ...}}", dict),
     ] = {}
 
 
@@ -276,7 +281,7 @@ def load_grid(path: str | Path) -> Grid:
     """Read and check a grid YAML file (see the module docstring for its format)."""
     data, tree = read_yaml(Path(path))
     src = str(path)
-    if not isinstance(data or {}, dict):
+    if not isinstance(data, dict | None):
         raise ScenarioError(src, "", "a grid file must be a YAML mapping (see docs/sweeps.md)")
     try:
         spec = GridFile.model_validate(data or {})
@@ -356,10 +361,9 @@ def combine(grid: Grid | None, sets: list[str]) -> Grid:
 
 def check_target(target: Any, source: str) -> str:
     """Return ``target`` if it is a metric name, else raise :class:`ScenarioError`."""
-    try:
-        return str(_metric(target))
-    except ValueError as exc:
-        raise ScenarioError(source, "target", str(exc)) from None
+    if not _is_metric(target):
+        raise ScenarioError(source, "target", NOT_A_METRIC.replace("{got}", repr(target)))
+    return str(target)
 
 
 def range_values(spec: dict[str, Any]) -> list[int | float]:
