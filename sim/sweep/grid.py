@@ -391,7 +391,7 @@ def _checked(param: Parameter, source: str) -> Parameter:
     if param.name in RESERVED or param.name in METRICS:
         raise ScenarioError(source, param.name, "this name is a results column; choose another")
     for p in param.paths:
-        if parse_path(p, source)[0].name in NOT_SWEEPABLE:
+        if parse_path(p, source)[0] in NOT_SWEEPABLE:
             raise ScenarioError(source, p, "set the number of replications with --reps instead")
     seen: set[str] = set()
     for v in param.values:

@@ -20,53 +20,39 @@ import copy
 import re
 import types
 import typing
-from dataclasses import dataclass
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
 from ..errors import ScenarioError
+from ..loader import _parse_field, _readable_path
 from ..scenario import Scenario
 
 #: Keys tried, in order, to match a list item to a path part.
 ITEM_KEYS = ("id", "host")
 
-_INDEX = re.compile(r"\[(\d+)\]")
-_PART = re.compile(r"^([^.\[\]]+)((?:\[\d+\])*)$")
+#: One dot-separated part of a path: a name, then any ``[n]`` list positions.
+_PART = re.compile(r"[^.\[\]]+(\[\d+\])*")
 
 
-@dataclass(frozen=True)
-class Part:
-    """One step of a path: a key or list-item id (``name``), or a list position (``index``)."""
-
-    name: str | None = None
-    index: int | None = None
-
-    def __str__(self) -> str:
-        return f"[{self.index}]" if self.index is not None else str(self.name)
-
-
-def parse_path(path: str, source: str = "--set") -> list[Part]:
-    """Split ``a.b[2].c`` into parts; raise :class:`ScenarioError` on malformed text."""
+def parse_path(path: str, source: str = "--set") -> list[str | int]:
+    """Split ``a.b[2].c`` into ``['a', 'b', 2, 'c']``; raise :class:`ScenarioError` if malformed."""
     if not isinstance(path, str) or not path.strip():
         raise ScenarioError(source, str(path), "empty parameter path")
-    parts: list[Part] = []
     for chunk in path.strip().split("."):
-        m = _PART.match(chunk)
-        if not m:
+        if not _PART.fullmatch(chunk):
             raise ScenarioError(
                 source,
                 path,
                 f"malformed parameter path (part {chunk!r}); write names joined by dots, "
                 "e.g. stations.Taoxi.officers, with [n] for a list position",
             )
-        parts.append(Part(name=m.group(1)))
-        parts.extend(Part(index=int(i)) for i in _INDEX.findall(m.group(2)))
-    return parts
+    return _parse_field(path.strip())
 
 
-def _render(parts: list[Part]) -> str:
-    return ".".join(str(p) for p in parts).replace(".[", "[") or "the scenario"
+def _render(parts: list[str | int]) -> str:
+    """``['a', 2, 'b']`` as ``a[2].b`` (nothing: "the scenario")."""
+    return _readable_path(parts, None) or "the scenario"
 
 
 def _flat(tp: Any) -> list[Any]:
@@ -114,24 +100,24 @@ def _inside(types_here: list[Any], node: Any, key: str | None) -> list[Any]:
     return found or ([Any] if Any in types_here else [])
 
 
-def _position(node: list, part: Part, where: str) -> int | str:
+def _position(node: list, part: str | int, where: str) -> int | str:
     """The position of ``part`` in a list (by ``[n]`` or item id), or a message why not."""
-    if part.index is not None:
-        ok = 0 <= part.index < len(node)
-        return part.index if ok else f"{where} has {len(node)} items, so {part} does not exist"
+    if isinstance(part, int):
+        ok = 0 <= part < len(node)
+        return part if ok else f"{where} has {len(node)} items, so [{part}] does not exist"
     labels = [
         next((item[k] for k in ITEM_KEYS if isinstance(item.get(k), str)), None)
         if isinstance(item, dict)
         else None
         for item in node
     ]
-    if part.name in labels:
-        return labels.index(part.name)
+    if part in labels:
+        return labels.index(part)
     shown = [lab for lab in labels if lab is not None]
     if shown:
-        return f"{where} has no item with id {part.name!r} (ids: {', '.join(shown)})"
+        return f"{where} has no item with id {part!r} (ids: {', '.join(shown)})"
     return (
-        f"{where} has no item with id {part.name!r} "
+        f"{where} has no item with id {part!r} "
         f"(its items have no id: use a position [0]..[{len(node) - 1}])"
     )
 
@@ -150,17 +136,18 @@ def set_path(doc: dict, path: str, value: Any, source: str = "--set") -> dict:
     types_here: list[Any] = [Scenario]
     for i, part in enumerate(parts):
         where = _render(parts[:i])
-        if isinstance(node, dict) and part.index is None:
-            key: int | str = part.name
-            child_types = _inside(types_here, node, part.name)
+        if isinstance(node, dict) and isinstance(part, str):
+            key: int | str = part
+            child_types = _inside(types_here, node, part)
             if not child_types:
                 models = [t for t in _narrow(types_here, node) if _is_model(t)]
-                names = list(dict.fromkeys(i.alias or n for m in models
-                                           for n, i in m.model_fields.items()))
+                names = list(
+                    dict.fromkeys(i.alias or n for m in models for n, i in m.model_fields.items())
+                )
                 known = f" (its fields: {', '.join(names)})" if names else ""
-                raise ScenarioError(source, path, f"{part.name!r} is not a field of {where}{known}")
+                raise ScenarioError(source, path, f"{part!r} is not a field of {where}{known}")
         elif isinstance(node, dict):
-            message = f"{where} is a mapping, not a list: {part} does not exist"
+            message = f"{where} is a mapping, not a list: [{part}] does not exist"
             raise ScenarioError(source, path, message)
         elif isinstance(node, list):
             key = _position(node, part, where)
@@ -171,7 +158,8 @@ def set_path(doc: dict, path: str, value: Any, source: str = "--set") -> dict:
             raise ScenarioError(
                 source,
                 path,
-                f"{where} is a single value ({node!r}), so {part} cannot be found inside it; "
+                f"{where} is a single value ({node!r}), so {_render([part])} cannot be found "
+                "inside it; "
                 f"set {where} as a whole instead",
             )
         if i == len(parts) - 1:
@@ -181,13 +169,13 @@ def set_path(doc: dict, path: str, value: Any, source: str = "--set") -> dict:
         if child is None and isinstance(node, dict):
             # Absent (or null) in the file: create it as a mapping if the schema allows one.
             mappable = any(_is_model(t) or get_origin(t) is dict for t in child_types)
-            if parts[i + 1].index is not None or not mappable:
-                here = _render(parts[: i + 1])
+            if isinstance(parts[i + 1], int) or not mappable:
+                here, inner = _render(parts[: i + 1]), _render(parts[i + 1 : i + 2])
                 raise ScenarioError(
                     source,
                     path,
-                    f"{here} is not in the scenario, so {parts[i + 1]} cannot be found inside "
-                    f"it; set {here} as a whole instead",
+                    f"{here} is not in the scenario, so {inner} cannot be found inside it; "
+                    f"set {here} as a whole instead",
                 )
             child = {}
         child = copy.copy(child)
@@ -198,7 +186,7 @@ def set_path(doc: dict, path: str, value: Any, source: str = "--set") -> dict:
 
 def overlapping(paths: list[str]) -> tuple[str, str] | None:
     """Return two paths of which one contains the other (their order would matter), or None."""
-    parsed = [(p, [str(x) for x in parse_path(p)]) for p in paths]
+    parsed = [(p, parse_path(p)) for p in paths]
     for i, (a, pa) in enumerate(parsed):
         for b, pb in parsed[i + 1 :]:
             n = min(len(pa), len(pb))
