@@ -102,8 +102,8 @@ class Grid:
     target: str | None = None
     description: str = ""
     file: str | None = None
-    #: Line in the grid file where each path is written (for error messages).
-    lines: dict[str, int | None] = field(default_factory=dict)
+    #: Where each path of the grid file is written, ``FILE:LINE``, for error messages.
+    where: dict[str, str] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -308,7 +308,7 @@ def load_grid(path: str | Path) -> Grid:
             parse_path(p, src)
         except ScenarioError as exc:
             raise ScenarioError(src, exc.field, exc.message, line) from None
-        grid.lines.setdefault(p, line)
+        grid.where.setdefault(p, f"{src}:{line}" if line else src)
     grid.parameters = [
         _checked(Parameter(p, values, None, src), src) for p, values in spec.parameters.items()
     ]

@@ -125,7 +125,7 @@ def build_plan(
         raise ScenarioError(path, "", "the scenario must be a YAML mapping of fields")
     base: dict[str, Any] = data
     for p, v in grid.fixed.items():
-        base = set_path(base, p, v, _where(grid, p))
+        base = set_path(base, p, v, grid.where.get(p, "--set"))
     target = check_target(target or grid.target or DEFAULT_TARGET, "--target")
 
     points = grid.points()
@@ -134,7 +134,7 @@ def build_plan(
         doc = base
         for p, v in pt.overrides.items():
             try:
-                doc = set_path(doc, p, v, _where(grid, p))
+                doc = set_path(doc, p, v, grid.where.get(p, "--set"))
             except ScenarioError as exc:
                 if pt.id == 0:  # the path itself is bad
                     raise
@@ -170,14 +170,6 @@ def build_plan(
         replications=first.replications,
         target=target,
     )
-
-
-def _where(grid: Grid, path: str) -> str:
-    """Source label for errors about ``path``: the grid file (with line) or ``--set``."""
-    if path in grid.lines and grid.file:
-        line = grid.lines[path]
-        return f"{grid.file}:{line}" if line else grid.file
-    return "--set"
 
 
 def _invalid_points(invalid: list[tuple[Point, ScenarioError]], total: int) -> ScenarioError:
