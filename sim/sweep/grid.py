@@ -16,14 +16,13 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from ..errors import ScenarioError
 from ..loader import _line_of, _message, read_yaml
@@ -193,31 +192,16 @@ def parse_set(option: str) -> Parameter:
 # --- grid files --------------------------------------------------------------------------------
 
 
-def _must(ok: Callable[[Any], bool], message: str, empty: Any = None) -> BeforeValidator:
-    """A validator: null gives ``empty()`` (if given); other values must pass ``ok``.
-
-    ``{got}`` in ``message`` is replaced by the value's repr.
-    """
-
-    def check(value: Any) -> Any:
-        if value is None and empty is not None:
-            return empty()
-        if value is not None and not ok(value):
-            raise ValueError(message.replace("{got}", repr(value)))
-        return value
-
-    return BeforeValidator(check)
+def _whole_number(value: Any) -> int:
+    if type(value) is not int or value < 1:
+        raise ValueError(f"must be a whole number >= 1 (got {value!r})")
+    return value
 
 
-def _is_dict(value: Any) -> bool:
-    return isinstance(value, dict)
-
-
-def _is_metric(value: Any) -> bool:
-    return isinstance(value, str) and value in METRICS
-
-
-NOT_A_METRIC = "{got} is not a metric (one of: " + ", ".join(METRICS) + ")"
+def _metric(value: Any) -> str:
+    if not isinstance(value, str) or value not in METRICS:
+        raise ValueError(f"{value!r} is not a metric (one of: {', '.join(METRICS)})")
+    return value
 
 
 def _values_of(spec: Any) -> tuple[Any, ...]:
@@ -239,42 +223,29 @@ def _values_of(spec: Any) -> tuple[Any, ...]:
     return (spec,)
 
 
+def _settings(value: Any) -> dict:
+    if not isinstance(value, dict | None):
+        raise ValueError("must be a mapping of PATH: VALUE (use {} for no change)")
+    return value or {}
+
+
 #: A mapping key as text (YAML may give ints or bools), as the columns and paths use it.
 Key = Annotated[str, BeforeValidator(str)]
-#: An alternative's settings, PATH -> VALUE.
-Settings = Annotated[
-    dict[Key, Any], _must(_is_dict, "must be a mapping of PATH: VALUE (use {} for no change)", dict)
-]
-#: A group of alternatives, LABEL -> its settings.
-Group = Annotated[
-    dict[Key, Settings],
-    _must(
-        lambda v: isinstance(v, dict) and bool(v),
-        "must be a non-empty mapping of LABEL: {PATH: VALUE, ...}",
-    ),
-]
+#: What one alternative's label sets: ``{PATH: VALUE}``.
+Settings = Annotated[dict[Key, Any], BeforeValidator(_settings)]
 
 
 class GridFile(BaseModel):
-    """A grid YAML file as written (see the module docstring)."""
+    """A grid YAML file as written (docs/sweeps.md); null sections count as absent."""
 
     model_config = ConfigDict(extra="forbid")
 
     description: Annotated[str, BeforeValidator(lambda v: str(v or ""))] = ""
-    replications: Annotated[
-        int | None,
-        _must(lambda v: type(v) is int and v >= 1, "must be a whole number >= 1 (got {got})"),
-    ] = None
-    target: Annotated[str | None, _must(_is_metric, NOT_A_METRIC)] = None
-    fixed: Annotated[dict[Key, Any], _must(_is_dict, "must be a mapping of PATH: VALUE", dict)] = {}
-    parameters: Annotated[
-        dict[Key, Annotated[tuple[Any, ...], BeforeValidator(_values_of)]],
-        _must(_is_dict, "must be a mapping of PATH: [values] or PATH: {start, stop, step}", dict),
-    ] = {}
-    alternatives: Annotated[
-        dict[Key, Group],
-        _must(_is_dict, "must be a mapping of NAME: {LABEL: {PATH: VALUE, ...}}", dict),
-    ] = {}
+    replications: Annotated[int, BeforeValidator(_whole_number)] | None = None
+    target: Annotated[str, BeforeValidator(_metric)] | None = None
+    fixed: dict[Key, Any] | None = None
+    parameters: dict[Key, Annotated[tuple[Any, ...], BeforeValidator(_values_of)]] | None = None
+    alternatives: dict[Key, Annotated[dict[Key, Settings], Field(min_length=1)]] | None = None
 
 
 def load_grid(path: str | Path) -> Grid:
@@ -287,18 +258,19 @@ def load_grid(path: str | Path) -> Grid:
         spec = GridFile.model_validate(data or {})
     except ValidationError as exc:
         raise _explain(exc, tree, src) from None
+    fixed, params, alts = spec.fixed or {}, spec.parameters or {}, spec.alternatives or {}
     grid = Grid(
         file=src,
         description=spec.description,
         replications=spec.replications,
         target=spec.target,
-        fixed=spec.fixed,
+        fixed=fixed,
     )
-    written = [(["fixed", p], p) for p in spec.fixed]
-    written += [(["parameters", p], p) for p in spec.parameters]
+    written = [(["fixed", p], p) for p in fixed]
+    written += [(["parameters", p], p) for p in params]
     written += [
         (["alternatives", name, label, p], p)
-        for name, options in spec.alternatives.items()
+        for name, options in alts.items()
         for label, sets in options.items()
         for p in sets
     ]
@@ -310,11 +282,11 @@ def load_grid(path: str | Path) -> Grid:
             raise ScenarioError(src, exc.field, exc.message, line) from None
         grid.where.setdefault(p, f"{src}:{line}" if line else src)
     grid.parameters = [
-        _checked(Parameter(p, values, None, src), src) for p, values in spec.parameters.items()
+        _checked(Parameter(p, values, None, src), src) for p, values in params.items()
     ]
     grid.parameters += [
         _checked(Parameter(name, tuple(opts), tuple(opts.values()), src), src)
-        for name, opts in spec.alternatives.items()
+        for name, opts in alts.items()
     ]
     return grid
 
@@ -326,8 +298,10 @@ def _explain(exc: ValidationError, tree: yaml.Node | None, source: str) -> Scena
     loc = list(err["loc"])
     if err["type"] == "extra_forbidden":
         message = f"unknown key (expected one of: {', '.join(GridFile.model_fields)})"
-    else:
+    elif err["type"] == "value_error":
         message = _message(err, loc)
+    else:  # pydantic's own checks: point to the format
+        message = f"{_message(err, loc)} (the grid file format is in docs/sweeps.md)"
     return ScenarioError(source, ".".join(map(str, loc)), message, line)
 
 
@@ -361,9 +335,10 @@ def combine(grid: Grid | None, sets: list[str]) -> Grid:
 
 def check_target(target: Any, source: str) -> str:
     """Return ``target`` if it is a metric name, else raise :class:`ScenarioError`."""
-    if not _is_metric(target):
-        raise ScenarioError(source, "target", NOT_A_METRIC.replace("{got}", repr(target)))
-    return str(target)
+    try:
+        return _metric(target)
+    except ValueError as exc:
+        raise ScenarioError(source, "target", str(exc)) from None
 
 
 def range_values(spec: dict[str, Any]) -> list[int | float]:
