@@ -251,14 +251,14 @@ def scenario_from_dict(
         nodes, edges, notes = read_network(sc.network, base)
         network = build_network(sc, nodes, edges, notes)
     except (CrossReferenceError, NetworkError) as exc:
-        loc = list(exc.loc) if exc.loc is not None else _parse_field(exc.field)
+        loc = list(exc.loc) if exc.loc is not None else parse_field(exc.field)
         raise ScenarioError(
-            source, _readable_path(loc, data), exc.message, _line_of(tree, loc, data)
+            source, readable_path(loc, data), exc.message, line_of(tree, loc, data)
         ) from None
 
     def at(loc: tuple, message: str) -> ScenarioError:
         return ScenarioError(
-            source, _readable_path(list(loc), data), message, _line_of(tree, list(loc), data)
+            source, readable_path(list(loc), data), message, line_of(tree, list(loc), data)
         )
 
     calls = load_call_log(sc, network, base, at)
@@ -341,7 +341,7 @@ def _first_error(
     found = []
     for k, err in enumerate(errors):
         loc = _strip_union_tags(list(err["loc"]), data)
-        line = _line_of(tree, loc, data)
+        line = line_of(tree, loc, data)
         found.append((line if line is not None else math.inf, k, loc, err))
     found.sort(key=lambda f: (f[0], f[1]))
     chosen = found[0]
@@ -356,7 +356,7 @@ def _first_error(
                     break
     line, _, loc, err = chosen
     explained = {tuple(map(str, loc))}
-    message = _message(err, loc)
+    message = error_message(err, loc)
     if err["type"] == "extra_forbidden" and loc:
         word = str(loc[-1])
         siblings = [str(f[2][-1]) for f in missing if f[2][:-1] == loc[:-1]]
@@ -373,7 +373,7 @@ def _first_error(
     if others:
         message += f" (and {others} more problem{'s' if others > 1 else ''})"
     return ScenarioError(
-        source, _readable_path(loc, data), message, None if line == math.inf else int(line)
+        source, readable_path(loc, data), message, None if line == math.inf else int(line)
     )
 
 
@@ -397,7 +397,7 @@ def _known_fields() -> frozenset[str]:
     return frozenset(names)
 
 
-def _message(err: dict, loc: list) -> str:
+def error_message(err: dict, loc: list) -> str:
     """An analyst's wording of one pydantic error."""
     kind = err["type"]
     msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
@@ -499,7 +499,7 @@ def _strip_union_tags(loc: list, data: Any = None) -> list:
     return out
 
 
-def _readable_path(loc: list, data: Any) -> str:
+def readable_path(loc: list, data: Any) -> str:
     """Render a location like ``['stations', 0, 'officers']`` as ``stations.Taoxi.officers``."""
     parts: list[str] = []
     node = data
@@ -519,12 +519,12 @@ def _readable_path(loc: list, data: Any) -> str:
 _FIELD_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
-def _parse_field(field: str) -> list:
+def parse_field(field: str) -> list:
     """Parse ``network.nodes[3].township`` into ``['network', 'nodes', 3, 'township']``."""
     return [int(idx) if idx else name for name, idx in _FIELD_PART.findall(field)]
 
 
-def _line_of(tree: yaml.Node | None, loc: list, data: Any = None) -> int | None:
+def line_of(tree: yaml.Node | None, loc: list, data: Any = None) -> int | None:
     """1-based line of the deepest node of ``tree`` along ``loc`` (None when unknown).
 
     A mapping entry's line is its key's line; a list item's is the item's first line;

@@ -25,7 +25,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from ..errors import ScenarioError
-from ..loader import _line_of, _message, read_yaml
+from ..loader import error_message, line_of, read_yaml
 from ..metrics import METRICS
 from .paths import overlapping, parse_path
 
@@ -275,7 +275,7 @@ def load_grid(path: str | Path) -> Grid:
         for p in sets
     ]
     for loc, p in written:
-        line = _line_of(tree, loc)
+        line = line_of(tree, loc)
         try:
             parse_path(p, src)
         except ScenarioError as exc:
@@ -293,15 +293,15 @@ def load_grid(path: str | Path) -> Grid:
 
 def _explain(exc: ValidationError, tree: yaml.Node | None, source: str) -> ScenarioError:
     """The error highest in the file, worded as :mod:`sim.loader` words scenario errors."""
-    lines = [_line_of(tree, list(e["loc"])) for e in exc.errors()]
+    lines = [line_of(tree, list(e["loc"])) for e in exc.errors()]
     line, err = min(zip(lines, exc.errors()), key=lambda le: le[0] or math.inf)
     loc = list(err["loc"])
     if err["type"] == "extra_forbidden":
         message = f"unknown key (expected one of: {', '.join(GridFile.model_fields)})"
     elif err["type"] == "value_error":
-        message = _message(err, loc)
+        message = error_message(err, loc)
     else:  # pydantic's own checks: point to the format
-        message = f"{_message(err, loc)} (the grid file format is in docs/sweeps.md)"
+        message = f"{error_message(err, loc)} (the grid file format is in docs/sweeps.md)"
     return ScenarioError(source, ".".join(map(str, loc)), message, line)
 
 

@@ -25,7 +25,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from ..errors import ScenarioError
-from ..loader import _parse_field, _readable_path
+from ..loader import parse_field, readable_path
 from ..scenario import Scenario
 
 #: Keys tried, in order, to match a list item to a path part.
@@ -47,12 +47,12 @@ def parse_path(path: str, source: str = "--set") -> list[str | int]:
                 f"malformed parameter path (part {chunk!r}); write names joined by dots, "
                 "e.g. stations.Taoxi.officers, with [n] for a list position",
             )
-    return _parse_field(path.strip())
+    return parse_field(path.strip())
 
 
 def _render(parts: list[str | int]) -> str:
     """``['a', 2, 'b']`` as ``a[2].b`` (nothing: "the scenario")."""
-    return _readable_path(parts, None) or "the scenario"
+    return readable_path(parts, None) or "the scenario"
 
 
 def _flat(tp: Any) -> list[Any]:
