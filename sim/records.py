@@ -216,7 +216,7 @@ def dispatch_frame(
 ) -> pd.DataFrame:
     """Return one row per officer (or county head) sent to an incident called after warm-up.
 
-    ``officer`` is -1 and ``station`` empty for county heads; ``stood_down``
+    ``officer`` is -1 and ``station`` (and ``origin``) ``county`` for county heads; ``stood_down``
     marks county heads called off before arriving. Times are minutes from the
     start of the run (NaN: never happened).
     """
