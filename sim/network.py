@@ -1,7 +1,10 @@
-"""The road network: a networkx graph of stations, villages and junctions, and travel times.
+"""The road network: stations, villages and junctions joined by roads, and travel times.
 
-Travel times (minutes) between *places* (station nodes and villages;
-junctions only carry roads) come from scipy's C Dijkstra. The simulation
+Loading builds plain node and road lists and checks them (no networkx or scipy
+import, so ``policesim check`` starts fast); the networkx graph
+(``RoadNetwork.graph``) is built on first use. Travel times (minutes) between
+*places* (station nodes and villages; junctions only carry roads) come from
+scipy's C Dijkstra. The simulation
 takes them per dispatch group (:mod:`sim.travel`, before the run starts, so it
 never searches the graph while it runs); the dense all-pairs array
 ``RoadNetwork.travel_min`` is computed only when something asks for it (a
@@ -12,22 +15,23 @@ connected components, which costs nothing like an all-pairs search.
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 from pydantic import ValidationError
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components, dijkstra
 
 from .geo import great_circle_km
 from .scenario import EdgeSpec, Loc, NetworkSpec, NodeSpec, PoolSpec, Scenario, loc_to_field
 
 if TYPE_CHECKING:
+    import networkx as nx
+    from scipy.sparse import csr_matrix
+
     from .travel import RoadIndex
 
 #: Most places (stations and villages) a road network may have. Loading and
@@ -56,8 +60,13 @@ class RoadNetwork:
 
     Attributes
     ----------
+    nodes
+        Node id -> its attributes from the scenario, in the order given.
+    roads
+        ``(from, to, minutes)`` of every road, in the order given.
     graph
-        The road graph (edge attribute ``minutes``; node attributes from the scenario).
+        The road graph as a networkx graph (edge attribute ``minutes``; node
+        attributes from the scenario), built on first use.
     places
         Node ids of stations and villages, in place-number order.
     travel_min
@@ -77,13 +86,26 @@ class RoadNetwork:
 
     """
 
-    graph: nx.Graph
+    nodes: dict[str, dict[str, Any]]
+    roads: tuple[tuple[str, str, float], ...]
     places: tuple[str, ...]
     station_place: dict[str, int]
     villages: np.ndarray
     village_township: tuple[str, ...]
     village_weight: np.ndarray
     notes: tuple[str, ...] = ()
+
+    @cached_property
+    def graph(self) -> nx.Graph:
+        """The roads as a networkx graph (built once, on first use)."""
+        import networkx as nx
+
+        graph = nx.Graph()
+        for n, attrs in self.nodes.items():
+            graph.add_node(n, **attrs)
+        for u, v, minutes in self.roads:
+            graph.add_edge(u, v, minutes=minutes)
+        return graph
 
     @cached_property
     def road_index(self) -> RoadIndex:
@@ -227,6 +249,8 @@ def _check_file(path: Path, key: str) -> None:
 
 def _read_graphml(path: Path) -> tuple[list[NodeSpec], list[EdgeSpec]]:
     _check_file(path, "graphml")
+    import networkx as nx
+
     try:
         g = nx.read_graphml(path)
     except Exception as exc:  # networkx and expat raise several types for bad files
@@ -462,13 +486,14 @@ def build_network(
 
     if not nodes:
         raise NetworkError(("network", src), "the road graph has no nodes")
-    graph = nx.Graph()
+    graph: dict[str, dict[str, Any]] = {}  # node id -> attributes
     for i, n in enumerate(nodes):
         if n.id in graph:
             raise NetworkError(
                 at("nodes", i, "id"), f"{name('nodes', i)}duplicate node id {n.id!r}"
             )
-        graph.add_node(n.id, **n.model_dump(exclude={"id"}, exclude_none=True))
+        graph[n.id] = n.model_dump(exclude={"id"}, exclude_none=True)
+    roads: list[tuple[str, str, float]] = []
     if inline_edges:
         check_duplicate_roads(
             edges, lambda i: at("edges", i), lambda i: f"network.edges[{i}]", prefix=False
@@ -482,7 +507,7 @@ def build_network(
                     f"{name('edges', i)}road end {end!r} is not a node of the network",
                 )
         minutes = _road_minutes(graph, e, spec, (at("edges", i), name("edges", i)))
-        graph.add_edge(e.from_, e.to, minutes=minutes)
+        roads.append((e.from_, e.to, minutes))
     station_ids = {s.id for s in sc.stations}
     for i, s in enumerate(sc.stations):
         if s.node not in graph:
@@ -506,11 +531,11 @@ def build_network(
             ("network", src),
             f"{len(places)} stations and villages: more than the limit of {MAX_PLACES}",
         )
-    component = _place_components(graph, places)
+    component = _place_components(graph, roads, places)
     index = {p: i for i, p in enumerate(places)}
     station_place = {s.id: index[s.node] for s in sc.stations}
     villages = np.array([index[v] for v in village_ids], dtype=np.int64)
-    township = tuple(graph.nodes[v]["township"] for v in village_ids)
+    township = tuple(graph[v]["township"] for v in village_ids)
     node_index = {n.id: i for i, n in enumerate(nodes)}
     for v, t in zip(village_ids, township):
         if component[station_place[t]] != component[index[v]]:
@@ -521,10 +546,12 @@ def build_network(
                 f"(node {graph_node(sc, t)!r}): no chain of edges connects them",
             )
     _check_pools_connected(sc, component, station_place)
-    weights = np.array([graph.nodes[v].get("weight", 1.0) for v in village_ids], dtype=float)
+    weights = np.array([graph[v].get("weight", 1.0) for v in village_ids], dtype=float)
     _check_townships(sc, village_ids, township, weights, lambda v: at("nodes", node_index[v]),
                      lambda v: name("nodes", node_index[v]))
-    return RoadNetwork(graph, places, station_place, villages, township, weights, notes)
+    return RoadNetwork(
+        graph, tuple(roads), places, station_place, villages, township, weights, notes
+    )
 
 
 def _check_one_coordinate_kind(
@@ -553,7 +580,7 @@ def _check_one_coordinate_kind(
 
 
 def _road_minutes(
-    graph: nx.Graph, e: EdgeSpec, spec: NetworkSpec, where: tuple[Loc, str]
+    nodes: dict[str, dict[str, Any]], e: EdgeSpec, spec: NetworkSpec, where: tuple[Loc, str]
 ) -> float:
     """Minutes of road ``e``: as given, from km and speed, or from its ends' lat/lon.
 
@@ -566,7 +593,7 @@ def _road_minutes(
     speed = e.speed_kmh or spec.default_speed_kmh
     if e.km is not None:
         return 60.0 * e.km / speed
-    ends = [graph.nodes[e.from_], graph.nodes[e.to]]
+    ends = [nodes[e.from_], nodes[e.to]]
     missing = [n for n, a in zip((e.from_, e.to), ends) if a.get("lat") is None]
     if missing:
         loc, label = where
@@ -634,15 +661,29 @@ def _check_pools_connected(
                 )
 
 
-def _place_components(graph: nx.Graph, places: tuple[str, ...]) -> np.ndarray:
-    """Connected-component label of each place (same label: a finite road path joins them)."""
-    pos = {n: i for i, n in enumerate(graph.nodes)}
-    ends = [(pos[u], pos[v]) for u, v, m in graph.edges(data="minutes") if np.isfinite(m)]
-    rows = [u for u, _ in ends]
-    cols = [v for _, v in ends]
-    adj = csr_matrix((np.ones(len(ends)), (rows, cols)), shape=(len(pos), len(pos)))
-    labels = connected_components(adj, directed=False)[1]
-    return labels[[pos[p] for p in places]]
+def _place_components(
+    nodes: dict[str, dict[str, Any]],
+    roads: list[tuple[str, str, float]],
+    places: tuple[str, ...],
+) -> np.ndarray:
+    """Connected-component label of each place (same label: a finite road path joins them).
+
+    Union-find over the roads: loading needs only which places are joined, and
+    this keeps scipy's graph module (half a second to import) out of ``check``.
+    """
+    parent = {n: n for n in nodes}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for u, v, minutes in roads:
+        if math.isfinite(minutes):
+            parent[root(u)] = root(v)
+    labels: dict[str, int] = {}
+    return np.array([labels.setdefault(root(p), len(labels)) for p in places], dtype=np.int64)
 
 
 def road_adjacency(graph: nx.Graph) -> tuple[csr_matrix, dict[str, int]]:
@@ -651,6 +692,8 @@ def road_adjacency(graph: nx.Graph) -> tuple[csr_matrix, dict[str, int]]:
     scipy's csgraph treats explicit zeros as missing edges, so a zero-minute road
     is stored as 1e-9 minutes; callers set distances below 1e-6 back to zero.
     """
+    from scipy.sparse import csr_matrix
+
     pos = {n: i for i, n in enumerate(graph.nodes)}
     rows, cols, vals = [], [], []
     for u, v, minutes in graph.edges(data="minutes"):
@@ -663,6 +706,8 @@ def road_adjacency(graph: nx.Graph) -> tuple[csr_matrix, dict[str, int]]:
 
 def _travel_matrix(graph: nx.Graph, places: tuple[str, ...]) -> np.ndarray:
     """Shortest travel minutes between all pairs of ``places`` (inf when unreachable)."""
+    from scipy.sparse.csgraph import dijkstra
+
     adj, pos = road_adjacency(graph)
     src = [pos[p] for p in places]
     dist = dijkstra(adj, directed=False, indices=src)[:, src]
