@@ -392,3 +392,21 @@ def test_progress_bar_counts_replications_and_sweep_tasks():
     wrapped.run({}, ["a", "b"], got.append)
     assert got == ["a", "b"] and bar.done == 2
     assert wrapped.describe() == {"backend": "fake"}
+
+
+def test_officer_time_bars_account_for_all_on_duty_time(run_dir):
+    """Every state of the officer records is a bar segment: each row adds up to 100%.
+
+    Desk and scheduled-duty time (the time budget) used to be left out, and the command
+    room's officers were counted in their station's row, so bars stopped short.
+    """
+    from sim.plots.results_charts import officer_time_table
+    from sim.plots.style import STATE_STYLE
+
+    run = load_run(run_dir)
+    table = officer_time_table(run)
+    totals = table[list(STATE_STYLE)].sum(axis=1)
+    assert np.allclose(totals.dropna(), 1.0), table[["row", *STATE_STYLE]]
+    off = run.officers
+    for role, name in (("case_team", "case team"), ("room", "command room")):
+        assert (role in set(off["role"])) == (name in set(table["group"])), name

@@ -397,15 +397,17 @@ def officer_time_table(run: RunData) -> pd.DataFrame:
     models = models_in(off["model"])
     for g in order:
         for model in models:
-            mine = (off["group"] == g) & (off["model"] == model) & (off["role"] != "case_team")
+            mine = (off["group"] == g) & (off["model"] == model) & (off["role"] == "community")
             block = off[mine]
             rows.append(_time_row(block, f"{g}: {MODEL_STYLE[model]['short']}", g, model, reps,
                                   states))
-    for model in models:  # a case team: only in the models whose records have one
-        case = off[(off["model"] == model) & (off["role"] == "case_team")]
-        if not case.empty:
-            rows.append(_time_row(case, f"case team: {MODEL_STYLE[model]['short']}",
-                                  "case team", model, reps, states))
+    # a case team and a command room's officers: only in the models whose records have them
+    for role, name in (("case_team", "case team"), ("room", "command room")):
+        for model in models:
+            team = off[(off["model"] == model) & (off["role"] == role)]
+            if not team.empty:
+                rows.append(_time_row(team, f"{name}: {MODEL_STYLE[model]['short']}",
+                                      name, model, reps, states))
     return pd.DataFrame(rows)
 
 
@@ -421,7 +423,8 @@ def _time_row(
 
 def _case_team_clause(table: pd.DataFrame) -> str:
     """The note's words on the models with a case team (their station rows are smaller)."""
-    models = dict.fromkeys(table.loc[table["group"] == "case team", "model"])
+    moved = table["group"].isin(["case team", "command room"])
+    models = dict.fromkeys(table.loc[moved, "model"])
     if not models:
         return ""
     names = " and ".join(MODEL_STYLE[m]["short"] for m in models)
@@ -482,8 +485,10 @@ def officer_time(run: RunData) -> Figure:
             _note(
                 run,
                 "Community officers per station (their number per replication in brackets"
-                f"{case_clause}); the case team separately; command-room staff are not in the "
-                "officer records. "
+                f"{case_clause}); the case team and the command room's officers separately "
+                "(civilian call-takers are not officers). Desk time is the duty desk or the "
+                "command room; scheduled duties are the scenario's community and case-team "
+                "hours. "
                 + grouped,
             ),
         )

@@ -106,6 +106,8 @@ STATE_STYLE: dict[str, tuple[str, str, str]] = {
     "investigation": ("investigating", "#8C510A", "xx"),
     "travel": ("travelling to calls", "#CC79A7", "//"),
     "return": ("driving back", "#F0C3DD", "\\\\"),
+    "duty": ("scheduled duties", "#E5C494", "--"),
+    "desk": ("at a desk or the command room", "#8DA0CB", "++"),
     "patrol": ("on patrol", "#A6D8F0", ".."),
     "station": ("idle at station", "#F2F2F2", ""),
 }
