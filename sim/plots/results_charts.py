@@ -702,7 +702,8 @@ RUN_CHARTS: tuple[Chart, ...] = (
     Chart(
         "04_officer_time_split", "tall", officer_time,
         "How each station's officers spend their on-duty time under each model: on scene, "
-        "investigating, travelling, on patrol, or idle at the station.",
+        "investigating, travelling, on scheduled duties, at a desk or the command room, on "
+        "patrol, or idle at the station.",
     ),
     Chart(
         "05_road_network_map", "square", network_map,
