@@ -591,6 +591,27 @@ def test_an_officer_goes_off_duty_at_its_shift_end_after_any_kind_of_work(kind):
     assert r.officers["duty_min"].sum() + r.officers["investigation_min"].sum() > 0
 
 
+
+def test_an_officer_freed_from_a_cut_duty_block_goes_off_duty_at_its_shift_end():
+    """3 officers at share 2/3 until 720, then 1/3: officers 0 and 1 on duty, then officer 2
+    only. 2 h/day, block 600: 150 min due at 600, officer 0 works 600..750. Call B at 605
+    (20 min) takes officer 1; call A at 610 (30 min) cuts officer 0's block (140 back to the
+    backlog). Officer 1 clears at 630 and takes the 140; officer 0 clears at 645 with nothing
+    left to do and is free at its station at 720, when its shift ends: off duty 720 min.
+    Officer 2 works the 150 due at 1200."""
+    doc = tiny(
+        [3],
+        county={"enabled": False},
+        shifts={"on_duty_share_by_hour": [2 / 3] * 12 + [1 / 3] * 12},
+        scheduled_duties={"hours_per_day": {"community": 2.0}, "block_min": 600},
+    )
+    r = run(doc, "isolated", [Call(605.0, scene_min=20), Call(610.0, scene_min=30)])
+    off = r.officers.set_index("officer")
+    assert off["duty_min"].tolist() == pytest.approx([10.0, 140.0, 150.0]), DUTY
+    assert off["off_duty_min"].tolist() == pytest.approx([720.0, 720.0 - 50.0, 720.0]), (
+        "rule: an officer freed from a cut duty block takes its new post (off duty) at once"
+    )
+
 def test_a_stale_duty_end_does_not_free_an_officer_on_a_call():
     """1 officer, 4 h/day, block 600 (100 min due at 600 and 1200). Call 0 (10 min) at 0.
     At 600 it starts a 100-min block; a call at 610 (200 min) takes it off: there at 615,
