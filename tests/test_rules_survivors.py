@@ -612,6 +612,35 @@ def test_an_officer_freed_from_a_cut_duty_block_goes_off_duty_at_its_shift_end()
         "rule: an officer freed from a cut duty block takes its new post (off duty) at once"
     )
 
+
+def test_an_officer_taken_off_a_paused_case_goes_off_duty_at_its_shift_end():
+    """3 officers at share 2/3 until 720, then 1/3 (officers 0 and 1, then officer 2).
+    Call X at 560 (10 min, a 2-hour case): officer 0 clears at 575, officer 1 (free at the
+    station) takes the case 575..695. Call B at 605 (20 min) takes officer 0; call A at 610
+    (30 min) pauses the case (85 min left) and takes officer 1. Officer 0 clears at 630 and
+    takes the case (630..715); officer 1 clears at 645 with nothing left to do and is free
+    at its station at 720, when its shift ends: everyone off duty 720 min."""
+    doc = tiny(
+        [3],
+        county={"enabled": False},
+        shifts={"on_duty_share_by_hour": [2 / 3] * 12 + [1 / 3] * 12},
+        case_work={"interruptible": True},
+    )
+    doc["incident_types"][0]["investigation"] = {
+        "p": 1.0,
+        "work_hours": {"dist": "fixed", "value": 2.0},
+    }
+    calls = [Call(560.0, scene_min=10, investigation_hours=2.0), Call(605.0, scene_min=20),
+             Call(610.0, scene_min=30)]  # fmt: skip
+    r = run(doc, "isolated", calls)
+    off = r.officers.set_index("officer")
+    assert off["investigation_min"].tolist() == pytest.approx([85.0, 35.0, 0.0]), (
+        "rule: a paused case waits first in line for the next free officer"
+    )
+    assert off["off_duty_min"].tolist() == pytest.approx([720.0, 720.0, 720.0]), (
+        "rule: an officer taken off a paused case takes its new post (off duty) at once"
+    )
+
 def test_a_stale_duty_end_does_not_free_an_officer_on_a_call():
     """1 officer, 4 h/day, block 600 (100 min due at 600 and 1200). Call 0 (10 min) at 0.
     At 600 it starts a 100-min block; a call at 610 (200 min) takes it off: there at 615,
