@@ -641,6 +641,27 @@ def test_an_officer_taken_off_a_paused_case_goes_off_duty_at_its_shift_end():
         "rule: an officer taken off a paused case takes its new post (off duty) at once"
     )
 
+
+def test_a_shift_change_sends_an_officer_driving_to_its_seat_to_the_field():
+    """2 officers, one desk seat, share 0.5 in hour 0 then 1.0: officer 0 sits at the desk
+    from 0, officer 1 is off; at 60 officer 1 takes the seat and officer 0 the field. A call
+    at 40 (12 min) takes officer 0 from the desk (may_respond): there at 45, clears at 57,
+    drives back to its seat (57..62). At 60 its post is the field: it stops driving to the
+    seat, returns from the scene as a field officer (60..65) and waits at the station."""
+    doc = tiny(
+        [2],
+        county={"enabled": False},
+        duty_desk={"seats": 1, "may_respond": True},
+        shifts={"on_duty_share_by_hour": [0.5] + [1.0] * 23},
+    )
+    r = run(doc, "isolated", [Call(40.0, scene_min=12)])
+    cols = ["desk_min", "travel_min", "scene_min", "return_min", "station_min", "off_duty_min"]
+    got = r.officers.set_index("officer")[cols]
+    assert got.loc[0].tolist() == pytest.approx([40.0, 5.0, 12.0, 3.0 + 5.0, 1375.0, 0.0]), POST
+    assert got.loc[1].tolist() == pytest.approx([1380.0, 0.0, 0.0, 0.0, 0.0, 60.0]), (
+        "rule: the first on-duty officers of a station sit at its duty desk"
+    )
+
 def test_a_stale_duty_end_does_not_free_an_officer_on_a_call():
     """1 officer, 4 h/day, block 600 (100 min due at 600 and 1200). Call 0 (10 min) at 0.
     At 600 it starts a 100-min block; a call at 610 (200 min) takes it off: there at 615,
