@@ -662,6 +662,25 @@ def test_a_shift_change_sends_an_officer_driving_to_its_seat_to_the_field():
         "rule: the first on-duty officers of a station sit at its duty desk"
     )
 
+
+def test_the_patrol_share_holds_over_more_than_one_batch_of_patrol_draws():
+    """Rule (docs/model.md, patrol positions): after each job an officer goes on patrol with
+    probability ``patrol.share``. 1 officer, share 0.9, its only patrol village is the call
+    village; 2500 calls 30 min apart (5 min each): a call finds it there (response 0) when
+    it patrolled after the last one, else it drives 5 min from the station. About 1.9
+    patrol draws per job: the 4096 drawn at a time run out after some 2150 jobs, and the
+    draws go on from the next batch (the last one of a batch may be either draw)."""
+    doc = tiny([1], horizon_days=60, county={"enabled": False}, patrol={"share": 0.9})
+    n = 2500
+    r = run(doc, "isolated", [Call(30.0 * i, scene_min=5) for i in range(n)])
+    response = r.incidents["response_min"].to_numpy()[1:]
+    assert set(response.tolist()) <= {0.0, 5.0}, "rule: patrol in the call village or station"
+    on_patrol = float((response == 0.0).mean())
+    half_width = 3.3 * math.sqrt(0.9 * 0.1 / (n - 1))  # 99.9% binomial interval
+    assert abs(on_patrol - 0.9) < half_width, (
+        f"rule: an officer patrols after a job with probability patrol.share: {on_patrol:.3f}"
+    )
+
 def test_a_stale_duty_end_does_not_free_an_officer_on_a_call():
     """1 officer, 4 h/day, block 600 (100 min due at 600 and 1200). Call 0 (10 min) at 0.
     At 600 it starts a 100-min block; a call at 610 (200 min) takes it off: there at 615,
