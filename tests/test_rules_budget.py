@@ -151,6 +151,21 @@ def test_an_interrupted_duty_block_returns_its_rest_to_the_backlog():
     assert o["station_min"] == pytest.approx(DAY - 540.0 - 5.0 - 30.0 - 5.0)
 
 
+
+def test_an_interrupted_duty_block_returns_even_its_last_fraction_of_a_minute():
+    """As above, but the call comes at 899.5, half a minute before the block ends at 900.
+
+    The half minute goes back to the backlog and is worked after the call (934.5..935):
+    299.5 + 0.5 + 240 duty minutes, none lost.
+    """
+    doc = tiny([1], scheduled_duties={"hours_per_day": {"community": 12.0}, "block_min": 600})
+    r = run(doc, "isolated", [Call(899.5, scene_min=30)])
+    assert _row(r)["first_arrival_min"] == pytest.approx(904.5), "rule: duties are interruptible"
+    assert _officer(r, 0)["duty_min"] == pytest.approx(540.0, abs=1e-9), (
+        "rule: the rest of an interrupted duty block goes back to the backlog, "
+        "however little is left"
+    )
+
 # ---------------------------------------------------------------- walk-ins
 def test_walk_ins_queue_behind_calls_at_the_desk_unless_their_priority_says_otherwise():
     """One desk seat (officer 0). Visitors at 10 and 15 (20 min each), a call at 12 (5 min).

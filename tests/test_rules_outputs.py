@@ -283,3 +283,18 @@ def test_travel_minutes_are_shortest_even_far_beyond_the_first_search_limit():
     doc = scenario(roads, {"A": ("S", 1)}, {"V": "A"})
     r = rulerun(doc, "isolated", [C(0, "V")])
     assert r.time("first_arrival", 0) == 300, "rule: travel minutes are shortest road paths"
+
+
+def test_travel_minutes_are_shortest_through_a_junction_only_one_side_reaches_cheaply():
+    """Rule (docs/model.md, travel): minutes are shortest road paths. V1 to V2: 10 + 10
+    through junction X (20) or the direct road (40); S reaches V1 through junction Y (10).
+    X is S's lowest-numbered neighbour and 100 minutes from it, so the first search (60
+    min) must reach X from V1 or V2; a symmetric copy of the roads that drops the roads
+    into X (``_symmetric_min``) leaves X out and answers S to V2 = 10 + 40."""
+    roads = [("S", "X", 100), ("S", "Y", 5), ("Y", "V1", 5), ("V1", "X", 10),
+             ("X", "V2", 10), ("V1", "V2", 40)]  # fmt: skip
+    doc = scenario(roads, {"A": ("S", 1)}, {"V1": "A", "V2": "A"})
+    r = rulerun(doc, "isolated", [C(0, "V2")])
+    assert r.time("first_arrival", 0) == 30, (
+        "rule: travel minutes are shortest road paths (S-Y-V1-X-V2 = 30, not S-Y-V1-V2 = 50)"
+    )

@@ -591,6 +591,96 @@ def test_an_officer_goes_off_duty_at_its_shift_end_after_any_kind_of_work(kind):
     assert r.officers["duty_min"].sum() + r.officers["investigation_min"].sum() > 0
 
 
+
+def test_an_officer_freed_from_a_cut_duty_block_goes_off_duty_at_its_shift_end():
+    """3 officers at share 2/3 until 720, then 1/3: officers 0 and 1 on duty, then officer 2
+    only. 2 h/day, block 600: 150 min due at 600, officer 0 works 600..750. Call B at 605
+    (20 min) takes officer 1; call A at 610 (30 min) cuts officer 0's block (140 back to the
+    backlog). Officer 1 clears at 630 and takes the 140; officer 0 clears at 645 with nothing
+    left to do and is free at its station at 720, when its shift ends: off duty 720 min.
+    Officer 2 works the 150 due at 1200."""
+    doc = tiny(
+        [3],
+        county={"enabled": False},
+        shifts={"on_duty_share_by_hour": [2 / 3] * 12 + [1 / 3] * 12},
+        scheduled_duties={"hours_per_day": {"community": 2.0}, "block_min": 600},
+    )
+    r = run(doc, "isolated", [Call(605.0, scene_min=20), Call(610.0, scene_min=30)])
+    off = r.officers.set_index("officer")
+    assert off["duty_min"].tolist() == pytest.approx([10.0, 140.0, 150.0]), DUTY
+    assert off["off_duty_min"].tolist() == pytest.approx([720.0, 720.0 - 50.0, 720.0]), (
+        "rule: an officer freed from a cut duty block takes its new post (off duty) at once"
+    )
+
+
+def test_an_officer_taken_off_a_paused_case_goes_off_duty_at_its_shift_end():
+    """3 officers at share 2/3 until 720, then 1/3 (officers 0 and 1, then officer 2).
+    Call X at 560 (10 min, a 2-hour case): officer 0 clears at 575, officer 1 (free at the
+    station) takes the case 575..695. Call B at 605 (20 min) takes officer 0; call A at 610
+    (30 min) pauses the case (85 min left) and takes officer 1. Officer 0 clears at 630 and
+    takes the case (630..715); officer 1 clears at 645 with nothing left to do and is free
+    at its station at 720, when its shift ends: everyone off duty 720 min."""
+    doc = tiny(
+        [3],
+        county={"enabled": False},
+        shifts={"on_duty_share_by_hour": [2 / 3] * 12 + [1 / 3] * 12},
+        case_work={"interruptible": True},
+    )
+    doc["incident_types"][0]["investigation"] = {
+        "p": 1.0,
+        "work_hours": {"dist": "fixed", "value": 2.0},
+    }
+    calls = [Call(560.0, scene_min=10, investigation_hours=2.0), Call(605.0, scene_min=20),
+             Call(610.0, scene_min=30)]  # fmt: skip
+    r = run(doc, "isolated", calls)
+    off = r.officers.set_index("officer")
+    assert off["investigation_min"].tolist() == pytest.approx([85.0, 35.0, 0.0]), (
+        "rule: a paused case waits first in line for the next free officer"
+    )
+    assert off["off_duty_min"].tolist() == pytest.approx([720.0, 720.0, 720.0]), (
+        "rule: an officer taken off a paused case takes its new post (off duty) at once"
+    )
+
+
+def test_a_shift_change_sends_an_officer_driving_to_its_seat_to_the_field():
+    """2 officers, one desk seat, share 0.5 in hour 0 then 1.0: officer 0 sits at the desk
+    from 0, officer 1 is off; at 60 officer 1 takes the seat and officer 0 the field. A call
+    at 40 (12 min) takes officer 0 from the desk (may_respond): there at 45, clears at 57,
+    drives back to its seat (57..62). At 60 its post is the field: it stops driving to the
+    seat, returns from the scene as a field officer (60..65) and waits at the station."""
+    doc = tiny(
+        [2],
+        county={"enabled": False},
+        duty_desk={"seats": 1, "may_respond": True},
+        shifts={"on_duty_share_by_hour": [0.5] + [1.0] * 23},
+    )
+    r = run(doc, "isolated", [Call(40.0, scene_min=12)])
+    cols = ["desk_min", "travel_min", "scene_min", "return_min", "station_min", "off_duty_min"]
+    got = r.officers.set_index("officer")[cols]
+    assert got.loc[0].tolist() == pytest.approx([40.0, 5.0, 12.0, 3.0 + 5.0, 1375.0, 0.0]), POST
+    assert got.loc[1].tolist() == pytest.approx([1380.0, 0.0, 0.0, 0.0, 0.0, 60.0]), (
+        "rule: the first on-duty officers of a station sit at its duty desk"
+    )
+
+
+def test_the_patrol_share_holds_over_more_than_one_batch_of_patrol_draws():
+    """Rule (docs/model.md, patrol positions): after each job an officer goes on patrol with
+    probability ``patrol.share``. 1 officer, share 0.9, its only patrol village is the call
+    village; 2500 calls 30 min apart (5 min each): a call finds it there (response 0) when
+    it patrolled after the last one, else it drives 5 min from the station. About 1.9
+    patrol draws per job: the 4096 drawn at a time run out after some 2150 jobs, and the
+    draws go on from the next batch (the last one of a batch may be either draw)."""
+    doc = tiny([1], horizon_days=60, county={"enabled": False}, patrol={"share": 0.9})
+    n = 2500
+    r = run(doc, "isolated", [Call(30.0 * i, scene_min=5) for i in range(n)])
+    response = r.incidents["response_min"].to_numpy()[1:]
+    assert set(response.tolist()) <= {0.0, 5.0}, "rule: patrol in the call village or station"
+    on_patrol = float((response == 0.0).mean())
+    half_width = 3.3 * math.sqrt(0.9 * 0.1 / (n - 1))  # 99.9% binomial interval
+    assert abs(on_patrol - 0.9) < half_width, (
+        f"rule: an officer patrols after a job with probability patrol.share: {on_patrol:.3f}"
+    )
+
 def test_a_stale_duty_end_does_not_free_an_officer_on_a_call():
     """1 officer, 4 h/day, block 600 (100 min due at 600 and 1200). Call 0 (10 min) at 0.
     At 600 it starts a 100-min block; a call at 610 (200 min) takes it off: there at 615,
