@@ -920,26 +920,8 @@ class Engine:
         """
         now = self.now
         if was_free:
-            # _close, inline
-            start = o.since if o.since > self.warmup else self.warmup
-            if o.state == RETURN:
-                settle = o.settle_at if o.settle_at < now else now
-                if settle > start:
-                    o.minutes[RETURN] += settle - start
-                    start = settle
-                if now > start:
-                    o.minutes[o.rest_state] += now - start
-            elif now > start:
-                o.minutes[o.state] += now - start
-            if o.case:  # _take_free, inline
-                g.free_case.discard(o)
-            else:
-                free = g.free_community
-                if o in free:
-                    free.remove(o)
-                    self._own_free[o.station] -= 1
-                if g.free_index is not None:
-                    g.free_index.remove(o)
+            self._close(o, now)
+            self._take_free(o, g)
         o.state = TRAVEL
         o.since = now
         o.call = call
