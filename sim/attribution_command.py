@@ -15,33 +15,30 @@ from typing import Annotated, Any
 import typer
 
 from .errors import ScenarioError
+from .options import (
+    DaysOpt,
+    ForceOpt,
+    OutsidePathsOpt,
+    RepsOpt,
+    ScenarioArg,
+    WorkersOpt,
+)
 
 # --------------------------------------------------------------------------- the command
 
 
 def attribute(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    reps: Annotated[
-        int | None, typer.Option(min=1, help="Replications (default: the scenario's).")
-    ] = None,
-    days: Annotated[float | None, typer.Option(help="Override horizon_days.")] = None,
+    scenario: ScenarioArg,
+    reps: RepsOpt = None,
+    days: DaysOpt = None,
     out_dir: Annotated[
         Path | None,
         typer.Option("--out", help="Results folder (default: results/NAME-attribution-TIME)."),
     ] = None,
-    workers: Annotated[
-        int,
-        typer.Option(
-            min=1,
-            help="Worker processes for replications (never more than the cores or the "
-            "replications).",
-        ),
-    ] = 1,
+    workers: WorkersOpt = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print the table as JSON.")] = False,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing results folder.")] = False,
-    allow_outside_paths: Annotated[
-        bool, typer.Option(help="Allow network files outside the scenario's folder.")
-    ] = False,
+    force: ForceOpt = False,
+    allow_outside_paths: OutsidePathsOpt = False,
 ) -> None:
     """Switch each mechanism off in turn: how much of isolated - pooled each accounts for."""
     from . import cli  # the shared console and error exit (cli imports us)

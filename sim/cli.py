@@ -25,6 +25,15 @@ from .design.commands import design_command, staff_command
 from .errors import ScenarioError
 from .fit.command import fit_command
 from .loader import load_scenario
+from .options import (
+    DaysOpt,
+    ForceOpt,
+    OutsidePathsOpt,
+    RepsOpt,
+    ScenarioArg,
+    SeedOpt,
+    WorkersOpt,
+)
 from .plots.command import plot_command
 from .report_command import report_command
 from .sweep.command import sweep as sweep_command
@@ -57,7 +66,6 @@ def __getattr__(name: str) -> Any:
         return (*HEADLINE_METRICS, "unstable_share")
     return tuple(METRICS)  # JSON_METRICS: what ``run --json`` guarantees (more are included)
 
-ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.")]
 
 
 def _fail(exc: ScenarioError) -> None:
@@ -68,9 +76,7 @@ def _fail(exc: ScenarioError) -> None:
 @app.command()
 def check(
     scenario: ScenarioArg,
-    allow_outside_paths: Annotated[
-        bool, typer.Option(help="Allow network files outside the scenario's folder.")
-    ] = False,
+    allow_outside_paths: OutsidePathsOpt = False,
 ) -> None:
     """Validate a scenario file without running it."""
     try:
@@ -143,26 +149,17 @@ def _choices(node: Any, path: str) -> Any:
 @app.command()
 def run(
     scenario: ScenarioArg,
-    reps: Annotated[
-        int | None, typer.Option(min=1, help="Replications (default: the scenario's).")
-    ] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="Override the scenario's seed.")] = None,
-    days: Annotated[float | None, typer.Option(help="Override horizon_days.")] = None,
+    reps: RepsOpt = None,
+    seed: SeedOpt = None,
+    days: DaysOpt = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Results folder (default: results/NAME-TIME).")
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the summary as JSON on stdout.")
     ] = False,
-    workers: Annotated[
-        int,
-        typer.Option(
-            min=1,
-            help="Worker processes for replications (never more than the cores or the "
-            "replications).",
-        ),
-    ] = 1,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing results folder.")] = False,
+    workers: WorkersOpt = 1,
+    force: ForceOpt = False,
     resume: Annotated[
         bool,
         typer.Option(
@@ -170,9 +167,7 @@ def run(
             "(same scenario and options)."
         ),
     ] = False,
-    allow_outside_paths: Annotated[
-        bool, typer.Option(help="Allow network files outside the scenario's folder.")
-    ] = False,
+    allow_outside_paths: OutsidePathsOpt = False,
     by: Annotated[
         str,
         typer.Option(

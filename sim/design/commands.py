@@ -23,6 +23,7 @@ from rich.table import Table
 
 from ..errors import ScenarioError
 from ..loader import load_scenario
+from ..options import ScenarioArg, SeedOpt
 
 err = Console(stderr=True)
 
@@ -84,12 +85,10 @@ def _ci(m: float, lo: float, hi: float, share: bool = False) -> str:
 
 
 
-ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.")]
 RepsOpt = Annotated[int, typer.Option(min=2, help="Paired replications per design/candidate.")]
 DaysOpt = Annotated[
     float | None, typer.Option(help="Override horizon_days (warm-up becomes a tenth).")
 ]
-SeedOpt = Annotated[int | None, typer.Option(min=0, help="Override the scenario's seed.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Output folder.")]
 WorkersOpt = Annotated[
     int | None, typer.Option(min=1, help="Local worker processes (default: the cores).")

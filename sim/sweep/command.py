@@ -22,6 +22,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import ScenarioError
+from ..options import OutsidePathsOpt, ScenarioArg
 
 if TYPE_CHECKING:
     from .plan import SweepPlan
@@ -89,7 +90,7 @@ def _print_plan(plan: SweepPlan, out: Console) -> None:
 
 
 def sweep(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    scenario: ScenarioArg,
     set_: Annotated[
         list[str] | None,
         typer.Option(
@@ -139,9 +140,7 @@ def sweep(
     dry_run: Annotated[
         bool, typer.Option(help="Validate every point and list them; run nothing.")
     ] = False,
-    allow_outside_paths: Annotated[
-        bool, typer.Option(help="Allow network files outside the scenario's folder.")
-    ] = False,
+    allow_outside_paths: OutsidePathsOpt = False,
 ) -> None:
     """Sweep parameters over a grid: every point runs both models with paired replications.
 
