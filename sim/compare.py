@@ -304,7 +304,11 @@ class Comparison:
     models: tuple[str, ...]
     rows: tuple[ComparisonRow, ...]
     bottom_lines: tuple[str, ...]
-    below_zero: bool
+
+    @property
+    def below_zero(self) -> bool:
+        """Whether some model's interval reaches below 0 (the note then explains the mark)."""
+        return any(c.below_zero for r in self.rows for c in r.models)
 
     @property
     def others(self) -> tuple[str, ...]:
@@ -362,8 +366,9 @@ def comparison(
     block = summary[summary["township"].astype(str) == scope].set_index(["metric", "model"])
     unstable = unstable_models(summary, scope)
     hide = unstable | {registry.difference(o, base) for o in models[1:]} if unstable else set()
-    verdicts = {o: summary_verdicts(summary, scope, metrics, other=o) for o in models[1:]}
-    headline = {o: summary_verdicts(summary, scope, HEADLINE_METRICS, other=o)
+    judged = list(dict.fromkeys([*metrics, *HEADLINE_METRICS]))
+    verdicts = {o: summary_verdicts(summary, scope, judged, other=o) for o in models[1:]}
+    headline = {o: {m: v for m, v in verdicts[o].items() if m in HEADLINE_METRICS}
                 for o in models[1:]}
 
     def cell(metric: str, model: str) -> Cell:
@@ -392,7 +397,6 @@ def comparison(
         tuple(models),
         tuple(rows),
         tuple(bottom_line(headline[o].values()) for o in models[1:] if headline[o]),
-        any(c.below_zero for r in rows for c in r.models),
     )
 
 
