@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import ScenarioError
 from ..loader import LoadedScenario, load_scenario
-from ..metrics import METRICS
+from ..metrics import METRICS, model_order
 from ..models import registry
 from ..results_io import CSV_ENCODING, INCOMPLETE, MANIFEST, read_results
 
@@ -35,10 +35,8 @@ def models_in(labels: Any) -> list[str]:
     (a run written with a model registered then, read without it) follow in
     order of appearance. Paired-difference labels are left out.
     """
-    seen = [str(v) for v in pd.unique(pd.Series(labels).dropna().astype(str))]
-    found = [m for m in seen if not registry.is_difference(m)]
-    order = {name: i for i, name in enumerate(registry.names())}
-    return sorted(found, key=lambda m: (order.get(m, len(order)), found.index(m)))
+    labels = pd.Series(labels).dropna().astype(str)
+    return model_order(m for m in labels if not registry.is_difference(m))
 
 
 def differences_in(labels: Any) -> list[str]:
