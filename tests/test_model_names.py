@@ -19,7 +19,15 @@ import re
 import tokenize
 from pathlib import Path
 
-from sim.models import registry
+from sim.models import (
+    REFORM,
+    OperatingModel,
+    pool_blocks,
+    pool_loc,
+    pools_field,
+    registry,
+    with_pools,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,3 +100,47 @@ def test_the_allowed_places_exist():
     # a renamed module would otherwise be allowed silently, or its names counted elsewhere
     for place in ALLOWED:
         assert (ROOT / place).exists(), place
+
+
+# --------------------------------------------------------------------------- what moved
+
+
+def test_report_rows_of_a_model_come_from_its_assumptions():
+    from sim.loader import load_scenario
+    from sim.report import assumptions
+
+    loaded = load_scenario(ROOT / "tests" / "bad_scenarios" / "base.yaml")
+    extra = OperatingModel(
+        "room_rule_model",
+        lambda loaded: None,
+        stream_id=98,
+        assumptions=lambda sc: [("room rule", 2.5, "min")],
+    )
+    with registry.registered(extra):
+        county = dict(assumptions(loaded)["county"])
+    assert county["room_rule_model: room rule"] == "2.5 min"
+    rules = loaded.scenario.isolated
+    assert county[f"{REFORM.before}: county asked after"] == (
+        f"{rules.county_after_min:g} min of shortfall"
+    )
+    assert "room_rule_model: room rule" not in dict(assumptions(loaded)["county"])
+
+
+def test_pool_fields_of_a_document_one_mapping_or_a_list():
+    one = {"name": "x", "pooled": {"host": "A"}, "incident_types": []}
+    assert pool_blocks(one) == [{"host": "A"}]
+    pool_blocks(one)[0]["host"] = "B"  # edited in place
+    assert one["pooled"] == {"host": "B"}
+    many = with_pools(one, [{"host": "A"}, "not a mapping", {"host": "C"}])
+    assert list(many) == ["name", "pooled", "incident_types"]  # same place in the document
+    assert one["pooled"] == {"host": "B"}  # a copy
+    assert pool_blocks(many) == [{"host": "A"}, {"host": "C"}]
+    assert pool_blocks({"name": "x"}) == []
+    assert {**{"a": 1}, **pools_field([])} == {"a": 1, "pooled": []}
+
+
+def test_pool_loc_names_the_item_only_in_a_list():
+    from types import SimpleNamespace
+
+    assert pool_loc(SimpleNamespace(pooled=object()), 0) == ("pooled",)
+    assert pool_loc(SimpleNamespace(pooled=[object(), object()]), 1) == ("pooled", 1)
