@@ -11,7 +11,7 @@ Its settings are the scenario's ``pooled:`` field: one joint station (a mapping,
 pooling every station unless it lists ``members``) or a list of them. Code
 outside :mod:`sim.models` and scenario handling reads and writes that field
 through the functions here (:func:`pool_blocks`, :func:`with_pools`,
-:func:`pools_field`, :func:`pool_loc`, :func:`pool_path`), never by its name.
+:func:`pools_field`, :func:`pool_loc`, :func:`pool_path`, exported from :mod:`sim.models`).
 """
 
 from __future__ import annotations
