@@ -126,6 +126,14 @@ def test_report_rows_of_a_model_come_from_its_assumptions():
     assert "room_rule_model: room rule" not in dict(assumptions(loaded)["county"])
 
 
+def test_the_reform_is_a_registered_model_against_the_baseline():
+    # attribute reads the summary's difference REFORM.difference, which exists only
+    # when the status quo is the baseline every difference is taken against
+    assert REFORM.before == registry.baseline()
+    assert REFORM.after in registry.names()
+    assert REFORM.difference == registry.difference(REFORM.after)
+
+
 def test_pool_fields_of_a_document_one_mapping_or_a_list():
     one = {"name": "x", "pooled": {"host": "A"}, "incident_types": []}
     assert pool_blocks(one) == [{"host": "A"}]

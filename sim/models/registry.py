@@ -129,7 +129,8 @@ class Reform(NamedTuple):
     ``policesim attribute`` explains the paired difference ``before - after``,
     ``policesim design`` ranks pool designs of ``after`` against ``before``, and
     ``policesim staff`` finds the smallest staffing of each. Their results are
-    keyed by these two names. Unpacks as ``before, after``.
+    keyed by these two names. Unpacks as ``before, after``. ``before`` is the
+    baseline: the summary's paired differences are taken against it.
     """
 
     before: str
