@@ -36,7 +36,7 @@ from .compare import NO_DATA, UNSTABLE, interval, verdict, waits
 from .errors import ScenarioError
 from .loader import LoadedScenario, load_scenario, read_yaml, scenario_from_dict
 from .metrics import ALL, t_interval, unstable_models
-from .models import registry
+from .models import REFORM, lone_station_rules, pool_blocks
 from .results_io import finish_folder, write_csv, write_manifest, write_scenario
 from .run_folder import RunOutput, run_scenario
 from .scenario import Scenario
@@ -57,32 +57,20 @@ NOT_SWITCHABLE = {
     "no crew-dependent scene work": "not switchable: scene work always goes at the pace of "
     "the crew present (the engine has no switch for it)",
 }
+#: The attribution explains the shipped reform: switching off mechanisms of its new model
+#: one at a time, measured on the paired difference against the status quo.
+DIFFERENCE = REFORM.difference
 READ_NOTE = (
     "How to read: each row is one run of the scenario with the named mechanism switched off, "
-    "all on the same seeds. 'isolated - pooled' is that run's paired difference; 'accounts for' "
+    f"all on the same seeds. '{DIFFERENCE}' is that run's paired difference; 'accounts for' "
     "is the difference with all mechanisms minus the difference without this one (paired per "
     "replication): the part of the gap the mechanism makes. The same sign as the all-mechanisms "
     "difference: the mechanism widens the gap; the opposite sign: it narrows it; an interval "
     "containing 0: no clear share."
 )
 
-#: The attribution explains the shipped reform: switching off pooled-model mechanisms one at a
-#: time, measured on the paired difference against the isolated baseline.
-REFORM = ("isolated", "pooled")
-DIFFERENCE = registry.difference(REFORM[1], REFORM[0])
-
 
 # --------------------------------------------------------------------------- variants
-
-
-def _pools(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """The pool blocks of a scenario document (``pooled`` is one mapping or a list)."""
-    pooled = doc.get("pooled")
-    if isinstance(pooled, dict):
-        return [pooled]
-    if isinstance(pooled, list):
-        return [p for p in pooled if isinstance(p, dict)]
-    return []
 
 
 def without_duty_desk(doc: dict[str, Any], sc: Scenario) -> dict[str, Any] | None:
@@ -142,7 +130,7 @@ def without_room_case_team_draw(doc: dict[str, Any], sc: Scenario) -> dict[str, 
     if not draws:
         return None
     out = copy.deepcopy(doc)
-    for pool in _pools(out):
+    for pool in pool_blocks(out):
         if isinstance(pool.get("command_room"), dict):
             pool["command_room"]["drawn_from"] = {}
         pool.pop("case_team", None)
@@ -151,11 +139,11 @@ def without_room_case_team_draw(doc: dict[str, Any], sc: Scenario) -> dict[str, 
 
 def same_county_rule(doc: dict[str, Any], sc: Scenario) -> dict[str, Any] | None:
     """Set every pool's ``county_after_min`` to the isolated one; None when already equal."""
-    rule = sc.isolated.county_after_min
+    rule = lone_station_rules(sc).county_after_min
     if all(p.county_after_min == rule for p in sc.pools):
         return None
     out = copy.deepcopy(doc)
-    for pool in _pools(out):
+    for pool in pool_blocks(out):
         pool["county_after_min"] = rule
     return out
 
@@ -184,7 +172,7 @@ VARIANTS = (
     Variant(
         "same county rule",
         same_county_rule,
-        "pooled county_after_min already equals the isolated one",
+        f"{REFORM.after} county_after_min already equals the {REFORM.before} one",
     ),
 )
 
@@ -262,10 +250,8 @@ def _present(runs: dict[str, RunOutput], metric: str) -> bool:
 def _paired(run: RunOutput, metric: str) -> pd.Series:
     """Per-replication overall ``isolated - pooled`` of ``metric``, indexed by replication."""
     rows = run.replications[run.replications["township"] == ALL]
-    wide = {
-        m: rows[rows["model"] == m].set_index("replication")[metric] for m in ("isolated", "pooled")
-    }
-    return (wide["isolated"] - wide["pooled"]).astype(float)
+    before, after = (rows[rows["model"] == m].set_index("replication")[metric] for m in REFORM)
+    return (before - after).astype(float)
 
 
 def attribution_rows(
@@ -281,7 +267,7 @@ def attribution_rows(
             unstable = bool(unstable_models(run.summary)) and waits(metric)
             got = {
                 m: block.loc[(metric, m)] if (metric, m) in block.index else None
-                for m in ("isolated", "pooled", DIFFERENCE)
+                for m in (*REFORM, DIFFERENCE)
             }
             d = got[DIFFERENCE]
             diff = (d["mean"], d["ci_low"], d["ci_high"]) if d is not None else (math.nan,) * 3
@@ -295,10 +281,10 @@ def attribution_rows(
                     "variant": name,
                     "status": "run",
                     "metric": metric,
-                    "isolated_mean": got["isolated"]["mean"]
-                    if got["isolated"] is not None
-                    else math.nan,
-                    "pooled_mean": got["pooled"]["mean"] if got["pooled"] is not None else math.nan,
+                    **{
+                        f"{m}_mean": got[m]["mean"] if got[m] is not None else math.nan
+                        for m in REFORM
+                    },
                     "difference_mean": diff[0],
                     "difference_ci_low": diff[1],
                     "difference_ci_high": diff[2],

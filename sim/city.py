@@ -42,6 +42,8 @@ import numpy as np
 import typer
 import yaml
 
+from .models import lone_station_field, pool_blocks, pools_field
+
 #: The field report's city: rural stations, joint stations and the stations they pool.
 STATIONS, JOINT_STATIONS, POOLED_STATIONS = 118, 14, 46
 SPACING_KM, SPEED_KMH = 14.0, 35.0
@@ -101,11 +103,11 @@ def _minutes(a: tuple[float, float], b: tuple[float, float], winding: float) -> 
     return round(60.0 * winding * math.dist(a, b) / SPEED_KMH, 1)
 
 
-def _pool_sizes(pools: int, pooled: int) -> list[int]:
-    """Sizes 3 or 4 adding up to ``pooled`` (largest first)."""
-    fours = pooled - 3 * pools
+def _pool_sizes(pools: int, stations: int) -> list[int]:
+    """Sizes 3 or 4 adding up to ``stations`` (largest first)."""
+    fours = stations - 3 * pools
     if not 0 <= fours <= pools:
-        raise ValueError(f"{pooled} stations cannot form {pools} joint stations of 3-4")
+        raise ValueError(f"{stations} stations cannot form {pools} joint stations of 3-4")
     return [4] * fours + [3] * (pools - fours)
 
 
@@ -217,12 +219,12 @@ def generate_city(
     pools = _grow_pools(
         neighbours, _pool_sizes(JOINT_STATIONS * scale, POOLED_STATIONS * scale), gen
     )
-    pooled = []
+    joint = []
     for p, members in enumerate(pools):
         host = max(members, key=lambda s: (officers[s], -s))
         others = [s for s in members if s != host]
         case = {ids[host]: 2, ids[others[0]]: 1, ids[others[1]]: 1}
-        pooled.append(
+        joint.append(
             {
                 "id": f"J{p + 1:0{len(str(len(pools)))}d}",
                 "host": ids[host],
@@ -267,8 +269,8 @@ def generate_city(
             "reinforcement_delay_min": {"dist": "uniform", "low": 30, "high": 70},
             "requests": "partial_shortfall",
         },
-        "isolated": {"handling_min": {"dist": "exponential", "mean": 3}, "county_after_min": 0},
-        "pooled": pooled,
+        **lone_station_field({"dist": "exponential", "mean": 3}, county_after_min=0),
+        **pools_field(joint),
         "incident_types": incident_types,
     }
     return doc, nodes, edges
@@ -346,7 +348,7 @@ def generate_city_command(
     path = write_city(out_dir, scale, seed, villages, days)
     doc, nodes, _ = generate_city(scale, seed, villages, days)
     typer.echo(
-        f"wrote {path} ({len(doc['stations'])} stations, {len(doc['pooled'])} joint stations, "
+        f"wrote {path} ({len(doc['stations'])} stations, {len(pool_blocks(doc))} joint stations, "
         f"{sum(1 for n in nodes if n['kind'] == 'village')} villages; "
         f"network in {path.parent / 'nodes.csv'} and {path.parent / 'edges.csv'})"
     )

@@ -25,6 +25,7 @@ from .design.commands import design_command, staff_command
 from .errors import ScenarioError
 from .fit.command import fit_command
 from .loader import load_scenario
+from .models import pool_path, registry
 from .options import (
     DaysOpt,
     ForceOpt,
@@ -48,7 +49,8 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    help="Simulate isolated township police stations against pooled joint stations.",
+    help="Simulate township police stations under each operating model: "
+    + ", ".join(registry.label(m) for m in registry.names()) + ".",
 )
 err = Console(stderr=True)
 # Wide enough for the comparison table when stdout is a file or pipe (rich assumes 80).
@@ -112,7 +114,7 @@ def check_notes(sc: Any) -> list[str]:
         drawn = sum(room.drawn_from.values())
         civilians = room.staff - drawn
         notes.append(
-            f"pooled{'.' + pool.id if pool.id else ''}.command_room: {room.staff} seat(s): "
+            f"{pool_path(pool)}.command_room: {room.staff} seat(s): "
             f"{drawn} officer(s) drawn from member stations, {civilians} civilian "
             "call-taker(s) not on the police roll (docs/model.md)"
         )

@@ -26,7 +26,8 @@ import numpy as np
 from pydantic import ValidationError
 
 from .geo import great_circle_km
-from .scenario import EdgeSpec, Loc, NetworkSpec, NodeSpec, PoolSpec, Scenario, loc_to_field
+from .models import pool_loc
+from .scenario import EdgeSpec, Loc, NetworkSpec, NodeSpec, Scenario, loc_to_field
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -648,12 +649,11 @@ def _check_pools_connected(
     sc: Scenario, component: np.ndarray, station_place: dict[str, int]
 ) -> None:
     """Every member of a joint station must be reachable by road from its host."""
-    single = isinstance(sc.pooled, PoolSpec)
     for i, pool in enumerate(sc.pools):
         host = station_place[pool.host]
         for j, m in enumerate(sc.pool_members(pool)):
             if component[host] != component[station_place[m]]:
-                where: Loc = ("pooled",) if single else ("pooled", i)
+                where = pool_loc(sc, i)
                 raise NetworkError(
                     (*where, "members", j) if pool.members is not None else (*where, "host"),
                     f"member station {m!r} cannot be reached by road from the host "

@@ -45,6 +45,7 @@ from .compare import (
 )
 from .errors import ScenarioError
 from .metrics import ALL, HEADLINE_METRICS, METRICS, STABILITY, stability_warnings
+from .models import registry
 from .results_io import atomic_text
 
 REPORT_NAME = "report.html"
@@ -161,11 +162,19 @@ def assumptions(loaded: Any) -> dict[str, Any]:
             ("county reinforcement", "on" if sc.county.enabled else "off"),
             ("county delay", dist_text(sc.county.reinforcement_delay_min) + " min"),
             ("county asked for", sc.county.requests.replace("_", " ")),
-            ("isolated: call handling", dist_text(sc.isolated.handling_min) + " min"),
-            ("isolated: county asked after", f"{sc.isolated.county_after_min:g} min of shortfall"),
+            *_model_rows(sc),
         ],
         "pools": [_pool_row(sc, pool) for pool in sc.pools],
     }
+
+
+def _model_rows(sc: Any) -> list[Row]:
+    """Each registered model's own settings (``OperatingModel.assumptions``), named by model."""
+    return [
+        (f"{model.name}: {what}", f"{dist_text(value)} {unit}")
+        for model in registry.MODELS.values() if model.assumptions is not None
+        for what, value, unit in model.assumptions(sc)
+    ]
 
 
 def _station_rows(sc: Any, net: Any) -> list[Row]:

@@ -225,6 +225,7 @@ def staff_command(
     Writes frontier.csv and staff.json; prints the frontier and what pooling saves.
     """
     # heavy modules load only when the command runs (start-up stays instant)
+    from ..models import REFORM
     from .designs import base_document
     from .simulate import Runner
     from .staffing import StaffSearch, parse_target, parse_vary, run_staff
@@ -249,30 +250,31 @@ def staff_command(
     (folder / "staff.json").write_text(json.dumps({
         "scenario": str(scenario), "target": str(tgt), "reps": reps, "seed": loaded.scenario.seed,
         "officers_today": total_now, "smallest": best, "pooling_saves": result["saves"],
-        "pooled_split": result["split"].label(), "stations": result["stations"],
+        f"{REFORM.after}_split": result["split"].label(), "stations": result["stations"],
         "simulated": runner.simulated, "reused": runner.reused,
     }, indent=2))  # fmt: skip
     out = _out()
     t = Table(title=f"{loaded.scenario.name}: {tgt} (mean [95% CI], {reps} paired replications)",
               title_justify="left")  # fmt: skip
-    for c in ("officers", "split", "isolated", "pooled"):
+    for c in ("officers", "split", *REFORM):
         t.add_column(c, justify="right")
     for r in frontier.itertuples(index=False):
         row = r._asdict()
         cells = [str(row["officers"]), row["split"]]
-        for m in ("isolated", "pooled"):
+        for m in REFORM:
             mark = " ok" if row[f"{m}_meets"] else ""
             cells.append(f"{row[f'{m}_mean']:.2f} [{row[f'{m}_ci_low']:.2f}, "
                          f"{row[f'{m}_ci_high']:.2f}]{mark}")  # fmt: skip
         t.add_row(*cells)
     out.print(t)
-    for m in ("isolated", "pooled"):
+    for m in REFORM:
         n = best[m]
         out.print(f"{m}: " + (f"{n} officers ({result['stations'][m]})" if n is not None
                               else f"not met within {search.budget} officers"), soft_wrap=True)
     if result["saves"] is not None:
         saves = result["saves"]
         verb = "saves" if saves >= 0 else "costs"
+        split = f"{REFORM.after} split: {result['split'].label()}"
         out.print(f"officers pooling {verb} at the same service level: {abs(saves)} "
-                  f"(pooled split: {result['split'].label()}; today {total_now})")  # fmt: skip
+                  f"({split}; today {total_now})")  # fmt: skip
     out.print(f"{runner.simulated} simulations run, {runner.reused} reused; written to {folder}")

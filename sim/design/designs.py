@@ -8,7 +8,6 @@ with the most officers left, never leaving a station without a field officer.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import shutil
@@ -62,13 +61,6 @@ def base_document(path: Path, overrides: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ScenarioError(path, "", "the scenario must be a YAML mapping of fields")
     return {**data, **overrides}
-
-
-def with_pools(doc: dict[str, Any], pools: list[dict[str, Any]]) -> dict[str, Any]:
-    """A copy of ``doc`` whose ``pooled:`` is ``pools``."""
-    out = copy.deepcopy(doc)
-    out["pooled"] = pools
-    return out
 
 
 def load_doc(

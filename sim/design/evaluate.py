@@ -21,9 +21,10 @@ from ..compare import direction
 from ..errors import ScenarioError
 from ..loader import LoadedScenario
 from ..metrics import t_interval
+from ..models import REFORM, with_pools
 from ..scenario import PoolSpec
 from .candidates import StationGeo, enumerate_pools, station_geo
-from .designs import base_document, design_key, load_doc, pool_doc, with_pools, write_design
+from .designs import base_document, design_key, load_doc, pool_doc, write_design
 from .partition import Column, Infeasible, solve
 from .proxy import design_score, proxy_model
 from .simulate import Runner, paired
@@ -215,7 +216,7 @@ def rank(
             "proxy": round(d.proxy, 2), "proxy_vs_status_quo": round(status_quo_proxy - d.proxy, 2),
         }
         for metric in dict.fromkeys((rank_metric, *TABLE_METRICS)):
-            vals = np.array([r["pooled"][metric] for r in per])
+            vals = np.array([r[REFORM.after][metric] for r in per])
             row[metric] = t_interval(vals)[0]
             m, lo, hi = t_interval(np.array(paired(per, base, metric)))
             row[f"{metric}_diff"], row[f"{metric}_diff_lo"], row[f"{metric}_diff_hi"] = m, lo, hi
@@ -225,7 +226,7 @@ def rank(
         "proxy": round(status_quo_proxy, 2), "proxy_vs_status_quo": 0.0,
     }
     for metric in dict.fromkeys((rank_metric, *TABLE_METRICS)):
-        sq[metric] = t_interval(np.array([r["isolated"][metric] for r in base]))[0]
+        sq[metric] = t_interval(np.array([r[REFORM.before][metric] for r in base]))[0]
         sq[f"{metric}_diff"] = sq[f"{metric}_diff_lo"] = sq[f"{metric}_diff_hi"] = 0.0
     rows.append(sq)
     table = pd.DataFrame(rows)

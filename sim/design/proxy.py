@@ -46,6 +46,7 @@ import numpy as np
 from ..distributions import Fixed
 from ..erlang import mmc_mean_wait
 from ..loader import LoadedScenario
+from ..models import lone_station_rules
 from ..scenario import PoolSpec
 from .candidates import StationGeo
 
@@ -234,7 +235,8 @@ def proxy_model(loaded: LoadedScenario, geo: StationGeo) -> ProxyModel:
     desk = 0
     if sc.duty_desk is not None and not sc.duty_desk.may_respond:
         desk = sc.duty_desk.seats
-    county = sc.county.reinforcement_delay_min.mean + sc.isolated.county_after_min
+    alone = lone_station_rules(sc)
+    county = sc.county.reinforcement_delay_min.mean + alone.county_after_min
     if not sc.county.enabled:
         county = OVERLOAD_MIN
     values, p = _need_distribution(loaded)
@@ -246,7 +248,7 @@ def proxy_model(loaded: LoadedScenario, geo: StationGeo) -> ProxyModel:
         inv_per_day=inv_day * share,
         on_duty=on_duty,
         desk_seats=desk,
-        iso_handling_min=sc.isolated.handling_min.mean,
+        iso_handling_min=alone.handling_min.mean,
         county_min=county,
         need_values=values,
         need_p=p,
@@ -258,7 +260,7 @@ def proxy_model(loaded: LoadedScenario, geo: StationGeo) -> ProxyModel:
 def design_score(model: ProxyModel, pools: list[tuple[tuple[int, ...], int]],
                  specs: list[PoolSpec | None] | None = None) -> float:
     """Proxy of a whole design: its pools (members, host) plus every other station alone."""
-    pooled = {i for members, _ in pools for i in members}
+    in_pools = {i for members, _ in pools for i in members}
     specs = specs or [None] * len(pools)
     total = sum(model.pool(m, h, s) for (m, h), s in zip(pools, specs))
-    return total + sum(model.alone(i) for i in range(len(model.geo.ids)) if i not in pooled)
+    return total + sum(model.alone(i) for i in range(len(model.geo.ids)) if i not in in_pools)

@@ -27,6 +27,7 @@ from rich.console import Console
 
 from ..errors import ScenarioError
 from ..loader import LoadedScenario
+from ..models import REFORM
 from ..sweep.backends import make_backend
 from ..sweep.progress import SweepProgress
 from ..sweep.tasks import TaskResult, TaskSpec
@@ -117,8 +118,8 @@ def paired(
     per_rep: list[dict[str, dict[str, float]]],
     base: list[dict[str, dict[str, float]]],
     metric: str,
-    model: str = "pooled",
-    base_model: str = "isolated",
+    model: str = REFORM.after,
+    base_model: str = REFORM.before,
 ) -> list[float]:
     """Per-replication differences ``base[base_model] - per_rep[model]`` of ``metric``."""
     return [b[base_model][metric] - v[model][metric] for v, b in zip(per_rep, base)]

@@ -38,10 +38,10 @@ import pandas as pd
 from ..errors import ScenarioError
 from ..loader import LoadedScenario
 from ..metrics import METRICS, t_interval
+from ..models import REFORM, pool_blocks
 from .designs import design_key, load_doc
 from .simulate import Runner
 
-MODELS = ("isolated", "pooled")
 VARY = ("officers", "case_team", "command_room")
 _TARGET = re.compile(r"^\s*([a-z0-9_]+)\s*(<=|>=)\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*$")
 
@@ -164,9 +164,7 @@ class StaffSearch:
             return None
         doc = copy.deepcopy(self.base)
         doc["stations"] = [{**s, "officers": n[s["id"]]} for s in doc["stations"]]
-        pooled = doc["pooled"]
-        blocks = pooled if isinstance(pooled, list) else [pooled]
-        for b, room, case in zip(blocks, split.room, split.case):
+        for b, room, case in zip(pool_blocks(doc), split.room, split.case):
             # dedicated call-takers (staff not drawn from a station) stay; drawn seats follow
             dedicated = int(b["command_room"]["staff"]) - sum(
                 b["command_room"].get("drawn_from", {}).values()
@@ -191,7 +189,7 @@ class StaffSearch:
             return None
         res = self.runner.run({design_key(doc): loaded}, self.reps)[design_key(doc)]
         out = {}
-        for model in MODELS:
+        for model in REFORM:
             vals = np.array([r[model][self.target.metric] for r in res], dtype=float)
             out[model] = t_interval(vals)
         self.evaluated[key] = out
@@ -236,7 +234,7 @@ class StaffSearch:
             for kind in moves:
                 for step in (-1, 1):
                     cand = self._moved(split, kind, step)
-                    if cand is not None and self.meets(total - 1, cand, "pooled"):
+                    if cand is not None and self.meets(total - 1, cand, REFORM.after):
                         better = cand
                         break
                 if better:
@@ -270,7 +268,7 @@ class StaffSearch:
         rows = []
         for (total, label), res in sorted(self.evaluated.items()):
             row: dict[str, Any] = {"officers": total, "split": label.split("|")[0]}
-            for model in MODELS:
+            for model in REFORM:
                 m, lo, hi = res[model]
                 row[f"{model}_mean"], row[f"{model}_ci_low"], row[f"{model}_ci_high"] = m, lo, hi
                 row[f"{model}_meets"] = self.target.met(lo, hi)
@@ -287,32 +285,33 @@ def run_staff(search: StaffSearch, vary: tuple[str, ...]) -> dict[str, Any]:
             "--budget", "", f"no staffing of at most {search.budget} officers is a valid scenario "
             f"(the stations' minimum needs {sum(search.minimum(split).values())}): raise --budget",
         )
-    best = {m: search.bisect(m, split, lo) for m in MODELS}
-    if best["isolated"] is None and best["pooled"] is None:
+    before, after = REFORM
+    best = {m: search.bisect(m, split, lo) for m in REFORM}
+    if best[before] is None and best[after] is None:
         res = search.evaluate(search.budget, split)
         got = ", ".join(
-            f"{m} {res[m][0]:.3g} (95% CI {res[m][1]:.3g}-{res[m][2]:.3g})" for m in MODELS
+            f"{m} {res[m][0]:.3g} (95% CI {res[m][1]:.3g}-{res[m][2]:.3g})" for m in REFORM
         ) if res else "not valid"
         raise ScenarioError(
             "--budget", "", f"no staffing within --budget {search.budget} officers meets "
             f"{search.target} with 95% confidence in either model (at {search.budget}: {got}); "
             "the budget binds: raise --budget, relax --target or add --reps",
         )
-    pooled_split = split
-    if best["pooled"] is not None and len(vary) > 1:
-        best["pooled"], pooled_split = search.improve_split(best["pooled"], split, vary)
+    after_split = split
+    if best[after] is not None and len(vary) > 1:
+        best[after], after_split = search.improve_split(best[after], split, vary)
     saves = (
-        best["isolated"] - best["pooled"]
-        if best["isolated"] is not None and best["pooled"] is not None else None
+        best[before] - best[after] if best[before] is not None and best[after] is not None
+        else None
     )
     return {
         "best": best,
-        "split": pooled_split,
+        "split": after_split,
         "saves": saves,
         "frontier": search.frontier(),
         "stations": {
-            m: (search.allocate(best[m], pooled_split if m == "pooled" else split)
+            m: (search.allocate(best[m], after_split if m == after else split)
                 if best[m] is not None else None)
-            for m in MODELS
+            for m in REFORM
         },
     }

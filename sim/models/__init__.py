@@ -1,29 +1,33 @@
-"""Operating models, chosen by name: each turns a scenario into a :class:`Layout`."""
+"""Operating models, chosen by name: each turns a scenario into a :class:`Layout`.
+
+Each model is one module (its builder, its :class:`OperatingModel` ``MODEL`` and
+the functions that read and write its scenario fields); this package registers
+them, baseline first, and names the reform the one-change analyses study.
+Code outside this package and scenario handling takes model names from here
+(:data:`MODELS`, :data:`REFORM`) and never spells one out
+(``tests/test_model_names.py``).
+"""
 
 from __future__ import annotations
 
-from .isolated import build_isolated
+from . import isolated, pooled
+from .common import lone_station_field, lone_station_rules
 from .layout import CASE_TEAM, COMMUNITY, ROOM, GroupPlan, Layout, OfficerPlan, TeamPlan
-from .pooled import build_pooled
-from .registry import MODELS, OperatingModel, baseline, difference, names, register
+from .pooled import pool_blocks, pool_loc, pool_path, pools_field, with_pools
+from .registry import MODELS, OperatingModel, Reform, baseline, difference, names, register
 
-# Okabe-Ito orange (light in greyscale) with circles and diagonal hatching for the
-# baseline, blue (dark) with squares and dots for the joint station: the two stay
-# apart in print and for readers who do not see colour well.
-register(OperatingModel(
-    "isolated", build_isolated, stream_id=0, label="isolated stations (before)",
-    style={"color": "#E69F00", "edge": "#8A5F00", "linestyle": "-", "marker": "o",
-           "hatch": "///"},
-))
-register(OperatingModel(
-    "pooled", build_pooled, stream_id=1, label="joint station (pooled)",
-    style={"color": "#0072B2", "edge": "#003C5E", "linestyle": "--", "marker": "s",
-           "hatch": "..."},
-))
+register(isolated.MODEL)
+register(pooled.MODEL)
+
+#: The shipped reform: isolated township stations (the status quo, and the baseline of
+#: every paired difference) pooled into joint stations.
+REFORM = Reform(before=isolated.NAME, after=pooled.NAME)
 
 __all__ = [
     "MODELS",
+    "REFORM",
     "OperatingModel",
+    "Reform",
     "baseline",
     "difference",
     "names",
@@ -35,4 +39,11 @@ __all__ = [
     "Layout",
     "OfficerPlan",
     "TeamPlan",
+    "lone_station_field",
+    "lone_station_rules",
+    "pool_blocks",
+    "pool_loc",
+    "pool_path",
+    "pools_field",
+    "with_pools",
 ]

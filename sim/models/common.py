@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-from ..loader import LoadedScenario
-from ..travel import road_index
 from .layout import COMMUNITY, GroupPlan, OfficerPlan, TeamPlan
+
+if TYPE_CHECKING:
+    from ..loader import LoadedScenario
+    from ..scenario import IsolatedSpec, Scenario
+
+#: The scenario field with the rules of a station working alone (the isolated model's
+#: stations, and every station in no joint station under the pooled model).
+LONE_STATION_FIELD = "isolated"
+
+
+def lone_station_rules(sc: Scenario) -> IsolatedSpec:
+    """How a station working alone takes calls and when it asks the county.
+
+    The scenario's ``isolated:`` block: ``handling_min`` (minutes at the desk
+    per call) and ``county_after_min`` (minutes a shortfall waits).
+    """
+    return sc.isolated
+
+
+def lone_station_field(handling_min: Any, county_after_min: float) -> dict[str, Any]:
+    """The scenario-document field of a station working alone, to merge into a document.
+
+    Parameters
+    ----------
+    handling_min
+        Call-handling time at the station's desk, minutes: a number or a
+        distribution block (``{"dist": "exponential", "mean": 3}``).
+    county_after_min
+        Minutes a shortfall waits before the county is asked.
+
+    """
+    return {
+        LONE_STATION_FIELD: {"handling_min": handling_min, "county_after_min": county_after_min}
+    }
 
 
 def patrol_area(
@@ -18,7 +52,7 @@ def patrol_area(
     patrol share is zero or the township has no villages.
     """
     sc, net = loaded.scenario, loaded.network
-    found = road_index(net).township_villages.get(station_id)
+    found = net.road_index.township_villages.get(station_id)
     places, weights = found if found is not None else net.township_villages(station_id)
     if sc.patrol.share == 0 or len(places) == 0:
         return (), ()
@@ -60,12 +94,13 @@ def lone_station_group(loaded: LoadedScenario, station_index: int) -> GroupPlan:
     """
     sc = loaded.scenario
     seats = desk_seats(loaded)
+    rules = lone_station_rules(sc)
     return GroupPlan(
         name=sc.stations[station_index].id,
         stations=(station_index,),
-        handling=sc.isolated.handling_min,
+        handling=rules.handling_min,
         room_staff=seats or None,
-        county_after_min=sc.isolated.county_after_min,
+        county_after_min=rules.county_after_min,
         case_assist_priority_max=0,
         investigations_by_case_team=False,
         desk_may_respond=bool(sc.duty_desk and sc.duty_desk.may_respond),

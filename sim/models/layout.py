@@ -11,10 +11,12 @@ that returns a Layout.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..distributions import Distribution
+if TYPE_CHECKING:
+    from ..distributions import Distribution
 
 COMMUNITY = "community"
 CASE_TEAM = "case_team"

@@ -6,14 +6,69 @@ station, investigate, and (if the scenario says) help at calls of high
 enough priority. Everyone else stays home as the member's community team,
 which also staffs the station's walk-in window when the pool keeps one.
 Stations in no pool keep working alone, as in the isolated model.
+
+Its settings are the scenario's ``pooled:`` field: one joint station (a mapping,
+pooling every station unless it lists ``members``) or a list of them. Code
+outside :mod:`sim.models` and scenario handling reads and writes that field
+through the functions here (:func:`pool_blocks`, :func:`with_pools`,
+:func:`pools_field`, :func:`pool_loc`, :func:`pool_path`, exported from :mod:`sim.models`).
 """
 
 from __future__ import annotations
 
-from ..loader import LoadedScenario
-from ..scenario import PoolSpec
+import copy
+from typing import TYPE_CHECKING, Any
+
 from .common import add_lone_station, community_officers, duty_hours
 from .layout import CASE_TEAM, COMMUNITY, ROOM, GroupPlan, Layout, OfficerPlan, TeamPlan
+from .registry import OperatingModel
+
+if TYPE_CHECKING:
+    from ..loader import LoadedScenario
+    from ..scenario import Loc, PoolSpec, Scenario
+
+NAME = "pooled"
+#: The scenario field holding the joint stations (one mapping or a list of mappings).
+POOLS_FIELD = "pooled"
+
+
+def pool_blocks(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The joint-station mappings of a scenario document, as a list (edit them in place).
+
+    A single mapping becomes a one-item list; entries that are not mappings
+    and a missing field give nothing (validation reports those).
+    """
+    pools = doc.get(POOLS_FIELD)
+    if isinstance(pools, dict):
+        return [pools]
+    if isinstance(pools, list):
+        return [p for p in pools if isinstance(p, dict)]
+    return []
+
+
+def pools_field(pools: list[dict[str, Any]]) -> dict[str, Any]:
+    """The scenario-document field holding ``pools`` (joint-station mappings), to merge in."""
+    return {POOLS_FIELD: pools}
+
+
+def with_pools(doc: dict[str, Any], pools: list[dict[str, Any]]) -> dict[str, Any]:
+    """A deep copy of the scenario document ``doc`` whose joint stations are ``pools``."""
+    out = copy.deepcopy(doc)
+    out.update(pools_field(pools))
+    return out
+
+
+def pool_loc(sc: Scenario, index: int) -> Loc:
+    """Where joint station ``index`` of ``sc`` sits in the document, for error messages.
+
+    ``("pooled",)`` for a single mapping, ``("pooled", index)`` in a list.
+    """
+    return (POOLS_FIELD, index) if isinstance(sc.pooled, list) else (POOLS_FIELD,)
+
+
+def pool_path(pool: PoolSpec) -> str:
+    """The dotted path of ``pool`` for notes: ``pooled``, or ``pooled.ID`` when it has an id."""
+    return POOLS_FIELD + (f".{pool.id}" if pool.id else "")
 
 
 def _pool_group(pool: PoolSpec, members: list[int]) -> GroupPlan:
@@ -78,4 +133,13 @@ def build_pooled(loaded: LoadedScenario) -> Layout:
     for i in range(len(sc.stations)):
         if i not in pooled_stations:
             desks[i] = add_lone_station(loaded, i, officers, groups, teams)
-    return Layout("pooled", tuple(officers), tuple(groups), tuple(teams), tuple(desks))
+    return Layout(NAME, tuple(officers), tuple(groups), tuple(teams), tuple(desks))
+
+
+# Okabe-Ito blue (dark in greyscale) with squares and dots: it stays apart from the
+# isolated stations' orange in print and for readers who do not see colour well.
+MODEL = OperatingModel(
+    NAME, build_pooled, stream_id=1, label="joint station (pooled)",
+    style={"color": "#0072B2", "edge": "#003C5E", "linestyle": "--", "marker": "s",
+           "hatch": "..."},
+)

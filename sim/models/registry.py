@@ -16,13 +16,18 @@ from __future__ import annotations
 
 import contextlib
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from ..loader import LoadedScenario
+    from ..scenario import Scenario
     from .layout import Layout
+
+#: One row of the report's assumptions table about a model's own settings: what it is,
+#: its value (a number or a distribution block) and the unit written after it.
+Assumption = tuple[str, Any, str]
 
 #: Colours for models registered without a style (Okabe-Ito, after orange and blue).
 FALLBACK_PALETTE = (
@@ -51,6 +56,9 @@ class OperatingModel:
     style
         Matplotlib look: ``color``, ``edge``, ``linestyle``, ``marker``,
         ``hatch``; empty takes the next colour of :data:`FALLBACK_PALETTE`.
+    assumptions
+        The model's own scenario settings as report rows (:data:`Assumption`);
+        None when it has none beyond what the report shows anyway.
 
     """
 
@@ -60,6 +68,7 @@ class OperatingModel:
     label: str = ""
     short: str = ""
     style: dict[str, Any] = field(default_factory=dict)
+    assumptions: Callable[[Scenario], Sequence[Assumption]] | None = None
 
     def __call__(self, loaded: LoadedScenario) -> Layout:
         """Build this model's layout for ``loaded``."""
@@ -112,6 +121,25 @@ def baseline() -> str:
 def difference(other: str, base: str | None = None) -> str:
     """The label of the paired difference ``base - other`` (base: the baseline)."""
     return f"{base or baseline()} - {other}"
+
+
+class Reform(NamedTuple):
+    """A status quo and the model that replaces it: the change one-change analyses study.
+
+    ``policesim attribute`` explains the paired difference ``before - after``,
+    ``policesim design`` ranks pool designs of ``after`` against ``before``, and
+    ``policesim staff`` finds the smallest staffing of each. Their results are
+    keyed by these two names. Unpacks as ``before, after``. ``before`` is the
+    baseline: the summary's paired differences are taken against it.
+    """
+
+    before: str
+    after: str
+
+    @property
+    def difference(self) -> str:
+        """The label of the paired difference ``before - after``."""
+        return difference(self.after, self.before)
 
 
 def is_difference(label: str) -> bool:
