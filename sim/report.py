@@ -255,14 +255,16 @@ def run_report_html(run: Any) -> str:
     townships: list[tuple[str, Comparison]] = [
         (t, comparison(summary, t, TOWNSHIP_METRICS)) for t in run.townships
     ]
+    headline = comparison(summary, ALL, HEADLINE)
     return render(
         "run.html.j2",
         name=sc.name,
+        model_labels=[registry.label(m) for m in headline.models],
         now=_now(),
         subtitle=run.subtitle(),
         seed=run.manifest.get("seed", sc.seed),
         warnings=stability_warnings(summary),
-        headline=comparison(summary, ALL, HEADLINE),
+        headline=headline,
         threshold_note=threshold_note(HEADLINE),
         below_zero_note=BELOW_ZERO_NOTE,
         charts=[chart(c.build(run), c.caption, c.stem.replace("_", " ")) for c in RUN_CHARTS],

@@ -179,6 +179,9 @@ def test_report_compares_the_third_model(third_run):
     html = (out / "report.html").read_text(encoding="utf-8")
     assert f"isolated - {NAME} (paired)" in html
     assert f"{NAME} is better on" in html
+    # the title names every model of the run by its label, not the shipped two only
+    title = html.split("<h1>", 1)[1].split("</h1>", 1)[0]
+    assert "joint station, case team never assists" in title, title
 
 
 def test_models_the_registry_does_not_know_are_drawn_apart_and_stably():
