@@ -55,16 +55,12 @@ def _default_out(scenario: Path) -> Path:
 
 def resume_command(argv: list[str], folder: Path) -> str:
     """The command that continues this sweep: the same options, ``--out folder --resume``."""
-    args, skip = [], False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg == "--out":
-            skip = True
-        elif arg.startswith("--out=") or arg in ("--force", "--resume", "--dry-run"):
-            continue
-        else:
-            args.append(arg)
+    dropped = ("--out", "--force", "--resume", "--dry-run")
+    args = [
+        arg
+        for before, arg in zip(["", *argv], argv)
+        if arg not in dropped and before != "--out" and not arg.startswith("--out=")
+    ]
     return shlex.join(["policesim", *args, "--out", str(folder), "--resume"])
 
 

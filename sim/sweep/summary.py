@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .. import compare
-from ..metrics import ALL, METRICS, model_order, summarise
+from ..metrics import METRICS, model_order, summarise
 from ..models import registry
 
 #: Metrics where a smaller / a larger value is better for the public (from sim.compare).
@@ -45,21 +45,22 @@ def points_table(
     """
     params = list(parameters)
     columns = ["point", *params, *POINTS_COLUMNS_TAIL]
-    frames = []
-    for point, block in runs.groupby("point", sort=True):
-        first = block.iloc[0]
-        per_rep = block[["replication", "model", *[m for m in METRICS if m in block]]]
-        s = summarise(per_rep.assign(model=per_rep["model"].astype(str), township=ALL), level)
-        s = s[s["metric"].isin(list(METRICS))]
-        order = {m: k for k, m in enumerate(dict.fromkeys(s["model"]))}
-        s = s.sort_values(["model", "metric"], key=lambda c: c.map(
-            order if c.name == "model" else {m: k for k, m in enumerate(METRICS)}
-        ), kind="stable")
-        frames.append(s.assign(point=int(point), **{p: first[p] for p in params}))
-    if not frames:
+    if runs.empty:
         return pd.DataFrame(columns=columns)
-    out = pd.concat(frames, ignore_index=True)[columns]
-    return out.astype({"point": "int64", "n": "int64"})
+    # each point is a "township" of summarise: one call gives every point's intervals
+    per_rep = runs[["replication", "model", "point", *[m for m in METRICS if m in runs]]]
+    s = summarise(per_rep.assign(model=per_rep["model"].astype(str), township=runs["point"]), level)
+    s = s[s["metric"].isin(list(METRICS))].rename(columns={"township": "point"})
+    rank = {
+        "model": {m: k for k, m in enumerate(dict.fromkeys(s["model"]))},
+        "metric": {m: k for k, m in enumerate(METRICS)},
+    }
+    s = s.sort_values(
+        ["point", "model", "metric"], key=lambda c: c.map(rank[c.name]) if c.name in rank else c
+    )
+    values = runs.drop_duplicates("point")[["point", *params]]
+    out = s.merge(values, on="point", how="left", validate="many_to_one")[columns]
+    return out.reset_index(drop=True).astype({"point": "int64", "n": "int64"})
 
 
 #: -1 when lower is better, +1 when higher is better, 0 when neither.
