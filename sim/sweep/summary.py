@@ -86,7 +86,7 @@ def verdict(
         if low <= 0 <= high:
             return compare.NO_CLEAR
         return f"{v.pair[1]} lower" if low > 0 else f"{v.pair[1]} higher"
-    return f"{v.better} better" if v.winner else v.better
+    return compare.verdict_text(v)
 
 
 def _cell(row: pd.Series, metric: str, difference: bool = False) -> str:
@@ -115,7 +115,7 @@ def print_summary(
         return
     models = model_order(m for m in block["model"] if not registry.is_difference(m))
     base = models[0]
-    #: difference label -> (base, other)
+    # difference label -> (base, other)
     pairs = {registry.difference(o, base): (base, o) for o in models[1:]}
     wide = {m: block[block["model"] == m].set_index("point") for m in (*models, *pairs)}
     values = wide[base][params]
