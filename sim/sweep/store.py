@@ -256,9 +256,6 @@ def _plain(df: pd.DataFrame, point: int) -> pd.DataFrame:
     Categories differ between points (a point may change the incident types),
     and Parquet files read as one dataset need one schema.
     """
-    out = df.copy()
-    for col in out.columns:
-        if isinstance(out[col].dtype, pd.CategoricalDtype):
-            out[col] = out[col].astype("str")
+    out = df.astype({col: "str" for col in df.select_dtypes("category").columns})
     out.insert(0, "point", point)
     return out
