@@ -61,8 +61,16 @@ except ImportError:  # pragma: no cover
 
 #: Subfolder of a results folder holding the finished replications of an unfinished run.
 PARTIAL_DIR = ".partial"
-#: Record tables of a replication kept in ``.partial/`` (attribute names of ReplicationResult).
-_PARTIAL_TABLES = ("metrics", "incidents", "officers", "investigations", "dispatches", "walk_ins")
+#: Record tables of a run (attribute names of ReplicationResult and RunOutput) -> their files.
+RECORD_FILES = {
+    "incidents": "incidents.parquet",
+    "officers": "officers.parquet",
+    "investigations": "investigations.parquet",
+    "dispatches": "dispatches.parquet",
+    "walk_ins": "walkins.parquet",
+}
+#: Tables of a replication kept in ``.partial/``.
+_PARTIAL_TABLES = ("metrics", *RECORD_FILES)
 
 
 def fingerprint(doc: Any) -> str:
@@ -373,40 +381,22 @@ def run_scenario(
     per_rep = pd.concat([r.metrics for r in results], ignore_index=True)
     first = ["replication", "model", "township"]
     per_rep = per_rep[first + [c for c in per_rep.columns if c not in first]]
-    return RunOutput(
-        replications=per_rep,
-        summary=summarise(per_rep),
-        incidents=pd.concat([r.incidents for r in results], ignore_index=True),
-        officers=pd.concat([r.officers for r in results], ignore_index=True),
-        investigations=pd.concat([r.investigations for r in results], ignore_index=True),
-        digests={r.replication: r.stream_digest for r in results},
-        dispatches=pd.concat([r.dispatches for r in results], ignore_index=True),
-        walk_ins=pd.concat([r.walk_ins for r in results], ignore_index=True),
-    )
+    records = {
+        name: pd.concat([getattr(r, name) for r in results], ignore_index=True)
+        for name in RECORD_FILES
+    }
+    digests = {r.replication: r.stream_digest for r in results}
+    return RunOutput(per_rep, summarise(per_rep), digests=digests, **records)
 
 
 def write_run(out: Path, loaded: LoadedScenario, result: RunOutput) -> None:
     """Write every file of a run folder (the folder must have been prepared)."""
     write_scenario(out, loaded)
-    write_parquet(result.incidents, out / "incidents.parquet")
-    write_parquet(result.officers, out / "officers.parquet")
-    write_parquet(result.investigations, out / "investigations.parquet")
-    write_parquet(result.dispatches, out / "dispatches.parquet")
-    write_parquet(result.walk_ins, out / "walkins.parquet")
+    for name, file in RECORD_FILES.items():
+        write_parquet(getattr(result, name), out / file)
     write_csv(result.replications, out / "replications.csv")
     write_csv(result.summary, out / "summary.csv")
     write_manifest(out, loaded, sorted(result.digests), result.digests)
     finish_folder(out)
     RunFolder(out).remove()  # after the folder is whole: a crash before keeps the replications
 
-
-__all__ = [
-    "RunFolder",
-    "RunOutput",
-    "TaskFolder",
-    "prepare_folder",
-    "prepare_run_folder",
-    "resume_command",
-    "run_scenario",
-    "write_run",
-]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .engine import Engine
-from .incidents import MIN_PER_DAY, draw_incidents, draw_walk_ins
+from .incidents import draw_incidents, draw_walk_ins
 from .loader import LoadedScenario
 from .metrics import replication_metrics, same_call_metrics, walk_in_metrics
 from .models import MODELS
@@ -97,9 +97,3 @@ def run_replications(
 ) -> list[ReplicationResult]:
     """Run the given replications in this process, in order (in processes: :mod:`sim.sweep`)."""
     return [run_replication(loaded, r, keep_records) for r in replications]
-
-
-def observed_minutes(loaded: LoadedScenario) -> float:
-    """Minutes of simulated time after warm-up."""
-    sc = loaded.scenario
-    return (sc.horizon_days - sc.warmup_days) * MIN_PER_DAY

@@ -213,7 +213,10 @@ def test_grid_file_lists_ranges_blocks_and_alternatives(tmp_path):
         ("parameters:\n  demand_scale: {start: 1}\n", "give a list of values"),
         ("parameters:\n  demand_scale: []\n", "the list of values is empty"),
         ("parameters:\n  demand_scale: {start: 1, stop: 0, step: 1}\n", "bad range"),
-        ("replications: 0\nparameters: {demand_scale: [1]}\n", "replications: must be a whole"),
+        (
+            "replications: 0\nparameters: {demand_scale: [1]}\n",
+            "grid.yaml:1: replications: should be greater than or equal to 1",
+        ),
         ("target: speed\nparameters: {demand_scale: [1]}\n", "'speed' is not a metric"),
         ("target: [1]\nparameters: {demand_scale: [1]}\n", "grid.yaml:1: target: [1] is not a"),
         ("alternatives:\n  a: {x: 1}\n", "must be a mapping of PATH: VALUE"),

@@ -29,27 +29,18 @@ from typing import Any
 #: Public name -> the module that defines it (imported lazily: pandas, pyarrow and dask are
 #: slow to load, and ``policesim check`` needs none of them).
 _EXPORTS = {
-    "DaskBackend": "backends",
-    "SequentialBackend": "backends",
-    "make_backend": "backends",
-    "Grid": "grid",
-    "Parameter": "grid",
-    "Point": "grid",
-    "combine": "grid",
-    "load_grid": "grid",
-    "parse_set": "grid",
-    "set_path": "paths",
-    "SweepPlan": "plan",
-    "build_plan": "plan",
-    "SweepOutcome": "run",
-    "run_sweep": "run",
-    "SweepFolder": "store",
-    "parameter_table": "store",
-    "points_table": "summary",
-    "TaskResult": "tasks",
-    "TaskSpec": "tasks",
-    "point_seed": "tasks",
-    "run_task": "tasks",
+    name: module
+    for module, names in {
+        "backends": "DaskBackend SequentialBackend make_backend",
+        "grid": "Grid Parameter Point combine load_grid parse_set",
+        "paths": "set_path",
+        "plan": "SweepPlan build_plan",
+        "run": "SweepOutcome run_sweep",
+        "store": "SweepFolder parameter_table",
+        "summary": "points_table",
+        "tasks": "TaskResult TaskSpec point_seed run_task",
+    }.items()
+    for name in names.split()
 }
 
 __all__ = sorted(_EXPORTS)

@@ -49,9 +49,6 @@ class SequentialBackend:
 
     name = "sequential"
 
-    def __init__(self, log: Log | None = None) -> None:
-        self.log = log or (lambda _m: None)
-
     def describe(self) -> dict[str, Any]:
         """Backend facts for the manifest."""
         return {"backend": self.name, "workers": 1}
@@ -167,26 +164,25 @@ class DaskBackend:
             ): s
             for s in specs
         }
+
+        def hand_over(fut: Any) -> None:
+            spec = futures.pop(fut)
+            try:
+                result = fut.result()
+            except (Exception, asyncio.CancelledError):
+                seed = loaded[spec.point].scenario.seed
+                result = TaskResult(spec.point, spec.replication, seed, error=_error_of(fut))
+            fut.release()
+            on_result(result)
+
         try:
             for fut in as_completed(list(futures), loop=client.loop):
-                self._hand_over(futures.pop(fut), fut, loaded, on_result)
+                hand_over(fut)
         except KeyboardInterrupt:  # keep what has finished, cancel the rest
             for fut in [f for f in futures if f.status == "finished"]:
-                self._hand_over(futures.pop(fut), fut, loaded, on_result)
+                hand_over(fut)
             client.cancel(list(futures))
             raise
-
-    @staticmethod
-    def _hand_over(
-        spec: TaskSpec, fut: Any, loaded: dict[int, LoadedScenario], on_result: OnResult
-    ) -> None:
-        try:
-            result = fut.result()
-        except (Exception, asyncio.CancelledError):
-            seed = loaded[spec.point].scenario.seed
-            result = TaskResult(spec.point, spec.replication, seed, error=_error_of(fut))
-        fut.release()
-        on_result(result)
 
     def close(self) -> None:
         """Disconnect (a cluster given by ``address`` keeps running; a local one stops)."""
@@ -238,4 +234,4 @@ def make_backend(
     if scheduler:
         return DaskBackend(scheduler, log)
     workers = worker_count(workers, tasks)
-    return SequentialBackend(log) if workers <= 1 else DaskBackend(None, log, workers=workers)
+    return SequentialBackend() if workers <= 1 else DaskBackend(None, log, workers=workers)

@@ -55,16 +55,12 @@ def _default_out(scenario: Path) -> Path:
 
 def resume_command(argv: list[str], folder: Path) -> str:
     """The command that continues this sweep: the same options, ``--out folder --resume``."""
-    args, skip = [], False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg == "--out":
-            skip = True
-        elif arg.startswith("--out=") or arg in ("--force", "--resume", "--dry-run"):
-            continue
-        else:
-            args.append(arg)
+    dropped = ("--out", "--force", "--resume", "--dry-run")
+    args = [
+        arg
+        for before, arg in zip(["", *argv], argv)
+        if arg not in dropped and before != "--out" and not arg.startswith("--out=")
+    ]
     return shlex.join(["policesim", *args, "--out", str(folder), "--resume"])
 
 
@@ -154,6 +150,7 @@ def sweep(
     from .summary import print_summary
 
     err = Console(stderr=True)
+    say = partial(err.print, highlight=False, soft_wrap=True)
     out = Console() if Console().is_terminal else Console(width=140)
     try:
         if workers is not None and scheduler:
@@ -167,19 +164,16 @@ def sweep(
         if dry_run:
             _print_plan(plan, out)
             return
-        log = partial(err.print, highlight=False)
-        backend = make_backend(workers, scheduler, log, len(plan.points) * plan.replications)
+        backend = make_backend(workers, scheduler, say, len(plan.points) * plan.replications)
     except ScenarioError as exc:
         _fail(err, exc)
     folder = out_dir or _default_out(scenario)
     try:
         where = backend.describe()
-        err.print(
+        say(
             f"{plan.scenario_name}: {len(plan.points)} points × {plan.replications} replications"
             f" on {where['backend']} ({where.get('workers')} worker"
-            f"{'' if where.get('workers') == 1 else 's'}) -> {folder}",
-            highlight=False,
-            soft_wrap=True,
+            f"{'' if where.get('workers') == 1 else 's'}) -> {folder}"
         )
         outcome = run_sweep(
             plan, folder, backend, resume=resume, force=force, keep_records=keep_records,
@@ -193,12 +187,10 @@ def sweep(
         backend.close()
 
     if outcome.interrupted:
-        err.print(
+        say(
             f"interrupted: {outcome.already_done + outcome.ran - len(outcome.failures)} of "
             f"{outcome.total} tasks are saved in {folder}; continue with\n"
-            f"  {resume_command(sys.argv[1:], folder)}",
-            highlight=False,
-            soft_wrap=True,
+            f"  {resume_command(sys.argv[1:], folder)}"
         )
         raise typer.Exit(EXIT_INTERRUPTED)
     print_summary(outcome.points, plan.parameters, plan.target, out, plan.replications)
@@ -206,16 +198,11 @@ def sweep(
         _fail(err, _write_failed(folder, outcome.write_error))
     out.print(f"results written to {folder} (runs.parquet, points.csv, sweep.json)")
     if outcome.failures:
-        err.print(
+        say(
             f"[bold red]{len(outcome.failures)} of {outcome.total} tasks failed[/] "
-            "(tracebacks in sweep.json; the folder stays INCOMPLETE):",
-            highlight=False,
+            "(tracebacks in sweep.json; the folder stays INCOMPLETE):"
         )
         for f in sorted(outcome.failures, key=lambda r: (r.point, r.replication))[:20]:
-            err.print(f"  point {f.point}, replication {f.replication}", highlight=False)
-        err.print(
-            f"fix the cause, then: {resume_command(sys.argv[1:], folder)}",
-            highlight=False,
-            soft_wrap=True,
-        )
+            say(f"  point {f.point}, replication {f.replication}")
+        say(f"fix the cause, then: {resume_command(sys.argv[1:], folder)}")
         raise typer.Exit(EXIT_FAILED_TASKS)

@@ -130,9 +130,7 @@ class Grid:
 
 def short(value: Any) -> str:
     """A value as written in a label: scalars as themselves, blocks as compact JSON."""
-    if isinstance(value, str):
-        return value
-    return canonical_json(value)
+    return value if isinstance(value, str) else canonical_json(value)
 
 
 def canonical_json(value: Any) -> str:
@@ -192,12 +190,6 @@ def parse_set(option: str) -> Parameter:
 # --- grid files --------------------------------------------------------------------------------
 
 
-def _whole_number(value: Any) -> int:
-    if type(value) is not int or value < 1:
-        raise ValueError(f"must be a whole number >= 1 (got {value!r})")
-    return value
-
-
 def _metric(value: Any) -> str:
     if not isinstance(value, str) or value not in METRICS:
         raise ValueError(f"{value!r} is not a metric (one of: {', '.join(METRICS)})")
@@ -241,7 +233,7 @@ class GridFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: Annotated[str, BeforeValidator(lambda v: str(v or ""))] = ""
-    replications: Annotated[int, BeforeValidator(_whole_number)] | None = None
+    replications: Annotated[int, Field(strict=True, ge=1)] | None = None
     target: Annotated[str, BeforeValidator(_metric)] | None = None
     fixed: dict[Key, Any] | None = None
     parameters: dict[Key, Annotated[tuple[Any, ...], BeforeValidator(_values_of)]] | None = None

@@ -129,7 +129,9 @@ def build_plan(
     target = check_target(target or grid.target or DEFAULT_TARGET, "--target")
 
     points = grid.points()
-    docs = []
+    planned: list[PlannedPoint] = []
+    invalid: list[tuple[Point, ScenarioError]] = []
+    reps = replications or grid.replications
     for pt in points:
         doc = base
         for p, v in pt.overrides.items():
@@ -142,12 +144,6 @@ def build_plan(
                 raise ScenarioError(
                     f"{exc.source}: sweep point {pt.id} ({pt.label()})", exc.field, exc.message
                 ) from None
-        docs.append(doc)
-
-    planned: list[PlannedPoint] = []
-    invalid: list[tuple[Point, ScenarioError]] = []
-    reps = replications or grid.replications
-    for pt, doc in zip(points, docs):
         try:
             loaded = scenario_from_dict(doc, path, None, allow_outside_paths)
         except ScenarioError as exc:

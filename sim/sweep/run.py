@@ -32,7 +32,7 @@ from ..results_io import versions
 from .backends import DaskBackend, SequentialBackend
 from .plan import SweepPlan
 from .progress import SweepProgress
-from .store import MANIFEST, POINTS_DIR, SweepFolder, point_file_name, runs_table
+from .store import POINTS_DIR, SweepFolder, point_file_name, runs_table
 from .summary import points_table
 from .tasks import TaskResult
 
@@ -71,15 +71,6 @@ class SweepOutcome:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def task_seeds(plan: SweepPlan) -> dict[str, dict[str, Any]]:
-    """``"point/replication"`` -> the task's SeedSequence identity, as in ``policesim run``."""
-    return {
-        f"{p.point.id}/{r}": {"entropy": p.seed, "spawn_key_prefix": [r]}
-        for p in plan.points
-        for r in range(plan.replications)
-    }
 
 
 def manifest(
@@ -121,7 +112,12 @@ def manifest(
              "scenario_sha256": p.scenario_sha256}
             for p in plan.points
         ],
-        "task_seeds": task_seeds(plan),
+        # "point/replication" -> the task's SeedSequence identity, as in `policesim run`
+        "task_seeds": {
+            f"{p.point.id}/{r}": {"entropy": p.seed, "spawn_key_prefix": [r]}
+            for p in plan.points
+            for r in range(plan.replications)
+        },
         "failures": [
             {"point": f.point, "replication": f.replication, "values": values.get(f.point),
              "seed": f.seed, "error": f.error}
@@ -239,5 +235,3 @@ def _run_tasks(
             outcome.interrupted = True
     outcome.wall_s = time.perf_counter() - start
 
-
-__all__ = ["MANIFEST", "SweepOutcome", "manifest", "run_sweep", "task_seeds"]

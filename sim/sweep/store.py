@@ -148,14 +148,11 @@ class SweepFolder(TaskFolder):
                 folder = self.out / RECORDS_DIR / table
                 folder.mkdir(parents=True, exist_ok=True)
                 write_parquet(_plain(df, result.point), folder / name)
-        rows = pd.DataFrame(result.rows)
-        rows.insert(0, "point", result.point)
-        rows.insert(1, "replication", result.replication)
-        rows.insert(3, "seed", result.seed)
-        rows.insert(4, "scenario_sha256", scenario_sha256)
-        rows = rows[[*KEY_COLUMNS, "scenario_sha256", *METRICS]].astype(
-            {"point": "int64", "replication": "int64", "seed": "int64"}
-        )
+        rows = pd.DataFrame(result.rows).assign(
+            point=result.point, replication=result.replication, seed=result.seed,
+            scenario_sha256=scenario_sha256,
+        )[[*KEY_COLUMNS, "scenario_sha256", *METRICS]]
+        rows = rows.astype({"point": "int64", "replication": "int64", "seed": "int64"})
         # Without pandas metadata and column statistics a task file is ~6 KB instead of ~16 KB
         # (10 000 tasks: 60 MB, not 160 MB); the types are plain and read back the same.
         table = pa.Table.from_pandas(rows, preserve_index=False).replace_schema_metadata(None)
@@ -244,15 +241,13 @@ def _column(values: list[Any]) -> pd.Series:
 def runs_table(plan: SweepPlan, tasks: pd.DataFrame) -> pd.DataFrame:
     """The tidy ``runs.parquet`` table: keys, parameters, metrics; sorted, one row per model."""
     order = {m: i for i, m in enumerate(MODELS)}
-    df = tasks.drop(columns=["scenario_sha256"])
-    df = df.assign(_m=df["model"].map(order)).sort_values(["point", "replication", "_m"])
-    df = df.drop(columns="_m").reset_index(drop=True)
-    df = df.merge(parameter_table(plan), on="point", how="left", validate="many_to_one")
-    columns = [*KEY_COLUMNS, *plan.parameters, *METRICS]
-    df = df[columns].astype(
-        {"point": "int64", "replication": "int64", "seed": "int64", "model": "str"}
+    df = tasks.drop(columns=["scenario_sha256"]).sort_values(
+        ["point", "replication", "model"], key=lambda c: c.map(order) if c.name == "model" else c
     )
-    return df.astype({m: "float64" for m in METRICS})
+    df = df.merge(parameter_table(plan), on="point", how="left", validate="many_to_one")
+    types = {"point": "int64", "replication": "int64", "seed": "int64", "model": "str"}
+    columns = [*KEY_COLUMNS, *plan.parameters, *METRICS]
+    return df[columns].astype({**types, **{m: "float64" for m in METRICS}})
 
 
 def _plain(df: pd.DataFrame, point: int) -> pd.DataFrame:
@@ -261,9 +256,6 @@ def _plain(df: pd.DataFrame, point: int) -> pd.DataFrame:
     Categories differ between points (a point may change the incident types),
     and Parquet files read as one dataset need one schema.
     """
-    out = df.copy()
-    for col in out.columns:
-        if isinstance(out[col].dtype, pd.CategoricalDtype):
-            out[col] = out[col].astype("str")
+    out = df.astype({col: "str" for col in df.select_dtypes("category").columns})
     out.insert(0, "point", point)
     return out

@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .. import compare
-from ..metrics import ALL, METRICS, model_order, summarise
+from ..metrics import METRICS, model_order, summarise
 from ..models import registry
 
 #: Metrics where a smaller / a larger value is better for the public (from sim.compare).
@@ -45,26 +45,26 @@ def points_table(
     """
     params = list(parameters)
     columns = ["point", *params, *POINTS_COLUMNS_TAIL]
-    frames = []
-    for point, block in runs.groupby("point", sort=True):
-        first = block.iloc[0]
-        per_rep = block[["replication", "model", *[m for m in METRICS if m in block]]]
-        s = summarise(per_rep.assign(model=per_rep["model"].astype(str), township=ALL), level)
-        s = s[s["metric"].isin(list(METRICS))]
-        order = {m: k for k, m in enumerate(dict.fromkeys(s["model"]))}
-        s = s.sort_values(["model", "metric"], key=lambda c: c.map(
-            order if c.name == "model" else {m: k for k, m in enumerate(METRICS)}
-        ), kind="stable")
-        frames.append(s.assign(point=int(point), **{p: first[p] for p in params}))
-    if not frames:
+    if runs.empty:
         return pd.DataFrame(columns=columns)
-    out = pd.concat(frames, ignore_index=True)[columns]
-    return out.astype({"point": "int64", "n": "int64"})
+    # each point is a "township" of summarise: one call gives every point's intervals
+    per_rep = runs[["replication", "model", "point", *[m for m in METRICS if m in runs]]]
+    s = summarise(per_rep.assign(model=per_rep["model"].astype(str), township=runs["point"]), level)
+    s = s[s["metric"].isin(list(METRICS))].rename(columns={"township": "point"})
+    rank = {
+        "model": {m: k for k, m in enumerate(dict.fromkeys(s["model"]))},
+        "metric": {m: k for k, m in enumerate(METRICS)},
+    }
+    s = s.sort_values(
+        ["point", "model", "metric"], key=lambda c: c.map(rank[c.name]) if c.name in rank else c
+    )
+    values = runs.drop_duplicates("point")[["point", *params]]
+    out = s.merge(values, on="point", how="left", validate="many_to_one")[columns]
+    return out.reset_index(drop=True).astype({"point": "int64", "n": "int64"})
 
 
-def direction(metric: str) -> int:
-    """-1 when lower is better, +1 when higher is better, 0 when neither (:mod:`sim.compare`)."""
-    return compare.direction(metric)
+#: -1 when lower is better, +1 when higher is better, 0 when neither.
+direction = compare.direction
 
 
 def verdict(
@@ -86,7 +86,7 @@ def verdict(
         if low <= 0 <= high:
             return compare.NO_CLEAR
         return f"{v.pair[1]} lower" if low > 0 else f"{v.pair[1]} higher"
-    return f"{v.better} better" if v.winner else v.better
+    return compare.verdict_text(v)
 
 
 def _cell(row: pd.Series, metric: str, difference: bool = False) -> str:
@@ -114,64 +114,56 @@ def print_summary(
         console.print("no finished tasks: nothing to summarise")
         return
     models = model_order(m for m in block["model"] if not registry.is_difference(m))
-    base, others = models[0], models[1:]
-    diffs = {o: registry.difference(o, base) for o in others}
-    wide = {m: block[block["model"] == m].set_index("point") for m in (*models, *diffs.values())}
-    ids = list(wide[base].index)
-    values = {i: {p: wide[base].at[i, p] for p in params} for i in ids}
+    base = models[0]
+    # difference label -> (base, other)
+    pairs = {registry.difference(o, base): (base, o) for o in models[1:]}
+    wide = {m: block[block["model"] == m].set_index("point") for m in (*models, *pairs)}
+    values = wide[base][params]
     unit, meaning = METRICS[target]
     d = direction(target)
     how = {-1: "lower is better", 1: "higher is better", 0: "neither direction is better"}[d]
     console.print(
-        f"\n[bold]{len(ids)} points × {replications} paired replications[/]; target metric "
+        f"\n[bold]{len(values)} points × {replications} paired replications[/]; target metric "
         f"[bold]{target}[/] ({meaning}; {unit}; {how})"
     )
-
     table = Table(title=f"best and worst points for {target}", title_justify="left")
     for col in ("", "point", *params, "mean [95% CI]"):
         table.add_column(col, overflow="fold")
-    best, worst = ("lowest", "highest") if d <= 0 else ("highest", "lowest")
-    if d != 0:
-        best, worst = f"best ({best})", f"worst ({worst})"
-    helped_by = {label: o for o, label in diffs.items()}
-    for model in wide:
-        means = wide[model]["mean"].dropna()
+    words = ("lowest", "highest") if d <= 0 else ("highest", "lowest")
+    for model, rows in wide.items():
+        means = rows["mean"].dropna()
         if means.empty:
             continue
         lo, hi = int(means.idxmin()), int(means.idxmax())
-        pick = [(best, lo), (worst, hi)] if d <= 0 else [(best, hi), (worst, lo)]
-        name = model
-        if model in helped_by:
+        best, worst = (lo, hi) if d <= 0 else (hi, lo)
+        name, labels, picks = model, words, (best, worst)
+        if d:
+            labels = (f"best ({words[0]})", f"worst ({words[1]})")
+        if model in pairs:
             # the point where the other model helps most / least, whatever the direction
-            more, less = (hi, lo) if d <= 0 else (lo, hi)
-            other = helped_by[model]
-            pick = [(f"{other} helps most", more), (f"{other} helps least", less)]
+            other, name = pairs[model][1], f"{model} (paired)"
+            labels, picks = (f"{other} helps most", f"{other} helps least"), (worst, best)
             if d == 0:
-                pick = [(f"{model} largest", hi), ("smallest", lo)]
-            name = f"{model} (paired)"
-        for what, i in pick:
-            table.add_row(
-                f"{name}: {what}",
-                str(i),
-                *(_value(values[i][p]) for p in params),
-                _cell(wide[model].loc[i], target, model in helped_by),
-            )
+                labels, picks = (f"{model} largest", "smallest"), (hi, lo)
+        for what, i in zip(labels, picks):
+            row = (_value(values.at[i, p]) for p in params)
+            cell = _cell(rows.loc[i], target, model in pairs)
+            table.add_row(f"{name}: {what}", str(i), *row, cell)
     console.print(table)
-    for other, label in diffs.items():
-        _print_pair(wide[label], ids, values, params, target, (base, other), console)
+    for label, pair in pairs.items():
+        _print_pair(wide[label], values, target, pair, console)
 
 
 def _print_pair(
-    diff: pd.DataFrame, ids: list[int], values: dict[int, dict], params: list[str],
-    target: str, pair: tuple[str, str], console: Console,
+    diff: pd.DataFrame, values: pd.DataFrame, target: str, pair: tuple[str, str],
+    console: Console,
 ) -> None:
     """The verdict per point for one pair (base, other) and where ``other`` stops winning."""
     base, other = pair
     label = registry.difference(other, base)
     verdicts = {
-        i: verdict(target, diff.at[i, "ci_low"], diff.at[i, "ci_high"], diff.at[i, "mean"],
-                   pair=pair)
-        for i in ids
+        i: verdict(target, row["ci_low"], row["ci_high"], row["mean"], pair=pair)
+        for i, row in diff.loc[values.index].iterrows()
     }
     counts = pd.Series(list(verdicts.values())).value_counts()
     console.print(
@@ -180,60 +172,45 @@ def _print_pair(
     )
     if direction(target) == 0:
         return
-    win = f"{other} better"
-    losing = [i for i in ids if verdicts[i] != win]
-    if not losing:
-        console.print(
-            f"{other} clearly beats {base} at every point on {target} (95% paired CI)."
-        )
+    losing = [i for i, v in verdicts.items() if v != f"{other} better"]
+    if not losing or len(losing) == len(verdicts):
+        beats = "clearly beats" if not losing else "does not clearly beat"
+        at = "every" if not losing else "any"
+        console.print(f"{other} {beats} {base} at {at} point on {target} (95% paired CI).")
         return
-    if len(losing) == len(ids):
-        console.print(
-            f"{other} does not clearly beat {base} at any point on {target} (95% paired CI)."
-        )
-        return
-    for line in _boundaries(params, values, verdicts, pair)[:SHOW]:
+    for line in _boundaries(values, verdicts, pair)[:SHOW]:
         console.print(line, highlight=False)
     table = Table(
         title=f"points where {other} does not clearly beat {base} on {target}",
         title_justify="left",
     )
-    for col in ("point", *params, f"{label} [95% CI]", "verdict"):
+    for col in ("point", *values.columns, f"{label} [95% CI]", "verdict"):
         table.add_column(col, overflow="fold")
     for i in losing[:SHOW]:
-        table.add_row(
-            str(i),
-            *(_value(values[i][p]) for p in params),
-            _cell(diff.loc[i], target, True),
-            verdicts[i],
-        )
+        row = (_value(values.at[i, p]) for p in values.columns)
+        table.add_row(str(i), *row, _cell(diff.loc[i], target, True), verdicts[i])
     if len(losing) > SHOW:
         table.caption = f"... and {len(losing) - SHOW} more (see points.csv)"
     console.print(table)
 
 
 def _boundaries(
-    params: list[str], values: dict[int, dict], verdicts: dict[int, str],
-    pair: tuple[str, str],
+    values: pd.DataFrame, verdicts: dict[int, str], pair: tuple[str, str]
 ) -> list[str]:
     """Where ``pair[1]`` stops beating ``pair[0]`` along one parameter, the others held fixed."""
     base, other = pair
     lines = []
-    for p in params:
-        others = [q for q in params if q != p]
-        lines_of: dict[tuple, list[int]] = {}
-        for i, v in values.items():
-            lines_of.setdefault(tuple(str(v[q]) for q in others), []).append(i)
-        for members in lines_of.values():
-            if len(members) < 2:
-                continue
-            members.sort()  # point ids follow the grid's value order
-            wins = [verdicts[i] == f"{other} better" for i in members]
-            for a, b, wa, wb in zip(members, members[1:], wins, wins[1:]):
-                if wa and not wb:
-                    held = ", ".join(f"{q}={values[a][q]}" for q in others) or "nothing else"
+    for p in values.columns:
+        held = [q for q in values.columns if q != p]
+        groups = values.astype(str).groupby(held, sort=False).groups if held else {0: values.index}
+        for members in groups.values():
+            ids = sorted(members)  # point ids follow the grid's value order
+            for a, b in zip(ids, ids[1:]):
+                if verdicts[a] == f"{other} better" and verdicts[b] != f"{other} better":
+                    fixed = ", ".join(f"{q}={values.at[a, q]}" for q in held) or "nothing else"
                     lines.append(
-                        f"along {p} (with {held}): {other} clearly beats {base} at "
-                        f"{_value(values[a][p])}, not at {_value(values[b][p])} ({verdicts[b]})"
+                        f"along {p} (with {fixed}): {other} clearly beats {base} at "
+                        f"{_value(values.at[a, p])}, not at {_value(values.at[b, p])} "
+                        f"({verdicts[b]})"
                     )
     return lines
