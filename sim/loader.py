@@ -22,7 +22,7 @@ import re
 import reprlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -30,8 +30,10 @@ from pydantic import BaseModel, ValidationError
 from .distributions import DIST_NAMES
 from .errors import ScenarioError
 from .network import NetworkError, RoadNetwork, build_network, read_network
-from .replay import CallLog, load_call_log
 from .scenario import CrossReferenceError, Scenario, check_cross_references, loc_to_field
+
+if TYPE_CHECKING:
+    from .replay import CallLog
 
 
 @dataclass(frozen=True)
@@ -261,7 +263,11 @@ def scenario_from_dict(
             source, readable_path(list(loc), data), message, line_of(tree, list(loc), data)
         )
 
-    calls = load_call_log(sc, network, base, at)
+    calls = None
+    if sc.incidents is not None:  # a call log to replay: its reader is imported only then
+        from .replay import load_call_log
+
+        calls = load_call_log(sc, network, base, at)
     return LoadedScenario(sc, network, str(source), calls)
 
 
