@@ -94,7 +94,10 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     would build an object, or repeats a key within one mapping.
     """
     text = read_text(path, "scenario file", "save it as UTF-8; is it a YAML file?")
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # refuses control characters here, before parsing
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(path, text, exc) from None
     try:
         tree = loader.get_single_node()
         if tree is None:
@@ -110,6 +113,22 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     finally:
         loader.dispose()
     return data, tree
+
+
+#: What YAML counts as a line break (for the line and column of a character).
+_YAML_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
+def _reader_error(path: Path, text: str, exc: yaml.reader.ReaderError) -> ScenarioError:
+    """A character YAML does not allow (a control character such as NUL), with its place."""
+    lines = _YAML_BREAK.split(text[: exc.position])
+    return ScenarioError(
+        path,
+        "",
+        f"not valid YAML (column {len(lines[-1]) + 1}): unacceptable character "
+        f"#x{exc.character:04x}: {exc.reason}; remove it",
+        len(lines),
+    )
 
 
 def _yaml_error(path: Path, exc: yaml.YAMLError, constructing: bool = False) -> ScenarioError:
