@@ -140,7 +140,9 @@ def check(
     out.print(
         f"{scenario}: OK: {sc.name!r}, {len(sc.stations)} stations, "
         f"{len(sc.pools)} joint station(s), "
-        f"{len(loaded.network.villages)} villages, {len(sc.incident_types)} incident types"
+        f"{len(loaded.network.villages)} villages, {len(sc.incident_types)} incident types",
+        markup=False,  # the path and name as written: no [style] tags, no :emoji: codes
+        emoji=False,
     )
     notes = [*check_notes(sc), *loaded.network.notes]
     if loaded.calls is not None:
@@ -154,7 +156,7 @@ def check(
                 "days: no calls arrive after it ends"
             )
     for note in notes:
-        out.print(f"note: {escape(note)}", soft_wrap=True, highlight=False)
+        out.print(f"note: {note}", soft_wrap=True, highlight=False, markup=False, emoji=False)
 
 
 def check_notes(sc: Any) -> list[str]:
