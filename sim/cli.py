@@ -122,7 +122,9 @@ def __getattr__(name: str) -> Any:
 
 
 def _fail(exc: ScenarioError) -> None:
-    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    err.print(
+        f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True, emoji=False
+    )
     raise typer.Exit(2)
 
 
@@ -445,7 +447,7 @@ def main() -> None:
     try:
         app()
     except ScenarioError as exc:  # raised outside a command's own handling
-        err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True, emoji=False)
         sys.exit(2)
     finally:
         # The process ends now. Python's exit would search every object left (the

@@ -142,6 +142,14 @@ def test_check_shows_names_as_written(tmp_path):
     assert "note: incident_types.[red]crash:boom:.officers_required: p sums to 0.999" in said
 
 
+def test_an_error_shows_names_as_written(tmp_path):
+    data = base()
+    data["stations"][1]["id"] = data["stations"][2]["id"] = ":police_car:[b]"
+    res = runner.invoke(app, ["check", str(write(tmp_path, data))])
+    assert res.exit_code == 2
+    assert "duplicate station id ':police_car:[b]'" in " ".join(res.stderr.split())
+
+
 def test_more_officers_drawn_than_seats_is_still_refused(tmp_path):
     data = base()
     data["pooled"]["command_room"]["staff"] = 1
