@@ -130,6 +130,19 @@ def test_a_file_that_is_not_yaml_at_all(tmp_path):
     assert str(path) in res.stderr
 
 
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x7f"])
+def test_a_control_character_is_refused_with_its_line_and_column(char, tmp_path):
+    # UTF-8 text that YAML refuses before parsing (PyYAML raised outside the loader's
+    # error handling: a traceback and exit 1)
+    path = tmp_path / "control.yaml"
+    path.write_text(f"name: a\r\n\nb: 中{char}\n", encoding="utf-8")
+    res = runner.invoke(app, ["check", str(path)])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert f"{path}:3: not valid YAML (column 5): unacceptable character #x{ord(char):04x}" in (
+        " ".join(res.stderr.split())
+    )
+
+
 # ------------------------------------------------------------------------ paths
 
 

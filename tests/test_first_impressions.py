@@ -128,6 +128,28 @@ def test_check_says_a_room_of_officers_has_no_civilian_seat():
     assert "0 civilian call-taker(s)" in " ".join(res.output.split())
 
 
+def test_check_shows_names_as_written(tmp_path):
+    # rich read "[bold]" as a style tag and ":police_car:" as an emoji code in check's lines
+    data = base()
+    data["name"] = "[bold]Corpus :police_car: base"
+    accident = data["incident_types"][0]
+    accident["id"] = "[red]crash:boom:"
+    accident["officers_required"] = {"dist": "choice", "values": [2, 3], "p": [0.5, 0.499]}
+    res = runner.invoke(app, ["check", str(write(tmp_path, data))])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())
+    assert ": OK: '[bold]Corpus :police_car: base', 3 stations" in said
+    assert "note: incident_types.[red]crash:boom:.officers_required: p sums to 0.999" in said
+
+
+def test_an_error_shows_names_as_written(tmp_path):
+    data = base()
+    data["stations"][1]["id"] = data["stations"][2]["id"] = ":police_car:[b]"
+    res = runner.invoke(app, ["check", str(write(tmp_path, data))])
+    assert res.exit_code == 2
+    assert "duplicate station id ':police_car:[b]'" in " ".join(res.stderr.split())
+
+
 def test_more_officers_drawn_than_seats_is_still_refused(tmp_path):
     data = base()
     data["pooled"]["command_room"]["staff"] = 1
