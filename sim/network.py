@@ -26,7 +26,6 @@ import numpy as np
 from pydantic import ValidationError
 
 from .geo import great_circle_km
-from .models import pool_loc
 from .scenario import EdgeSpec, Loc, NetworkSpec, NodeSpec, Scenario, loc_to_field
 
 if TYPE_CHECKING:
@@ -653,7 +652,7 @@ def _check_pools_connected(
         host = station_place[pool.host]
         for j, m in enumerate(sc.pool_members(pool)):
             if component[host] != component[station_place[m]]:
-                where = pool_loc(sc, i)
+                where = sc.pool_loc(i)
                 raise NetworkError(
                     (*where, "members", j) if pool.members is not None else (*where, "host"),
                     f"member station {m!r} cannot be reached by road from the host "

@@ -519,6 +519,13 @@ class Scenario(_Block):
             return [self.pooled]
         return list(self.pooled)
 
+    def pool_loc(self, index: int) -> tuple[str | int, ...]:
+        """Where joint station ``index`` sits in the document, for error messages.
+
+        ``("pooled",)`` for a single mapping, ``("pooled", index)`` in a list.
+        """
+        return ("pooled",) if isinstance(self.pooled, PoolSpec) else ("pooled", index)
+
     def pool_members(self, pool: PoolSpec) -> list[str]:
         """Station ids of ``pool``'s members (every station when ``members`` is omitted)."""
         if pool.members is not None:
@@ -578,12 +585,11 @@ def check_cross_references(sc: Scenario) -> None:
     _unique([t.id for t in sc.incident_types], ("incident_types",), "incident type")
     officers = {s.id: s.officers for s in sc.stations}
     pools = sc.pools
-    single = isinstance(sc.pooled, PoolSpec)
     taken: dict[str, str] = {}
     pool_ids: set[str] = set()
     field_strength: dict[str, int] = {}
     for i, pool in enumerate(pools):
-        where: Loc = ("pooled",) if single else ("pooled", i)
+        where: Loc = sc.pool_loc(i)
         if pool.pool_id in pool_ids:
             raise CrossReferenceError(
                 (*where, "id" if pool.id else "host"),

@@ -23,7 +23,6 @@ from sim.models import (
     REFORM,
     OperatingModel,
     pool_blocks,
-    pool_loc,
     pools_field,
     registry,
     with_pools,
@@ -148,7 +147,11 @@ def test_pool_fields_of_a_document_one_mapping_or_a_list():
 
 
 def test_pool_loc_names_the_item_only_in_a_list():
-    from types import SimpleNamespace
+    from sim.loader import read_yaml, scenario_from_dict
 
-    assert pool_loc(SimpleNamespace(pooled=object()), 0) == ("pooled",)
-    assert pool_loc(SimpleNamespace(pooled=[object(), object()]), 1) == ("pooled", 1)
+    path = ROOT / "scenarios" / "wubei.yaml"
+    doc, _ = read_yaml(path)
+    single = scenario_from_dict(doc, path).scenario
+    listed = scenario_from_dict(with_pools(doc, pool_blocks(doc)), path).scenario
+    assert single.pool_loc(0) == ("pooled",)
+    assert listed.pool_loc(0) == ("pooled", 0)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from . import isolated, pooled
 from .common import lone_station_field, lone_station_rules
 from .layout import CASE_TEAM, COMMUNITY, ROOM, GroupPlan, Layout, OfficerPlan, TeamPlan
-from .pooled import pool_blocks, pool_loc, pool_path, pools_field, with_pools
+from .pooled import pool_blocks, pool_path, pools_field, with_pools
 from .registry import MODELS, OperatingModel, Reform, baseline, difference, names, register
 
 register(isolated.MODEL)
@@ -42,7 +42,6 @@ __all__ = [
     "lone_station_field",
     "lone_station_rules",
     "pool_blocks",
-    "pool_loc",
     "pool_path",
     "pools_field",
     "with_pools",

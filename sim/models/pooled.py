@@ -11,7 +11,7 @@ Its settings are the scenario's ``pooled:`` field: one joint station (a mapping,
 pooling every station unless it lists ``members``) or a list of them. Code
 outside :mod:`sim.models` and scenario handling reads and writes that field
 through the functions here (:func:`pool_blocks`, :func:`with_pools`,
-:func:`pools_field`, :func:`pool_loc`, :func:`pool_path`, exported from :mod:`sim.models`).
+:func:`pools_field`, :func:`pool_path`, exported from :mod:`sim.models`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .registry import OperatingModel
 
 if TYPE_CHECKING:
     from ..loader import LoadedScenario
-    from ..scenario import Loc, PoolSpec, Scenario
+    from ..scenario import PoolSpec
 
 NAME = "pooled"
 #: The scenario field holding the joint stations (one mapping or a list of mappings).
@@ -56,14 +56,6 @@ def with_pools(doc: dict[str, Any], pools: list[dict[str, Any]]) -> dict[str, An
     out = copy.deepcopy(doc)
     out.update(pools_field(pools))
     return out
-
-
-def pool_loc(sc: Scenario, index: int) -> Loc:
-    """Where joint station ``index`` of ``sc`` sits in the document, for error messages.
-
-    ``("pooled",)`` for a single mapping, ``("pooled", index)`` in a list.
-    """
-    return (POOLS_FIELD, index) if isinstance(sc.pooled, list) else (POOLS_FIELD,)
 
 
 def pool_path(pool: PoolSpec) -> str:
