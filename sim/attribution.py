@@ -38,9 +38,8 @@ from .loader import LoadedScenario, load_scenario, read_yaml, scenario_from_dict
 from .metrics import ALL, t_interval, unstable_models
 from .models import REFORM, lone_station_rules, pool_blocks
 from .results_io import finish_folder, write_csv, write_manifest, write_scenario
-from .run_folder import RunOutput, run_scenario
+from .run_folder import RunOutput, run_scenarios
 from .scenario import Scenario
-from .sweep.backends import worker_count
 
 ALL_MECHANISMS = "all mechanisms"
 CSV_NAME = "attribution.csv"
@@ -231,10 +230,8 @@ def run_attribution(
     loaded_all, skipped = scenarios or variant_scenarios(path, overrides, allow_outside_paths)
     base = loaded_all[ALL_MECHANISMS]
     n = base.scenario.replications
-    runs = {
-        name: run_scenario(loaded, n, workers=worker_count(workers, n), on_done=on_done)
-        for name, loaded in loaded_all.items()
-    }
+    # one worker pool for every variant's replications (not a cluster per variant)
+    runs = run_scenarios(loaded_all, n, workers, on_done)
     result = Attribution(base, n, runs, skipped)
     result.metrics = [m for m in ATTRIBUTION_METRICS if _present(runs, m)]
     result.rows = attribution_rows(runs, result.metrics, skipped)

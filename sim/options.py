@@ -22,7 +22,8 @@ WorkersOpt = Annotated[
     int,
     typer.Option(
         min=1,
-        help="Worker processes for replications (never more than the cores or the replications).",
+        help="Worker processes for replications "
+        "(never more than the cores or the replications to run).",
     ),
 ]
 ForceOpt = Annotated[bool, typer.Option(help="Overwrite an existing results folder.")]

@@ -350,20 +350,46 @@ def run_scenario(
     With ``partial``, replications already kept there are read back instead of
     run, and each newly finished one is kept there before ``on_done`` is called.
     """
+    n = replications or loaded.scenario.replications
+    return run_scenarios({0: loaded}, n, workers, on_done, partial)[0]
+
+
+def run_scenarios(
+    variants: dict[Any, LoadedScenario],
+    replications: int,
+    workers: int = 1,
+    on_done: Callable[[ReplicationResult], None] | None = None,
+    partial: RunFolder | None = None,
+) -> dict[Any, RunOutput]:
+    """Run ``replications`` paired replications of every scenario in ``variants``.
+
+    All the variants' replications are the tasks of one sweep on one backend
+    (one worker pool for all, not one per variant); each variant keeps its own
+    seed, so its output is what :func:`run_scenario` gives for it alone. Returns
+    a :class:`RunOutput` per key of ``variants``. ``partial`` (one variant only)
+    is as in :func:`run_scenario`.
+    """
     from .sweep.backends import make_backend
     from .sweep.tasks import TaskResult, TaskSpec
 
-    n = replications or loaded.scenario.replications
-    results = [partial.load(r) for r in partial.replications(below=n)] if partial else []
-    done = {r.replication for r in results}
-    todo = [TaskSpec(0, r, keep_records=True) for r in range(n) if r not in done]
+    if partial is not None and len(variants) != 1:
+        raise ValueError("a partial run folder holds the replications of one scenario only")
+    keys = list(variants)
+    results: dict[int, list[ReplicationResult]] = {i: [] for i in range(len(keys))}
+    if partial:
+        results[0] = [partial.load(r) for r in partial.replications(below=replications)]
+    todo = [
+        TaskSpec(i, r, keep_records=True)
+        for i in results
+        for r in sorted(set(range(replications)) - {x.replication for x in results[i]})
+    ]
     keeping = partial is not None
 
     def finished(task: TaskResult) -> None:
         nonlocal keeping
         if task.result is None:
             raise RuntimeError(f"replication {task.replication} failed:\n{task.error}")
-        results.append(task.result)
+        results[task.point].append(task.result)
         if keeping:
             try:
                 partial.save(task.result)
@@ -374,10 +400,15 @@ def run_scenario(
 
     backend = make_backend(workers, None, tasks=len(todo))
     try:  # on Ctrl-C every finished replication has been kept
-        backend.run({0: loaded}, todo, finished)
+        backend.run({i: variants[k] for i, k in enumerate(keys)}, todo, finished)
     finally:
         backend.close()
-    results.sort(key=lambda r: r.replication)
+    return {k: _run_output(results[i]) for i, k in enumerate(keys)}
+
+
+def _run_output(results: list[ReplicationResult]) -> RunOutput:
+    """One scenario's replications (any order) as its per-replication table, summary and records."""
+    results = sorted(results, key=lambda r: r.replication)
     per_rep = pd.concat([r.metrics for r in results], ignore_index=True)
     first = ["replication", "model", "township"]
     per_rep = per_rep[first + [c for c in per_rep.columns if c not in first]]

@@ -243,3 +243,28 @@ def test_existing_folder_needs_force(full_run, tmp_path):
     path.write_text(yaml.safe_dump(full_doc()))
     res = runner.invoke(app, ["attribute", str(path), "--out", str(out)])
     assert res.exit_code == 2 and "--force" in res.stderr
+
+
+def test_every_variant_runs_on_one_worker_pool_with_its_own_numbers(full_file, monkeypatch):
+    """``attribute --workers N`` starts one backend for all variants (was one Dask cluster per
+    variant, ~4 s each), and each variant's output is what a run of it alone gives."""
+    import sim.sweep.backends as backends
+    from sim.attribution import run_attribution
+    from sim.run_folder import run_scenario
+
+    made = []
+    real = backends.make_backend
+
+    def counting(workers, scheduler, log=None, tasks=None):
+        made.append((workers, tasks))
+        return real(1, scheduler, log, tasks)  # in this process: the count is what matters
+
+    monkeypatch.setattr(backends, "make_backend", counting)
+    scenarios = variant_scenarios(full_file)
+    att = run_attribution(full_file, workers=2, scenarios=scenarios)
+    n = att.replications
+    assert made == [(2, n * len(scenarios[0]))], "one backend for every variant's replications"
+    name = "no walk-ins"
+    alone = run_scenario(scenarios[0][name], n)
+    pd.testing.assert_frame_equal(att.runs[name].replications, alone.replications)
+    pd.testing.assert_frame_equal(att.runs[name].incidents, alone.incidents)
