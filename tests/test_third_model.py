@@ -201,3 +201,36 @@ def test_the_registry_refuses_a_taken_name_or_stream_id():
     with pytest.raises(ValueError, match="must not contain"):
         register(OperatingModel("a - b", lambda loaded: None, stream_id=98))
     assert registry.names() == ("isolated", "pooled")
+
+
+def test_worker_processes_run_a_model_registered_at_run_time(tmp_path, third_run):
+    """``--workers 2`` runs on fresh worker processes that import only the shipped models;
+    the command sends its registered ones with each task, so the third model is simulated
+    there too, with the numbers the in-process run gives (not silently left out)."""
+    out = tmp_path / "w2"
+    with third_model():
+        res = runner.invoke(app, ["run", str(SCENARIOS / "wubei.yaml"), "--days", "20",
+                                  "--reps", "3", "--workers", "2", "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    assert registry.names() == ("isolated", "pooled"), "the test's registry is restored"
+    one, two = (read_results(folder) for folder in (third_run[0], out))
+    assert set(two["summary"]["model"]) == {*MODELS, *DIFFS}
+    for table in ("summary", "incidents"):
+        pd.testing.assert_frame_equal(one[table], two[table])
+
+
+def test_adopting_the_senders_models_refuses_a_different_one_of_the_same_name():
+    from dataclasses import replace
+
+    from sim.models.registry import adopt
+    from tests.thirdmodel import THIRD
+
+    with third_model():
+        adopt(registry.MODELS.values())  # the same models: nothing to do
+        with pytest.raises(ValueError, match="differs between this worker"):
+            adopt([replace(THIRD, label="another definition")])
+    adopt([THIRD])  # a worker lacking it registers it, after the shipped ones
+    try:
+        assert registry.names() == ("isolated", "pooled", NAME)
+    finally:
+        registry.MODELS.pop(NAME)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -96,6 +96,27 @@ def register(model: OperatingModel) -> OperatingModel:
         )
     MODELS[model.name] = model
     return model
+
+
+def adopt(models: Iterable[OperatingModel]) -> None:
+    """Register here the ``models`` of the process that sent this one work.
+
+    A sweep's worker process imports :mod:`sim` afresh, so it knows only the
+    shipped models; the command sends its own (:data:`MODELS` values, in order)
+    with each task, and the worker registers those it lacks, so a model
+    registered at run time is simulated there too instead of silently missing.
+    Raises ValueError when this process holds a different model of one of
+    those names (a long-lived worker that served another definition).
+    """
+    for model in models:
+        have = MODELS.get(model.name)
+        if have is None:
+            register(model)
+        elif have != model:
+            raise ValueError(
+                f"operating model {model.name!r} differs between this worker and the command "
+                "that sent the task: restart the workers"
+            )
 
 
 @contextlib.contextmanager

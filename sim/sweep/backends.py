@@ -37,6 +37,7 @@ from typing import Any
 
 from ..errors import ScenarioError
 from ..loader import LoadedScenario
+from ..models import registry
 from ..results_io import versions
 from .tasks import TaskResult, TaskSpec, run_task
 
@@ -157,10 +158,12 @@ class DaskBackend:
         client = self.connect(len(specs))
         token = uuid.uuid4().hex[:8]
         # The scenario (some kB) goes with each task: a lost worker loses nothing irreplaceable.
+        # So do this process's models: one registered at run time is simulated there too.
+        models = tuple(registry.MODELS.values())
         futures = {
             client.submit(
-                run_task, loaded[s.point], s, key=f"policesim-{token}-p{s.point}-r{s.replication}",
-                pure=False,
+                run_task, loaded[s.point], s, models,
+                key=f"policesim-{token}-p{s.point}-r{s.replication}", pure=False,
             ): s
             for s in specs
         }

@@ -35,6 +35,7 @@ import pandas as pd
 
 from ..loader import LoadedScenario
 from ..metrics import ALL, METRICS
+from ..models import OperatingModel, registry
 from ..runner import ReplicationResult, run_replication
 from .grid import canonical_json
 
@@ -119,11 +120,16 @@ class TaskResult:
         return {name: getattr(self.result, name) for name in RECORD_TABLES}
 
 
-def run_task(loaded: LoadedScenario, spec: TaskSpec) -> TaskResult:
+def run_task(
+    loaded: LoadedScenario, spec: TaskSpec, models: tuple[OperatingModel, ...] = ()
+) -> TaskResult:
     """Run replication ``spec.replication`` of one point under every model.
 
-    Exceptions are caught and returned as :attr:`TaskResult.error` (with the
-    traceback), so one failing task is reported and the others carry on.
+    ``models``: the sending command's registered models, registered here first
+    when this process lacks them (a worker process; see
+    :func:`sim.models.registry.adopt`). Exceptions are caught and returned as
+    :attr:`TaskResult.error` (with the traceback), so one failing task is
+    reported and the others carry on.
     ``KeyboardInterrupt`` and ``SystemExit`` still propagate.
     """
     start = time.perf_counter()
@@ -131,6 +137,7 @@ def run_task(loaded: LoadedScenario, spec: TaskSpec) -> TaskResult:
         spec.point, spec.replication, loaded.scenario.seed, keep_records=spec.keep_records
     )
     try:
+        registry.adopt(models)
         done.result = run_replication(loaded, spec.replication, keep_records=spec.keep_records)
     except Exception:
         done.error = traceback.format_exc()
