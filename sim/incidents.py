@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .network import RoadNetwork
-from .scenario import IncidentTypeSpec, Scenario
+from .scenario import IncidentTypeSpec, Scenario, WalkInSpec
 from .seeds import rng
 
 if TYPE_CHECKING:
@@ -65,22 +65,26 @@ class IncidentStream:
         return h.hexdigest()
 
 
-def hourly_rates_per_min(t: IncidentTypeSpec, scale: float) -> np.ndarray:
-    """Return the 24 arrival rates (calls per minute) of type ``t`` by hour of day."""
-    profile = np.ones(24) if t.hourly_profile is None else np.asarray(t.hourly_profile, float)
+def _hourly(per_day: float, hourly_profile: list[float] | None) -> np.ndarray:
+    """The 24 rates per minute of a stream of ``per_day`` arrivals a day, by hour of day."""
+    profile = np.ones(24) if hourly_profile is None else np.asarray(hourly_profile, float)
     profile = profile * 24.0 / profile.sum()
-    return t.rate_per_day * scale * profile / MIN_PER_DAY
+    return per_day * profile / MIN_PER_DAY
 
 
-def arrival_rates_per_min(t: IncidentTypeSpec, scale: float) -> np.ndarray:
-    """Return the arrival rates (calls per minute) of type ``t``, one per hour, repeating.
+def arrival_rates_per_min(
+    t: IncidentTypeSpec | WalkInSpec, scale: float, per_day: float | None = None
+) -> np.ndarray:
+    """Return the arrival rates (per minute) of an incident type or walk-ins, hour by hour.
 
-    24 hourly rates when ``t`` has no ``weekday_profile``; otherwise 168 (Monday
-    00-01 first, day 0 of a run being a Monday), each hour's rate times the day's
-    share of the normalised weekday profile (mean 1), so ``rate_per_day`` stays
-    the mean calls per day over a week.
+    ``per_day``: the mean arrivals a day (default: ``t.rate_per_day``; walk-ins
+    give their station's ``per_day``), times ``scale``. 24 hourly rates when
+    ``t`` has no ``weekday_profile``; otherwise 168 (Monday 00-01 first, day 0
+    of a run being a Monday), each hour's rate times the day's share of the
+    normalised weekday profile (mean 1), so ``per_day`` stays the mean
+    arrivals per day over a week.
     """
-    hourly = hourly_rates_per_min(t, scale)
+    hourly = _hourly((t.rate_per_day if per_day is None else per_day) * scale, t.hourly_profile)
     if t.weekday_profile is None:
         return hourly
     weekday = np.asarray(t.weekday_profile, float)
@@ -184,8 +188,9 @@ def draw_walk_ins(sc: Scenario, replication: int) -> WalkInStream:
     """Draw the walk-in visitors of ``replication`` (empty without ``walk_ins``).
 
     Each station's visitors are a Poisson process at ``per_day`` (times
-    ``demand_scale``) over the whole horizon, with visiting hours shaped by
-    nothing (a constant rate): a simplification stated in docs/model.md.
+    ``demand_scale``) over the whole horizon: at a constant rate, or shaped by
+    ``hourly_profile`` / ``weekday_profile`` as incident types are (drawn
+    exactly, hour by hour, as :func:`draw_incidents` does).
     """
     spec = sc.walk_ins
     empty = np.zeros(0)
@@ -193,9 +198,16 @@ def draw_walk_ins(sc: Scenario, replication: int) -> WalkInStream:
         return WalkInStream(empty, np.zeros(0, dtype=np.int64), empty)
     gen = rng(sc.seed, replication, "walk_ins")
     horizon = sc.horizon_days * MIN_PER_DAY
+    shaped = spec.hourly_profile is not None or spec.weekday_profile is not None
     times, stations = [], []
     for k, station in enumerate(sc.stations):
-        rate = spec.per_day.get(station.id, 0.0) * sc.demand_scale / MIN_PER_DAY
+        per_day = spec.per_day.get(station.id, 0.0)
+        if shaped:  # a flat stream keeps its original draws (the same visitors as before)
+            at = _arrival_times(arrival_rates_per_min(spec, sc.demand_scale, per_day), horizon, gen)
+            times.append(at)
+            stations.append(np.full(len(at), k, dtype=np.int64))
+            continue
+        rate = per_day * sc.demand_scale / MIN_PER_DAY
         n = gen.poisson(rate * horizon) if rate > 0 else 0
         times.append(gen.random(n) * horizon)
         stations.append(np.full(n, k, dtype=np.int64))

@@ -192,18 +192,52 @@ class DutyDeskSpec(_Block):
     may_respond: bool = False
 
 
-class WalkInSpec(_Block):
+def _relative_rates(value: list[float] | None, n: int, what: str) -> list[float] | None:
+    """Check a profile of ``n`` relative rates (None passes: flat)."""
+    if value is None:
+        return value
+    if len(value) != n:
+        raise ValueError(f"needs {what}, got {len(value)}")
+    if any(v < 0 for v in value) or sum(value) <= 0:
+        raise ValueError("values must be >= 0 and not all zero")
+    return value
+
+
+class _Profiled(_Block):
+    """A Poisson stream shaped by the hour of day and the day of week.
+
+    Subclasses declare ``hourly_profile`` (24 relative rates, midnight first)
+    and ``weekday_profile`` (7, Monday first; day 0 of a run is a Monday);
+    absent means flat.
+    """
+
+    @field_validator("hourly_profile", check_fields=False)
+    @classmethod
+    def _hours(cls, value: list[float] | None) -> list[float] | None:
+        return _relative_rates(value, 24, "24 hourly values")
+
+    @field_validator("weekday_profile", check_fields=False)
+    @classmethod
+    def _weekdays(cls, value: list[float] | None) -> list[float] | None:
+        return _relative_rates(value, 7, "7 values (Monday to Sunday)")
+
+
+class WalkInSpec(_Profiled):
     """Visitors to a station (registrations, certificates, reports in person).
 
     ``per_day``: visitors per township (station id) per day; ``service_min``:
     minutes of a desk or room seat per visitor; ``priority``: their place in
-    the desk's queue among call priorities (default: after every call).
+    the desk's queue among call priorities (default: after every call);
+    ``hourly_profile`` / ``weekday_profile``: when in the day and week they
+    come, as for incident types (absent: at a constant rate).
     Both models see the same visitors (common random numbers).
     """
 
     per_day: dict[str, float]
     service_min: Distribution
     priority: int | None = Field(default=None, ge=1)
+    hourly_profile: list[float] | None = None
+    weekday_profile: list[float] | None = None
 
     @field_validator("per_day")
     @classmethod
@@ -356,18 +390,7 @@ OfficerCount = Annotated[
 ]
 
 
-def _relative_rates(value: list[float] | None, n: int, what: str) -> list[float] | None:
-    """Check a profile of ``n`` relative rates (None passes: flat)."""
-    if value is None:
-        return value
-    if len(value) != n:
-        raise ValueError(f"needs {what}, got {len(value)}")
-    if any(v < 0 for v in value) or sum(value) <= 0:
-        raise ValueError("values must be >= 0 and not all zero")
-    return value
-
-
-class IncidentTypeSpec(_Block):
+class IncidentTypeSpec(_Profiled):
     """One kind of call: how often, how urgent, how many officers, how long on scene."""
 
     id: str = Field(min_length=1)
@@ -378,17 +401,6 @@ class IncidentTypeSpec(_Block):
     officers_required: OfficerCount = 1
     on_scene_min: Distribution
     investigation: InvestigationSpec | None = None
-
-    @field_validator("hourly_profile")
-    @classmethod
-    def _profile(cls, value: list[float] | None) -> list[float] | None:
-        return _relative_rates(value, 24, "24 hourly values")
-
-    @field_validator("weekday_profile")
-    @classmethod
-    def _weekdays(cls, value: list[float] | None) -> list[float] | None:
-        """Seven relative rates, Monday first (day 0 of a run is a Monday); absent = flat."""
-        return _relative_rates(value, 7, "7 values (Monday to Sunday)")
 
     @field_validator("officers_required")
     @classmethod

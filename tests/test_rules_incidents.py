@@ -84,3 +84,74 @@ def test_stream_is_reproducible():
     assert a.digest() == b.digest(), f"{SEEDED}: same seed, same stream"
     c = stream(d, replication=1)
     assert a.digest() != c.digest(), f"{SEEDED}: another replication, another stream"
+
+
+# --------------------------------------------------------------------------- walk-ins
+
+WALK_FLAT = "rule: walk-ins without a profile come at a constant rate (the original draws)"
+WALK_SHAPED = "rule: walk-in profiles shape visiting hours and days as for calls"
+#: Bounds are this many binomial / Poisson standard deviations wide (fixed seed).
+Z = 4.0
+
+
+def walk_in_doc(per_day=200.0, days=28.0, **profiles):
+    d = doc(rate=1.0, days=days)
+    d["duty_desk"] = {"seats": 1, "may_respond": True}
+    d["walk_ins"] = {"per_day": {"A": per_day}, "service_min": fixed(5), **profiles}
+    return d
+
+
+def visitors(d, replication=0):
+    from sim.incidents import draw_walk_ins
+
+    return draw_walk_ins(load(d).scenario, replication)
+
+
+def test_walk_in_hourly_profile_keeps_office_hours_and_the_daily_rate():
+    office = [0.0] * 8 + [1.0] * 4 + [0.0] * 2 + [1.0] * 4 + [0.0] * 6  # 08-12, 14-18
+    office[9] = 3.0  # a busy hour
+    v = visitors(walk_in_doc(hourly_profile=office))
+    hour = ((v.arrival_min % 1440) // 60).astype(int)
+    assert set(hour.tolist()) <= {8, 9, 10, 11, 14, 15, 16, 17}, f"{WALK_SHAPED}: closed hours"
+    n, want = len(v), 200.0 * 28
+    assert abs(n - want) < Z * want**0.5, f"{WALK_SHAPED}: {n} visitors, expected {want:.0f}"
+    p = 3.0 / sum(office)
+    share = (hour == 9).mean()
+    assert abs(share - p) < Z * (p * (1 - p) / n) ** 0.5, f"{WALK_SHAPED}: 09-10 share {share}"
+    assert (np.diff(v.arrival_min) >= 0).all(), f"{WALK_SHAPED}: sorted by arrival"
+
+
+def test_walk_in_weekday_profile_closes_the_weekend():
+    v = visitors(walk_in_doc(weekday_profile=[1, 1, 1, 1, 1, 0, 0]))
+    day = (v.arrival_min // 1440).astype(int) % 7
+    assert set(day.tolist()) <= set(range(5)), f"{WALK_SHAPED}: none on Saturday or Sunday"
+    n, want = len(v), 200.0 * 28  # the weekly mean stays per_day: 7/5 of it on weekdays
+    assert abs(n - want) < Z * want**0.5, f"{WALK_SHAPED}: {n} visitors, expected {want:.0f}"
+
+
+def test_walk_ins_without_a_profile_are_the_flat_stream():
+    flat = visitors(walk_in_doc())
+    hour = ((flat.arrival_min % 1440) // 60).astype(int)
+    counts = np.bincount(hour, minlength=24)
+    want = len(flat) / 24
+    assert (abs(counts - want) < Z * want**0.5).all(), f"{WALK_FLAT}: {counts}"
+    again = visitors(walk_in_doc())
+    np.testing.assert_array_equal(flat.arrival_min, again.arrival_min, err_msg=SEEDED)
+
+
+def test_a_bad_walk_in_profile_is_refused_naming_its_field(tmp_path):
+    import yaml
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    for field, bad, says in (
+        ("hourly_profile", [1.0] * 23, "needs 24 hourly values, got 23"),
+        ("weekday_profile", [0] * 7, "not all zero"),
+    ):
+        path = tmp_path / f"{field}.yaml"
+        path.write_text(yaml.safe_dump(walk_in_doc(**{field: bad})), encoding="utf-8")
+        res = CliRunner().invoke(app, ["check", str(path)])
+        assert res.exit_code == 2, res.output
+        assert f"walk_ins.{field}" in res.output and says in res.output, res.output
+        assert "Traceback" not in res.output
