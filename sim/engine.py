@@ -347,7 +347,6 @@ class Team:
     def __init__(self, index: int, members: list[Officer], seats: int, desk: Room | None) -> None:
         self.index = index
         self.members = members
-        self.ids = [o.id for o in members]  # the roster sweep's window, without the objects
         self.seats = seats
         self.desk = desk
         self.start = 0  # first member of the on-duty window (the roster rotates)
@@ -417,7 +416,6 @@ class Engine:
             t.desk[1]: Room(0) for t in layout.teams if t.desk and t.desk[0] == "window"
         }
         self.officers = self._make_officers()
-        self._posts = [OFF] * len(self.officers)  # each officer's post (see _apply_posts)
         self.teams = self._make_teams()
         for o in self.officers:
             o.grp = self.groups[o.group]
@@ -1423,33 +1421,22 @@ class Engine:
         self._at(0.0, change, _URGENT)
 
     def _apply_posts(self) -> None:
-        """Move every officer to its post in its team's current window (in officer order).
-
-        Only this sweep changes posts, so it compares the new posts with the last
-        sweep's list instead of reading ``o.post``: at city scale an officer object
-        not touched since the last sweep is a cache miss, and each is now touched
-        only when its post changes (once per sweep, not three times).
-        """
+        """Move every officer to its post in its team's current window (in officer order)."""
         wanted = [OFF] * len(self.officers)
         for team in self.teams:  # the window of Team.posts, without a list per team
-            ids = team.ids
-            n = len(ids)
+            members = team.members
+            n = len(members)
             start, seats = team.start, team.seats
             for j in range(team.k):
-                wanted[ids[(start + j) % n]] = SEAT if j < seats else FIELD
-        posts = self._posts  # every officer's post now, by number
-        officers = self.officers
-        set_post = self._set_post
+                wanted[members[(start + j) % n].id] = SEAT if j < seats else FIELD
         # Leave posts first (seats freed, officers off), then take the new ones.
-        for k, w in enumerate(wanted):
-            p = posts[k]
-            if w != p and (p == SEAT or w == OFF):
-                set_post(officers[k], w)
-                posts[k] = w  # so the second pass skips it without touching the object
-        for k, w in enumerate(wanted):
-            if posts[k] != w:
-                set_post(officers[k], w)
-        self._posts = wanted
+        set_post = self._set_post
+        for o, w in zip(self.officers, wanted):
+            if w != o.post and (o.post == SEAT or w == OFF):
+                set_post(o, w)
+        for o, w in zip(self.officers, wanted):
+            if o.post != w:
+                set_post(o, w)
 
     def _set_post(self, o: Officer, post: int) -> None:
         """Give ``o`` a new post; an officer busy with a job takes it when the job ends."""
