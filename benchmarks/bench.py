@@ -51,6 +51,12 @@ child process so its peak memory is its own):
    replication of both models; seconds, calls, the child's peak resident
    memory, and the growth exponents of set-up CPU, run CPU and replication
    time in city size and in horizon (least squares on log-log).
+   ``--city-reps N`` runs the whole city plan N times in turn and fits the
+   per-point medians, with each repetition's own fit as the spread (a single
+   run's exponent moves by +-0.1 with the load of a shared machine).
+   ``benchmarks/cache_profile.py`` counts instructions and cache misses per
+   call instead of timing them (callgrind), which tells work that grows with
+   the city from the same work missing the cache.
 ``--before CHECKOUT`` (e.g. ``git worktree add /tmp/before <commit>``) also
 times that checkout's engine: its engine cases run in this process, in the
 same rounds (marked "(before)"), and each city point runs right after this
@@ -593,26 +599,59 @@ def startup_section(reps: int) -> list[dict]:
     return rows
 
 
-def city_section(plan: list[tuple[int, float]], before: Path | None = None) -> list[dict]:
+def city_section(
+    plan: list[tuple[int, float]], before: Path | None = None, reps: int = 1
+) -> list[dict]:
     """One fresh child process per point; with ``before``, that checkout's point right after.
 
     The before child is the other checkout's own ``benchmarks/bench.py
     --city-child`` (its code, its imports); its rows are marked ``code: before``.
+    With ``reps`` > 1 the whole plan runs that many times in turn (rows marked
+    ``rep``), so a burst of load on the shared machine hits one repetition.
     """
     rows = []
     scripts = [("after", Path(__file__))]
     if before is not None:
         scripts.append(("before", before / "benchmarks" / "bench.py"))
-    for scale, days in plan:
-        for code, script in scripts:
-            out = subprocess.run(
-                [sys.executable, str(script), "--city-child", str(scale), str(days)],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            rows.append({"code": code, **json.loads(out.stdout.strip().splitlines()[-1])})
+    for rep in range(reps):
+        for scale, days in plan:
+            for code, script in scripts:
+                out = subprocess.run(
+                    [sys.executable, str(script), "--city-child", str(scale), str(days)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                row = json.loads(out.stdout.strip().splitlines()[-1])
+                rows.append({"code": code, "rep": rep, **row})
     return rows
+
+
+def growth_spread(rows: list[dict]) -> list[dict]:
+    """Growth exponents of each repetition's points: median [min, max] over repetitions.
+
+    The steps are those of the fit to the per-point medians.
+    """
+    reps = sorted({r["rep"] for r in rows})
+    per_rep = [growth_rows([r for r in rows if r["rep"] == k]) for k in reps]
+    keys = ("setup_cpu", "engine_cpu", "run_s")
+    medians = [
+        {**pts[0], **{k: statistics.median(p[k] for p in pts) for k in keys}}
+        for pts in _by_point(rows)
+    ]
+    out = []
+    for j, g in enumerate(growth_rows(medians)):
+        fits = [rep[j]["exponent"] for rep in per_rep]
+        out.append({**g, "spread": _spread(fits)})
+    return out
+
+
+def _by_point(rows: list[dict]) -> list[list[dict]]:
+    """Rows grouped by (scale, days), in first-seen order."""
+    points: dict[tuple, list[dict]] = {}
+    for r in rows:
+        points.setdefault((r["scale"], r["days"]), []).append(r)
+    return list(points.values())
 
 
 # ------------------------------------------------------------------ report
@@ -637,6 +676,12 @@ def main() -> int:
     ap.add_argument("--reps", type=int, default=7, help="repetitions per case (median)")
     ap.add_argument("--quick", action="store_true", help="3 repetitions, city 1x only")
     ap.add_argument("--no-city", action="store_true", help="skip the city runs")
+    ap.add_argument(
+        "--city-reps",
+        type=int,
+        default=1,
+        help="run the city plan this many times in turn; exponents as median [min, max]",
+    )
     ap.add_argument(
         "--before",
         type=Path,
@@ -690,14 +735,16 @@ def main() -> int:
             plan += [(1, 91.25), (1, 182.5), (1, 730)]
         print("\n## City: one replication, both models, one fresh process each\n")
         print(
-            "| code | scale | stations | places | days | calls | load s | engine set-up CPU s | "
-            "engine run CPU s | replication s | µs per call per model | peak RSS MB |"
+            "| code | rep | scale | stations | places | days | calls | load s | "
+            "engine set-up CPU s | engine run CPU s | replication s | µs per call per model | "
+            "peak RSS MB |"
         )
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        rows = city_section(plan, args.before.resolve() if args.before else None)
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        before = args.before.resolve() if args.before else None
+        rows = city_section(plan, before, args.city_reps)
         for r in rows:
             print(
-                f"| {r['code']} | {r['scale']}x | {r['stations']} | {r['places']:,} | "
+                f"| {r['code']} | {r['rep']} | {r['scale']}x | {r['stations']} | {r['places']:,} | "
                 f"{r['days']:g} | {r['calls']:,} | {r['load_s']:.2f} | {r['setup_cpu']:.2f} | "
                 f"{r['engine_cpu']:.2f} | {r['run_s']:.2f} | "
                 f"{1e6 * r['run_s'] / (2 * r['calls']):.1f} | {r['peak_rss_mb']:.0f} |"
@@ -705,12 +752,15 @@ def main() -> int:
         growth = [
             {"code": code, **g}
             for code in ("after", "before")
-            for g in growth_rows([r for r in rows if r["code"] == code])
+            for g in growth_spread([r for r in rows if r["code"] == code])
         ]
         if growth:
-            print("\n## Growth exponents (least squares on log-log; steps between points)\n")
-            print("| code | in | what | exponent | steps |")
-            print("|---|---|---|---:|---|")
+            print(
+                "\n## Growth exponents (least squares on log-log of the per-point medians; "
+                "spread: each repetition's own fit; steps between points)\n"
+            )
+            print("| code | in | what | exponent | [min, max] over repetitions | steps |")
+            print("|---|---|---|---:|---:|---|")
             names = {
                 "setup_cpu": "engine set-up CPU",
                 "engine_cpu": "engine run CPU",
@@ -718,9 +768,10 @@ def main() -> int:
             }
             for g in growth:
                 steps = ", ".join(f"{x:.2f}" for x in g["steps"])
+                _, lo, hi = g["spread"]
                 print(
                     f"| {g['code']} | {g['in']} | {names[g['what']]} | {g['exponent']:.2f} | "
-                    f"{steps} |"
+                    f"[{lo:.2f}, {hi:.2f}] | {steps} |"
                 )
 
     print("\n## Start-up: whole process, pairs interleaved with `import simpy, numpy`\n")
