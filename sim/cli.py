@@ -14,13 +14,12 @@ import re
 import sys
 from collections.abc import Iterator, MutableMapping
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import typer.main
-from rich.console import Console
-from rich.markup import escape
 from typer.core import TyperGroup
 
 from .errors import ScenarioError
@@ -38,6 +37,7 @@ from .options import (
 
 if TYPE_CHECKING:
     import pandas as pd
+    from rich.console import Console
     from rich.table import Table
 
 # pandas, scipy, matplotlib, dask and the metric, sweep and chart code are imported
@@ -105,14 +105,39 @@ app = typer.Typer(
     help="Simulate township police stations under each operating model: "
     + ", ".join(registry.label(m) for m in registry.names()) + ".",
 )
-err = Console(stderr=True)
-# Wide enough for the comparison table when stdout is a file or pipe (rich assumes 80).
-out = Console() if Console().is_terminal else Console(width=140)
+
+
+@cache
+def console(stderr: bool = False) -> Console:
+    """The rich console of stdout (or stderr), made on first use.
+
+    ``check`` prints plain lines and never imports rich (tests/test_startup.py);
+    other modules reach these consoles as ``cli.out`` and ``cli.err``.
+    """
+    from rich.console import Console
+
+    if stderr:
+        return Console(stderr=True)
+    # Wide enough for the comparison table when stdout is a file or pipe (rich assumes 80).
+    return Console() if Console().is_terminal else Console(width=140)
+
+
+def _escape(text: str) -> str:
+    """``text`` shown as written inside rich markup."""
+    from rich.markup import escape
+
+    return escape(text)
 
 
 
 def __getattr__(name: str) -> Any:
-    """``TABLE_METRICS`` (the comparison table's rows) and ``JSON_METRICS``, computed lazily."""
+    """Made on first use: ``out`` and ``err`` (rich consoles), ``TABLE_METRICS``.
+
+    ``TABLE_METRICS`` are the comparison table's rows, ``JSON_METRICS`` what
+    ``run --json`` guarantees.
+    """
+    if name in ("out", "err"):
+        return console(stderr=name == "err")
     if name not in ("TABLE_METRICS", "JSON_METRICS"):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from .metrics import HEADLINE_METRICS, METRICS
@@ -124,9 +149,8 @@ def __getattr__(name: str) -> Any:
 
 
 def _fail(exc: ScenarioError) -> None:
-    err.print(
-        f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True, emoji=False
-    )
+    """Print ``exc`` as one ``error:`` line on stderr (as written, no wrapping); exit 2."""
+    typer.echo(f"{typer.style('error:', fg='red', bold=True)} {exc}", err=True)
     raise typer.Exit(2)
 
 
@@ -141,12 +165,11 @@ def check(
     except ScenarioError as exc:
         _fail(exc)
     sc = loaded.scenario
-    out.print(
+    # plain lines: the path, name and notes as written (no rich markup or :emoji: codes)
+    typer.echo(
         f"{scenario}: OK: {sc.name!r}, {len(sc.stations)} stations, "
         f"{len(sc.pools)} joint station(s), "
-        f"{len(loaded.network.villages)} villages, {len(sc.incident_types)} incident types",
-        markup=False,  # the path and name as written: no [style] tags, no :emoji: codes
-        emoji=False,
+        f"{len(loaded.network.villages)} villages, {len(sc.incident_types)} incident types"
     )
     notes = [*check_notes(sc), *loaded.network.notes]
     if loaded.calls is not None:
@@ -160,7 +183,7 @@ def check(
                 "days: no calls arrive after it ends"
             )
     for note in notes:
-        out.print(f"note: {note}", soft_wrap=True, highlight=False, markup=False, emoji=False)
+        typer.echo(f"note: {note}")
 
 
 def check_notes(sc: Any) -> list[str]:
@@ -250,7 +273,10 @@ def run(
     from .sweep.progress import SweepProgress
 
     if by not in BREAKDOWNS:
-        err.print(f"[bold red]error:[/] --by: expected one of {', '.join(BREAKDOWNS)}, got {by!r}")
+        typer.echo(
+            f"{typer.style('error:', fg='red', bold=True)} --by: expected one of "
+            f"{', '.join(BREAKDOWNS)}, got {by!r}", err=True,
+        )
         raise typer.Exit(2)
     overrides: dict[str, Any] = {}
     if seed is not None:
@@ -274,7 +300,7 @@ def run(
     n = loaded.scenario.replications
     try:
         label = f"{loaded.scenario.name}: replications"
-        with SweepProgress(n, 0, err, label, interval_s=None) as progress:
+        with SweepProgress(n, 0, console(stderr=True), label, interval_s=None) as progress:
             result = run_folder.run_scenario(
                 loaded, n, workers=worker_count(workers, n), on_done=lambda _r: progress.advance(),
                 partial=partial,
@@ -297,20 +323,21 @@ def run(
             json.dumps(summary_json(result.summary, loaded.scenario.name, n), indent=2) + "\n"
         )
     else:
-        out.print(
+        console().print(
             comparison_table(result.summary, f"{loaded.scenario.name}: {n} paired replications")
         )
         for scope in _scopes(result.summary, by):
-            out.print(comparison_table(result.summary, f"{loaded.scenario.name}: {scope}", scope))
+            title = f"{loaded.scenario.name}: {scope}"
+            console().print(comparison_table(result.summary, title, scope))
         for note in staffing_warnings(result.summary):
             label = "staffing:" if note.startswith("both") else "[bold yellow]warning:[/]"
-            out.print(f"{label} {escape(note)}", soft_wrap=True)
+            console().print(f"{label} {_escape(note)}", soft_wrap=True)
         for warning in stability_warnings(result.summary):
-            out.print(f"[bold yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+            console().print(f"[bold yellow]warning:[/] {_escape(warning)}", soft_wrap=True)
     if write_error is not None:
         _fail(write_error)
     if not as_json:
-        out.print(f"results written to {folder}")
+        console().print(f"results written to {folder}")
 
 
 def _interrupted(scenario: Path, folder: Path, partial: Any, n: int, **options: Any) -> None:
@@ -323,7 +350,7 @@ def _interrupted(scenario: Path, folder: Path, partial: Any, n: int, **options: 
         if value not in (None, False) and not (name == "workers" and value == 1)
     ]
     kept = len(partial.replications(below=n))
-    err.print(
+    console(stderr=True).print(
         f"interrupted after {kept} of {n} replications; finished ones kept in {folder}; "
         f"continue with: {resume_command(scenario, folder, argv)}",
         highlight=False, markup=False, soft_wrap=True,
@@ -369,7 +396,7 @@ def comparison_table(summary: pd.DataFrame, title: str, township: str | None = N
             v.better if isinstance(v, Verdict) else "" if v is None else str(v)
             for v in row_values(row)
         ))
-    table.caption = escape("\n".join(cmp.notes))
+    table.caption = _escape("\n".join(cmp.notes))
     return table
 
 
@@ -449,7 +476,7 @@ def main() -> None:
     try:
         app()
     except ScenarioError as exc:  # raised outside a command's own handling
-        err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True, emoji=False)
+        typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
     finally:
         # The process ends now. Python's exit would search every object left (the

@@ -23,10 +23,11 @@ from sim.cli import LAZY_COMMANDS, app
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("matplotlib", "dask", "distributed", "scipy", "pandas", "pyarrow", "networkx")
 #: Not heavy, but not ``check``'s: the other commands' code (sweep, plot, fit, design,
-#: generate-city, attribute, report), the call-log reader and rich's table (run's output).
+#: generate-city, attribute, report), the call-log reader and rich (run's tables and
+#: progress; ``check`` prints plain lines, errors included).
 NOT_CHECKS = (
     "sim.sweep", "sim.plots", "sim.fit", "sim.design", "sim.city", "sim.attribution_command",
-    "sim.report_command", "sim.replay", "rich.table",
+    "sim.report_command", "sim.replay", "rich",
 )
 
 
@@ -66,6 +67,16 @@ def test_check_loads_no_heavy_library():
 
 def test_check_loads_no_other_commands_code():
     assert loaded_after(CHECK, NOT_CHECKS) == set()
+
+
+def test_a_refused_scenario_is_reported_without_rich_too():
+    bad = ROOT / "tests" / "bad_scenarios" / "rate_negative.yaml"
+    code = (
+        "from sim.cli import app\n"
+        f"try:\n    app(['check', {str(bad)!r}])\n"
+        "except SystemExit as e:\n    assert e.code == 2, e.code"
+    )
+    assert loaded_after(code, NOT_CHECKS) == set()
 
 
 def test_help_still_lists_every_command_and_runs_each_one():
