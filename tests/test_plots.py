@@ -410,3 +410,23 @@ def test_officer_time_bars_account_for_all_on_duty_time(run_dir):
     off = run.officers
     for role, name in (("case_team", "case team"), ("room", "command room")):
         assert (role in set(off["role"])) == (name in set(table["group"])), name
+
+
+def test_bold_titles_with_chinese_names_say_nothing_about_font_weights(caplog, tmp_path):
+    """A township in a bold title falls back to a CJK font's regular weight; matplotlib's
+    warning about the missing bold face (one per font per chart) is dropped, others pass."""
+    import logging
+
+    from sim.plots.style import cjk_fonts, context
+
+    if not cjk_fonts():
+        pytest.skip("no CJK font installed")
+    from matplotlib.figure import Figure
+
+    with caplog.at_level(logging.WARNING, logger="matplotlib.font_manager"), context():
+        fig = Figure()
+        fig.add_subplot().set_title("桃溪 Taoxi", fontweight="bold")
+        fig.savefig(tmp_path / "t.png")
+    assert not [r for r in caplog.records if "Failed to find font weight" in r.getMessage()]
+    logging.getLogger("matplotlib.font_manager").warning("findfont: Font family 'x' not found.")
+    assert any("not found" in r.getMessage() for r in caplog.records), "other warnings pass"

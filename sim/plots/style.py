@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import re
 import warnings
 from collections.abc import Iterator, Mapping
@@ -158,6 +159,25 @@ def cjk_fonts() -> list[str]:
 
 
 _register_packaged_cjk_font()
+
+
+class _CjkRegularWeightIsFine(logging.Filter):
+    """Drop matplotlib's warning that a CJK fallback font has no bold face.
+
+    Bold titles that name a township fall back to the CJK font's regular
+    weight, which is what they should show; the warning (one per font per
+    chart) hid the command's own output. Other font warnings pass.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (
+            "Failed to find font weight" in message
+            and any(name in message for name in CJK_FONTS)
+        )
+
+
+logging.getLogger("matplotlib.font_manager").addFilter(_CjkRegularWeightIsFine())
 
 #: Matplotlib settings for every chart (applied with :func:`context`).
 RC: dict[str, Any] = {
