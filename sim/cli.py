@@ -148,7 +148,7 @@ def __getattr__(name: str) -> Any:
 
 
 
-def _fail(exc: ScenarioError) -> None:
+def _fail(exc: ScenarioError | str) -> None:
     """Print ``exc`` as one ``error:`` line on stderr (as written, no wrapping); exit 2."""
     typer.echo(f"{typer.style('error:', fg='red', bold=True)} {exc}", err=True)
     raise typer.Exit(2)
@@ -273,11 +273,7 @@ def run(
     from .sweep.progress import SweepProgress
 
     if by not in BREAKDOWNS:
-        typer.echo(
-            f"{typer.style('error:', fg='red', bold=True)} --by: expected one of "
-            f"{', '.join(BREAKDOWNS)}, got {by!r}", err=True,
-        )
-        raise typer.Exit(2)
+        _fail(f"--by: expected one of {', '.join(BREAKDOWNS)}, got {by!r}")
     overrides: dict[str, Any] = {}
     if seed is not None:
         overrides["seed"] = seed

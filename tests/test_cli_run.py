@@ -144,3 +144,12 @@ def test_console_script_prints_the_comparison_table(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "response_mean_min" in proc.stdout and "isolated - pooled" in proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+def test_an_unknown_breakdown_is_one_error_line_and_exit_2(tmp_path):
+    out = tmp_path / "never"
+    res = runner.invoke(app, ["run", str(SCENARIOS / "wubei.yaml"), "--by", "village",
+                              "--out", str(out)])  # fmt: skip
+    assert res.exit_code == 2, res.output
+    assert "error: --by: expected one of all, township, priority, type, got 'village'" in res.output
+    assert "Traceback" not in res.output and not out.exists()

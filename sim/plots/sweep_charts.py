@@ -33,6 +33,7 @@ from matplotlib import colormaps
 from matplotlib.colors import Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
 
+from ..compare import direction
 from ..metrics import METRICS
 from ..models import registry
 from .common import source_note, title
@@ -50,13 +51,6 @@ from .style import (
 MAX_PANELS = 9
 #: Longest parameter value shown on an axis (block values are compact JSON).
 MAX_LABEL = 22
-
-
-def direction(metric: str) -> int:
-    """-1 when lower is better for the public, +1 when higher is better, 0 when neither."""
-    from ..compare import direction as compare_direction  # what "better" means, in one place
-
-    return compare_direction(metric)
 
 
 def slug(text: str) -> str:

@@ -63,8 +63,6 @@ def points_table(
     return out.reset_index(drop=True).astype({"point": "int64", "n": "int64"})
 
 
-#: -1 when lower is better, +1 when higher is better, 0 when neither.
-direction = compare.direction
 
 
 def verdict(
@@ -120,7 +118,7 @@ def print_summary(
     wide = {m: block[block["model"] == m].set_index("point") for m in (*models, *pairs)}
     values = wide[base][params]
     unit, meaning = METRICS[target]
-    d = direction(target)
+    d = compare.direction(target)
     how = {-1: "lower is better", 1: "higher is better", 0: "neither direction is better"}[d]
     console.print(
         f"\n[bold]{len(values)} points × {replications} paired replications[/]; target metric "
@@ -170,7 +168,7 @@ def _print_pair(
         f"paired {label}, 95% CI, per point: "
         + ", ".join(f"{k} at {v}" for k, v in counts.items())
     )
-    if direction(target) == 0:
+    if compare.direction(target) == 0:
         return
     losing = [i for i, v in verdicts.items() if v != f"{other} better"]
     if not losing or len(losing) == len(verdicts):
