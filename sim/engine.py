@@ -1390,10 +1390,12 @@ class Engine:
         window that moves on by the outgoing crew's size at every change, so
         duty rotates through the team. The whole number on duty carries its
         rounding error over to the next change (error diffusion), so a team's
-        on-duty hours match ``share x size`` over the day whatever its size:
-        small teams are not rounded down (or up) every shift, and both models
-        get the same officer-hours from the same roll (up to the one-officer
-        minimum per team).
+        on-duty hours match ``share x size`` over a run, to within one change's
+        rounding, whatever its size: small teams are not rounded down (or up)
+        every shift, and both models get the same officer-hours from the same
+        roll (up to the one-officer minimum per team). A constant share changes
+        once a day (a 24-hour duty rotation), so its rounding is carried to the
+        next day.
         """
         shares = self.sc.shifts.on_duty_share_by_hour
         hour = 0
