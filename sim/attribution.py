@@ -231,7 +231,7 @@ def run_attribution(
     base = loaded_all[ALL_MECHANISMS]
     n = base.scenario.replications
     # one worker pool for every variant's replications (not a cluster per variant)
-    runs = run_scenarios(loaded_all, n, workers, on_done)
+    runs = run_scenarios(loaded_all, n, workers, on_done, models=tuple(REFORM))
     result = Attribution(base, n, runs, skipped)
     result.metrics = [m for m in ATTRIBUTION_METRICS if _present(runs, m)]
     result.rows = attribution_rows(runs, result.metrics, skipped)

@@ -360,6 +360,7 @@ def run_scenarios(
     workers: int = 1,
     on_done: Callable[[ReplicationResult], None] | None = None,
     partial: RunFolder | None = None,
+    models: tuple[str, ...] = (),
 ) -> dict[Any, RunOutput]:
     """Run ``replications`` paired replications of every scenario in ``variants``.
 
@@ -367,7 +368,8 @@ def run_scenarios(
     (one worker pool for all, not one per variant); each variant keeps its own
     seed, so its output is what :func:`run_scenario` gives for it alone. Returns
     a :class:`RunOutput` per key of ``variants``. ``partial`` (one variant only)
-    is as in :func:`run_scenario`.
+    is as in :func:`run_scenario`. ``models``: only these models, by name (empty:
+    every registered one).
     """
     from .sweep.backends import make_backend
     from .sweep.tasks import TaskResult, TaskSpec
@@ -379,7 +381,7 @@ def run_scenarios(
     if partial:
         results[0] = [partial.load(r) for r in partial.replications(below=replications)]
     todo = [
-        TaskSpec(i, r, keep_records=True)
+        TaskSpec(i, r, keep_records=True, models=models)
         for i in results
         for r in sorted(set(range(replications)) - {x.replication for x in results[i]})
     ]

@@ -98,10 +98,10 @@ def test_dry_run_lists_points_and_runs_nothing(scenario, tmp_path):
 def test_failed_tasks_exit_1_and_are_named(scenario, tmp_path, monkeypatch):
     real = sweep_tasks.run_replication
 
-    def flaky(loaded, replication, keep_records=True):
+    def flaky(loaded, replication, keep_records=True, models=()):
         if loaded.scenario.demand_scale == 2 and replication == 0:
             raise ValueError("injected")
-        return real(loaded, replication, keep_records)
+        return real(loaded, replication, keep_records, models)
 
     monkeypatch.setattr(sweep_tasks, "run_replication", flaky)
     out = tmp_path / "failing"

@@ -168,10 +168,10 @@ def _fail_some(monkeypatch, how):
     """Make the tasks of demand_scale 1.5, replication 1 fail inside the task."""
     real = sweep_tasks.run_replication
 
-    def flaky(loaded, replication, keep_records=True):
+    def flaky(loaded, replication, keep_records=True, models=()):
         if loaded.scenario.demand_scale == 1.5 and replication == 1:
             how()
-        return real(loaded, replication, keep_records)
+        return real(loaded, replication, keep_records, models)
 
     monkeypatch.setattr(sweep_tasks, "run_replication", flaky)
 

@@ -234,3 +234,46 @@ def test_adopting_the_senders_models_refuses_a_different_one_of_the_same_name():
         assert registry.names() == ("isolated", "pooled", NAME)
     finally:
         registry.MODELS.pop(NAME)
+
+
+def test_a_run_of_named_models_gives_their_numbers_and_no_others():
+    loaded = load_scenario(
+        SCENARIOS / "wubei.yaml", overrides={"horizon_days": 10, "warmup_days": 1}
+    )
+    with third_model():
+        every = run_replication(loaded, 0)
+        pair = run_replication(loaded, 0, models=("pooled", "isolated"))
+        with pytest.raises(KeyError, match="no operating model named 'pooled_x'"):
+            run_replication(loaded, 0, models=("pooled_x",))
+    assert set(pair.incidents["model"]) == {"isolated", "pooled"}
+    assert set(pair.metrics["model"]) == {"isolated", "pooled"}
+    kept = every.incidents[every.incidents["model"] != NAME].reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        kept.astype({"model": str}), pair.incidents.astype({"model": str})
+    )  # the registry's order, and a model's numbers do not depend on who runs beside it
+
+
+def test_attribute_design_and_staff_simulate_only_the_reform_pair(tmp_path, monkeypatch):
+    # They read the reform pair only: a third registered model would cost time for nothing.
+    from sim.attribution import run_attribution
+    from sim.design.simulate import Runner
+    from sim.models import REFORM
+    from sim.sweep import tasks
+
+    ran: list[tuple[str, ...]] = []
+    real = tasks.run_replication
+    monkeypatch.setattr(
+        tasks, "run_replication",
+        lambda *a, **k: ran.append(k["models"]) or real(*a, **k),
+    )
+    with third_model():
+        att = run_attribution(
+            SCENARIOS / "wubei.yaml", {"horizon_days": 3, "warmup_days": 0, "replications": 1}
+        )
+        loaded = load_scenario(
+            SCENARIOS / "wubei.yaml", overrides={"horizon_days": 3, "warmup_days": 0}
+        )
+        stored = Runner(tmp_path / "design", workers=1).run({"v": loaded}, 1)
+    assert ran and set(ran) == {tuple(REFORM)}
+    assert set(att.runs["all mechanisms"].incidents["model"]) == set(REFORM)
+    assert set(stored["v"][0]) == set(REFORM)

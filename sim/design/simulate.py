@@ -81,7 +81,7 @@ class Runner:
         keys = sorted({k for k, _ in todo})
         number = {k: i for i, k in enumerate(keys)}
         loaded = {number[k]: variants[k] for k in keys}
-        specs = [TaskSpec(number[k], r) for k, r in todo]
+        specs = [TaskSpec(number[k], r, models=tuple(REFORM)) for k, r in todo]
         backend = make_backend(self.workers, self.scheduler, tasks=len(specs))
         failures: list[TaskResult] = []
 

@@ -59,12 +59,15 @@ def point_seed(base_seed: int, settings: dict) -> int:
 class TaskSpec:
     """One task: replication ``replication`` of point ``point`` (both models, paired).
 
-    ``keep_records`` keeps the record tables (``policesim run``, ``sweep --keep-records``).
+    ``keep_records`` keeps the record tables (``policesim run``, ``sweep --keep-records``);
+    ``models`` names the models to run (empty: every registered one), e.g. only the
+    reform pair for ``attribute``, ``design`` and ``staff``, which read nothing else.
     """
 
     point: int
     replication: int
     keep_records: bool = False
+    models: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[int, int]:
@@ -138,7 +141,9 @@ def run_task(
     )
     try:
         registry.adopt(models)
-        done.result = run_replication(loaded, spec.replication, keep_records=spec.keep_records)
+        done.result = run_replication(
+            loaded, spec.replication, keep_records=spec.keep_records, models=spec.models
+        )
     except Exception:
         done.error = traceback.format_exc()
     done.elapsed_s = time.perf_counter() - start
