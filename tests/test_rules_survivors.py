@@ -871,3 +871,31 @@ def test_calls_of_one_priority_and_minute_take_the_room_in_arrival_order():
     assert r.incidents["handled_min"].tolist() == [5.0, 10.0, 15.0], (
         "rule: calls wait for a seat by priority, then arrival"
     )
+
+
+# ------------------------------------------- round 3: county revisit, then preemption
+def test_a_revisited_county_call_that_is_preempted_needs_one_own_officer_again():
+    """3 officers. X (10 min) and Y (55 min) at 0 hold officers 0 (free at 15) and 1 (free
+    at 60). C (p3) at 1 needs 2 for 100 min (200 person-min): officer 2 there at 6, the
+    county asked at once for the other head (due at 101). Officer 0, free at 15 at S1-V
+    (0 min away), revisits C and stands the head down: C is fully staffed, 9 done, 191
+    left at 2. P (p1, 30 min) at 20 takes officer 0 off C again (nearest first, then the
+    lower number; 10 more done, 181 left at 1): C needs one own officer again, no second
+    county request (asked once). Officer 0 clears P at 50 and goes back to C (30 more
+    done, 151 at 2 -> cleared at 125.5); officer 1, free at 60, finds C fully staffed."""
+    doc = tiny([3], preemption={"enabled": True, "max_priority": 1})
+    calls = [
+        Call(0.0, scene_min=10),
+        Call(0.0, scene_min=55),
+        Call(1.0, priority=3, need=2, scene_min=100, county_delay_min=100),
+        Call(20.0, priority=1, scene_min=30),
+    ]
+    r = run(doc, "isolated", calls)
+    assert _sent(r, 2) == [2, -1, 0, 0], (
+        f"{PREEMPT}; {REVISIT} (one own officer for the one stood-down head); "
+        "rule: the county is asked once per call"
+    )
+    c = _row(r, 2)
+    assert c["n_county_stood_down"] == 1, STOOD_DOWN
+    assert c["county_requested_min"] == 1.0, "rule: the county is asked once per call"
+    assert c["cleared_min"] == pytest.approx(20.0 + 30.0 + 151.0 / 2), f"{CREW} ({PREEMPT})"
