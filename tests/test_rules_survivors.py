@@ -13,6 +13,8 @@ import math
 
 import pytest
 
+from sim.records import dispatch_frame, officer_frame
+from tests import rulekit
 from tests.budgetkit import Call, run, tiny
 
 OWN_FREE = "rule: own_free_at_dispatch = the call's own-station community officers free at dispatch"
@@ -899,3 +901,97 @@ def test_a_revisited_county_call_that_is_preempted_needs_one_own_officer_again()
     assert c["n_county_stood_down"] == 1, STOOD_DOWN
     assert c["county_requested_min"] == 1.0, "rule: the county is asked once per call"
     assert c["cleared_min"] == pytest.approx(20.0 + 30.0 + 151.0 / 2), f"{CREW} ({PREEMPT})"
+
+
+# ------------------------------- round 3: a drive to the seat that spans shift changes
+SEAT_TIME = ["desk_min", "travel_min", "scene_min", "return_min", "duty_min", "off_duty_min"]
+
+
+def _far_and_near_desk(shares: list[float], **extra) -> dict:
+    """Station A (officers 0, 1; one desk seat, may_respond) with villages VF 200 min and VN
+    5 min away; roster share ``shares`` by hour, so the desk passes between 0 and 1."""
+    doc = rulekit.scenario(
+        [("SA", "VF", 200), ("SA", "VN", 5)],
+        {"A": ("SA", 2)},
+        {"VF": "A", "VN": "A"},
+        duty_desk={"seats": 1, "may_respond": True},
+        shifts={"on_duty_share_by_hour": shares},
+        **extra,
+    )
+    return doc
+
+
+def _officer_minutes(r: rulekit.Run, officer: int) -> list[float]:
+    """``SEAT_TIME`` minutes of ``officer`` in a rulekit run."""
+    o = officer_frame(r.rec, r.loaded, r.layout, r.model, 0).set_index("officer")
+    return o.loc[officer, SEAT_TIME].tolist()
+
+
+#: 2 officers at share 0.5 (one on duty, the desk's one seat), 0.6 in hour 10: the roster
+#: changes at 600 and 660, and the window of one moves 0 -> 1 -> 0 (officer 0 at the desk
+#: until 600 and from 660, officer 1 in between).
+SEAT_OFF_SEAT = [0.5] * 10 + [0.6] + [0.5] * 13
+
+
+def test_a_drive_to_the_seat_cut_by_a_shift_change_never_seats_the_officer_twice():
+    """Call 1 at 0 at VF takes desk officer 0 (handled at once): there 200..500, it drives
+    back to its seat from 500 (due at 700). At 600 its post is off: it stops where it is.
+    At 660 it sits again at its base. Its old drive must not seat it a second time at 700:
+    calls 2 and 3 at 710 (VN, 10 min; handling 2) share the one seat -- call 2 handled at
+    712 takes officer 0 (there 717..727, back at 732), call 3 is handled 732..734."""
+    doc = _far_and_near_desk(SEAT_OFF_SEAT, isolated={"handling_min": rulekit.fixed(2)})
+    calls = [rulekit.C(0.0, "VF", scene=300), rulekit.C(710.0, "VN"), rulekit.C(710.0, "VN")]
+    r = rulekit.run(doc, "isolated", calls, handling=[0.0, 2.0, 2.0])
+    assert r.rec.handled.tolist() == [0.0, 712.0, 732.0 + 2.0], (
+        f"{DESK}; {POST} (a desk has as many seats as officers sitting, never more)"
+    )
+
+
+def test_an_old_drive_to_the_seat_does_not_end_a_later_one():
+    """As above, but call 2 at 680 at VN (12 min, no handling) takes officer 0 from the seat
+    it took at 660: there 685..697, back at its seat 697..702. Its first drive (due at 700)
+    must not seat it at 700: return 100 (500..600) + 5, desk 660..680 and from 702."""
+    doc = _far_and_near_desk(SEAT_OFF_SEAT)
+    calls = [rulekit.C(0.0, "VF", scene=300), rulekit.C(680.0, "VN", scene=12)]
+    r = rulekit.run(doc, "isolated", calls)
+    expected = [20.0 + 1440.0 - 702.0, 200.0 + 5.0, 300.0 + 12.0, 100.0 + 5.0, 0.0, 60.0]
+    assert _officer_minutes(r, 0) == pytest.approx(expected), (
+        f"{POST}; rule: a desk officer drives back to its seat"
+    )
+
+
+def test_a_duty_block_taken_during_a_drive_to_the_seat_is_finished_first():
+    """Shares 0.5, 1.0 in hour 10, 0.5 in hour 11, then 0.6: officer 0 sits until 600, is
+    in the field 600..660 (officer 1 sits), off 660..720, at the seat from 720. 4 h/day of
+    duties, block 600: 200 min due at 600. Call 1 at 0 at VF (350 min) takes officer 0:
+    there 200..550, driving back to its seat from 550 (due at 750). At 600 it is a field
+    officer at the roadside (50 min of return) and takes the 200-min block there
+    (600..800); its post changes twice more while it works. Its old drive must not seat it
+    at 750: it finishes the block, then drives 200 min back and sits at 1000."""
+    shares = [0.5] * 10 + [1.0] + [0.5] + [0.6] * 12
+    duties = {"hours_per_day": {"community": 4.0}, "block_min": 600}
+    doc = _far_and_near_desk(shares, scheduled_duties=duties)
+    r = rulekit.run(doc, "isolated", [rulekit.C(0.0, "VF", scene=350)])
+    expected = [1440.0 - 1000.0, 200.0, 350.0, 50.0 + 200.0, 200.0, 0.0]
+    assert _officer_minutes(r, 0) == pytest.approx(expected), f"{POST}; {DUTY}"
+    assert _officer_minutes(r, 1) == pytest.approx([120.0, 0, 0, 0, 0, 1440.0 - 120.0]), DESK
+
+
+def test_an_officer_turned_back_to_its_new_seat_never_arrives_at_the_call():
+    """Shares 1.0 in hours 0-3, 0.5 in hour 4, then 0.6: officer 0 sits, officer 1 is in
+    the field until 240, off 240..300, at the seat from 300. Call 1 at 0 at VF (10 min):
+    officer 1 there 200..210. Call 2 at 205 at VN needs 2 for 60 min: desk officer 0 there
+    at 210; officer 1, freed at 210 at VF, sets out (205 min, due at 415). Officer 0 does
+    the 120 person-minutes alone by 330: officer 1 is turned back at VF (travel 120 min),
+    now a desk officer, and drives 200 min to its seat (330..530). It never arrives."""
+    shares = [1.0] * 4 + [0.5] + [0.6] * 19
+    doc = _far_and_near_desk(shares)
+    calls = [rulekit.C(0.0, "VF"), rulekit.C(205.0, "VN", need=2, scene=60)]
+    r = rulekit.run(doc, "isolated", calls)
+    d = dispatch_frame(r.rec, r.stream, r.loaded, r.model, 0).set_index(["incident", "officer"])
+    assert d.loc[(1, 1), "freed_min"] == 330.0, "rule: the scene clears when the work is done"
+    assert math.isnan(d.loc[(1, 1), "arrived_min"]), (
+        "rule: officers still on their way are turned back (they never arrive)"
+    )
+    expected = [1440.0 - 530.0, 200.0 + 120.0, 10.0, 200.0, 0.0, 0.0]
+    assert _officer_minutes(r, 1) == pytest.approx(expected), f"{POST}; {DESK}"
