@@ -995,3 +995,52 @@ def test_an_officer_turned_back_to_its_new_seat_never_arrives_at_the_call():
     )
     expected = [1440.0 - 530.0, 200.0 + 120.0, 10.0, 200.0, 0.0, 0.0]
     assert _officer_minutes(r, 1) == pytest.approx(expected), f"{POST}; {DESK}"
+
+
+# ------------------------------------------------- round 3: two cases paused by one call
+def test_a_call_that_pauses_two_cases_frees_the_crew_mates_of_both():
+    """Isolated, 4 officers, crew-2 cases of 2 h, interruptible. Calls at 0 take officers
+    0-3 (there at 5): P (10 min, a case) and R (10 min) clear at 15, so case A starts with
+    officers 2 and 0 at 15; Q (20 min, a case) and S (20 min) at 25, so case B starts with
+    3 and 1. Call Z at 40 needs 2 (30 min): case work nearest first, then the lower
+    number, takes 0 (pausing A, 95 min left) and 1 (pausing B, 105 left); B is now first
+    in line. The mates go back to case work: 3 and 2 resume B at 40 (done at 145); 0 and
+    1, free when Z clears at 75, resume A (done at 170)."""
+    doc = tiny([4], county={"enabled": False}, case_work={"interruptible": True})
+    doc["incident_types"][0]["investigation"] = {
+        "p": 1.0,
+        "work_hours": {"dist": "fixed", "value": 2.0},
+        "crew": 2,
+    }
+    calls = [
+        Call(0.0, scene_min=10, investigation_hours=2.0),
+        Call(0.0, scene_min=20, investigation_hours=2.0),
+        Call(0.0, scene_min=10),
+        Call(0.0, scene_min=20),
+        Call(40.0, need=2, scene_min=30),
+    ]
+    r = run(doc, "isolated", calls)
+    done = {i: v[2] for i, v in r.engine.rec.investigations.items()}
+    assert done == {0: pytest.approx(75.0 + 95.0), 1: pytest.approx(40.0 + 105.0)}, (
+        "rule: a paused case waits again, first in line, with the hours left "
+        "(the crew mates of every case a call pauses are free for case work again)"
+    )
+
+
+# ----------------------------------------------------------- round 3: warm-up and roster
+def test_an_officer_coming_on_duty_after_the_warm_up_counts_no_warm_up_minutes():
+    """2 officers at share 0.5 over 2 days, the first a warm-up: officer 0 on duty on day 1,
+    officer 1 on day 2. Minutes are counted from the end of the warm-up, so each officer
+    has 1440 minutes: officer 1, off duty all through the warm-up, none of them off duty."""
+    doc = tiny(
+        [2],
+        horizon_days=2,
+        warmup_days=1,
+        county={"enabled": False},
+        shifts={"on_duty_share_by_hour": [0.5] * 24},
+    )
+    r = run(doc, "isolated", [])
+    o = r.officers.set_index("officer")
+    assert o["off_duty_min"].tolist() == [1440.0, 0.0], (
+        "rule: officer minutes are counted from the end of the warm-up"
+    )
