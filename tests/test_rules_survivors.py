@@ -2,7 +2,8 @@
 
 Each test pins a rule of docs/model.md that no earlier rule test checked
 exactly (benchmarks/mutation.md lists which mutants each one kills and the
-survivors judged equivalent). Tiny scenarios from ``tests/budgetkit.py``, calls
+survivors judged equivalent). Tiny scenarios from ``tests/budgetkit.py`` (and
+``tests/rulekit.py`` where a station needs a near and a far village), calls
 given by hand, every expected minute worked out in the docstring; each
 assertion message names the rule it guards.
 """
