@@ -2,7 +2,8 @@
 
 Each test pins a rule of docs/model.md that no earlier rule test checked
 exactly (benchmarks/mutation.md lists which mutants each one kills and the
-survivors judged equivalent). Tiny scenarios from ``tests/budgetkit.py``, calls
+survivors judged equivalent). Tiny scenarios from ``tests/budgetkit.py`` (and
+``tests/rulekit.py`` where a station needs a near and a far village), calls
 given by hand, every expected minute worked out in the docstring; each
 assertion message names the rule it guards.
 """
@@ -13,6 +14,8 @@ import math
 
 import pytest
 
+from sim.records import dispatch_frame, officer_frame
+from tests import rulekit
 from tests.budgetkit import Call, run, tiny
 
 OWN_FREE = "rule: own_free_at_dispatch = the call's own-station community officers free at dispatch"
@@ -870,4 +873,175 @@ def test_calls_of_one_priority_and_minute_take_the_room_in_arrival_order():
     r = run(doc, "pooled", [Call(0.0), Call(0.0), Call(0.0)])
     assert r.incidents["handled_min"].tolist() == [5.0, 10.0, 15.0], (
         "rule: calls wait for a seat by priority, then arrival"
+    )
+
+
+# ------------------------------------------- round 3: county revisit, then preemption
+def test_a_revisited_county_call_that_is_preempted_needs_one_own_officer_again():
+    """3 officers. X (10 min) and Y (55 min) at 0 hold officers 0 (free at 15) and 1 (free
+    at 60). C (p3) at 1 needs 2 for 100 min (200 person-min): officer 2 there at 6, the
+    county asked at once for the other head (due at 101). Officer 0, free at 15 at S1-V
+    (0 min away), revisits C and stands the head down: C is fully staffed, 9 done, 191
+    left at 2. P (p1, 30 min) at 20 takes officer 0 off C again (nearest first, then the
+    lower number; 10 more done, 181 left at 1): C needs one own officer again, no second
+    county request (asked once). Officer 0 clears P at 50 and goes back to C (30 more
+    done, 151 at 2 -> cleared at 125.5); officer 1, free at 60, finds C fully staffed."""
+    doc = tiny([3], preemption={"enabled": True, "max_priority": 1})
+    calls = [
+        Call(0.0, scene_min=10),
+        Call(0.0, scene_min=55),
+        Call(1.0, priority=3, need=2, scene_min=100, county_delay_min=100),
+        Call(20.0, priority=1, scene_min=30),
+    ]
+    r = run(doc, "isolated", calls)
+    assert _sent(r, 2) == [2, -1, 0, 0], (
+        f"{PREEMPT}; {REVISIT} (one own officer for the one stood-down head); "
+        "rule: the county is asked once per call"
+    )
+    c = _row(r, 2)
+    assert c["n_county_stood_down"] == 1, STOOD_DOWN
+    assert c["county_requested_min"] == 1.0, "rule: the county is asked once per call"
+    assert c["cleared_min"] == pytest.approx(20.0 + 30.0 + 151.0 / 2), f"{CREW} ({PREEMPT})"
+
+
+# ------------------------------- round 3: a drive to the seat that spans shift changes
+SEAT_TIME = ["desk_min", "travel_min", "scene_min", "return_min", "duty_min", "off_duty_min"]
+
+
+def _far_and_near_desk(shares: list[float], **extra) -> dict:
+    """Station A (officers 0, 1; one desk seat, may_respond) with villages VF 200 min and VN
+    5 min away; roster share ``shares`` by hour, so the desk passes between 0 and 1."""
+    doc = rulekit.scenario(
+        [("SA", "VF", 200), ("SA", "VN", 5)],
+        {"A": ("SA", 2)},
+        {"VF": "A", "VN": "A"},
+        duty_desk={"seats": 1, "may_respond": True},
+        shifts={"on_duty_share_by_hour": shares},
+        **extra,
+    )
+    return doc
+
+
+def _officer_minutes(r: rulekit.Run, officer: int) -> list[float]:
+    """``SEAT_TIME`` minutes of ``officer`` in a rulekit run."""
+    o = officer_frame(r.rec, r.loaded, r.layout, r.model, 0).set_index("officer")
+    return o.loc[officer, SEAT_TIME].tolist()
+
+
+#: 2 officers at share 0.5 (one on duty, the desk's one seat), 0.6 in hour 10: the roster
+#: changes at 600 and 660, and the window of one moves 0 -> 1 -> 0 (officer 0 at the desk
+#: until 600 and from 660, officer 1 in between).
+SEAT_OFF_SEAT = [0.5] * 10 + [0.6] + [0.5] * 13
+
+
+def test_a_drive_to_the_seat_cut_by_a_shift_change_never_seats_the_officer_twice():
+    """Call 1 at 0 at VF takes desk officer 0 (handled at once): there 200..500, it drives
+    back to its seat from 500 (due at 700). At 600 its post is off: it stops where it is.
+    At 660 it sits again at its base. Its old drive must not seat it a second time at 700:
+    calls 2 and 3 at 710 (VN, 10 min; handling 2) share the one seat -- call 2 handled at
+    712 takes officer 0 (there 717..727, back at 732), call 3 is handled 732..734."""
+    doc = _far_and_near_desk(SEAT_OFF_SEAT, isolated={"handling_min": rulekit.fixed(2)})
+    calls = [rulekit.C(0.0, "VF", scene=300), rulekit.C(710.0, "VN"), rulekit.C(710.0, "VN")]
+    r = rulekit.run(doc, "isolated", calls, handling=[0.0, 2.0, 2.0])
+    assert r.rec.handled.tolist() == [0.0, 712.0, 732.0 + 2.0], (
+        f"{DESK}; {POST} (a desk has as many seats as officers sitting, never more)"
+    )
+
+
+def test_an_old_drive_to_the_seat_does_not_end_a_later_one():
+    """As above, but call 2 at 680 at VN (12 min, no handling) takes officer 0 from the seat
+    it took at 660: there 685..697, back at its seat 697..702. Its first drive (due at 700)
+    must not seat it at 700: return 100 (500..600) + 5, desk 660..680 and from 702."""
+    doc = _far_and_near_desk(SEAT_OFF_SEAT)
+    calls = [rulekit.C(0.0, "VF", scene=300), rulekit.C(680.0, "VN", scene=12)]
+    r = rulekit.run(doc, "isolated", calls)
+    expected = [20.0 + 1440.0 - 702.0, 200.0 + 5.0, 300.0 + 12.0, 100.0 + 5.0, 0.0, 60.0]
+    assert _officer_minutes(r, 0) == pytest.approx(expected), (
+        f"{POST}; rule: a desk officer drives back to its seat"
+    )
+
+
+def test_a_duty_block_taken_during_a_drive_to_the_seat_is_finished_first():
+    """Shares 0.5, 1.0 in hour 10, 0.5 in hour 11, then 0.6: officer 0 sits until 600, is
+    in the field 600..660 (officer 1 sits), off 660..720, at the seat from 720. 4 h/day of
+    duties, block 600: 200 min due at 600. Call 1 at 0 at VF (350 min) takes officer 0:
+    there 200..550, driving back to its seat from 550 (due at 750). At 600 it is a field
+    officer at the roadside (50 min of return) and takes the 200-min block there
+    (600..800); its post changes twice more while it works. Its old drive must not seat it
+    at 750: it finishes the block, then drives 200 min back and sits at 1000."""
+    shares = [0.5] * 10 + [1.0] + [0.5] + [0.6] * 12
+    duties = {"hours_per_day": {"community": 4.0}, "block_min": 600}
+    doc = _far_and_near_desk(shares, scheduled_duties=duties)
+    r = rulekit.run(doc, "isolated", [rulekit.C(0.0, "VF", scene=350)])
+    expected = [1440.0 - 1000.0, 200.0, 350.0, 50.0 + 200.0, 200.0, 0.0]
+    assert _officer_minutes(r, 0) == pytest.approx(expected), f"{POST}; {DUTY}"
+    assert _officer_minutes(r, 1) == pytest.approx([120.0, 0, 0, 0, 0, 1440.0 - 120.0]), DESK
+
+
+def test_an_officer_turned_back_to_its_new_seat_never_arrives_at_the_call():
+    """Shares 1.0 in hours 0-3, 0.5 in hour 4, then 0.6: officer 0 sits, officer 1 is in
+    the field until 240, off 240..300, at the seat from 300. Call 1 at 0 at VF (10 min):
+    officer 1 there 200..210. Call 2 at 205 at VN needs 2 for 60 min: desk officer 0 there
+    at 210; officer 1, freed at 210 at VF, sets out (205 min, due at 415). Officer 0 does
+    the 120 person-minutes alone by 330: officer 1 is turned back at VF (travel 120 min),
+    now a desk officer, and drives 200 min to its seat (330..530). It never arrives."""
+    shares = [1.0] * 4 + [0.5] + [0.6] * 19
+    doc = _far_and_near_desk(shares)
+    calls = [rulekit.C(0.0, "VF"), rulekit.C(205.0, "VN", need=2, scene=60)]
+    r = rulekit.run(doc, "isolated", calls)
+    d = dispatch_frame(r.rec, r.stream, r.loaded, r.model, 0).set_index(["incident", "officer"])
+    assert d.loc[(1, 1), "freed_min"] == 330.0, "rule: the scene clears when the work is done"
+    assert math.isnan(d.loc[(1, 1), "arrived_min"]), (
+        "rule: officers still on their way are turned back (they never arrive)"
+    )
+    expected = [1440.0 - 530.0, 200.0 + 120.0, 10.0, 200.0, 0.0, 0.0]
+    assert _officer_minutes(r, 1) == pytest.approx(expected), f"{POST}; {DESK}"
+
+
+# ------------------------------------------------- round 3: two cases paused by one call
+def test_a_call_that_pauses_two_cases_frees_the_crew_mates_of_both():
+    """Isolated, 4 officers, crew-2 cases of 2 h, interruptible. Calls at 0 take officers
+    0-3 (there at 5): P (10 min, a case) and R (10 min) clear at 15, so case A starts with
+    officers 2 and 0 at 15; Q (20 min, a case) and S (20 min) at 25, so case B starts with
+    3 and 1. Call Z at 40 needs 2 (30 min): case work nearest first, then the lower
+    number, takes 0 (pausing A, 95 min left) and 1 (pausing B, 105 left); B is now first
+    in line. The mates go back to case work: 3 and 2 resume B at 40 (done at 145); 0 and
+    1, free when Z clears at 75, resume A (done at 170)."""
+    doc = tiny([4], county={"enabled": False}, case_work={"interruptible": True})
+    doc["incident_types"][0]["investigation"] = {
+        "p": 1.0,
+        "work_hours": {"dist": "fixed", "value": 2.0},
+        "crew": 2,
+    }
+    calls = [
+        Call(0.0, scene_min=10, investigation_hours=2.0),
+        Call(0.0, scene_min=20, investigation_hours=2.0),
+        Call(0.0, scene_min=10),
+        Call(0.0, scene_min=20),
+        Call(40.0, need=2, scene_min=30),
+    ]
+    r = run(doc, "isolated", calls)
+    done = {i: v[2] for i, v in r.engine.rec.investigations.items()}
+    assert done == {0: pytest.approx(75.0 + 95.0), 1: pytest.approx(40.0 + 105.0)}, (
+        "rule: a paused case waits again, first in line, with the hours left "
+        "(the crew mates of every case a call pauses are free for case work again)"
+    )
+
+
+# ----------------------------------------------------------- round 3: warm-up and roster
+def test_an_officer_coming_on_duty_after_the_warm_up_counts_no_warm_up_minutes():
+    """2 officers at share 0.5 over 2 days, the first a warm-up: officer 0 on duty on day 1,
+    officer 1 on day 2. Minutes are counted from the end of the warm-up, so each officer
+    has 1440 minutes: officer 1, off duty all through the warm-up, none of them off duty."""
+    doc = tiny(
+        [2],
+        horizon_days=2,
+        warmup_days=1,
+        county={"enabled": False},
+        shifts={"on_duty_share_by_hour": [0.5] * 24},
+    )
+    r = run(doc, "isolated", [])
+    o = r.officers.set_index("officer")
+    assert o["off_duty_min"].tolist() == [1440.0, 0.0], (
+        "rule: officer minutes are counted from the end of the warm-up"
     )
