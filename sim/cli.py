@@ -169,7 +169,7 @@ def check(
     typer.echo(
         f"{scenario}: OK: {sc.name!r}, {len(sc.stations)} stations, "
         f"{len(sc.pools)} joint station(s), "
-        f"{len(loaded.network.villages)} villages, {len(sc.incident_types)} incident types"
+        f"{len(loaded.network.village_places)} villages, {len(sc.incident_types)} incident types"
     )
     notes = [*check_notes(sc), *loaded.network.notes]
     if loaded.calls is not None:

@@ -22,10 +22,15 @@ YAML examples::
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Literal, Union
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy is imported by the methods that draw: validating a scenario (``policesim check``)
+# never draws, and importing numpy would double that command's start-up (tests/test_startup.py).
 
 #: Largest parameter a distribution accepts (minutes, hours or officers): far beyond any
 #: real use, small enough that draws and sums of draws stay finite.
@@ -94,6 +99,8 @@ class Fixed(_Dist):
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Return ``size`` copies of ``value`` (consumes no random numbers)."""
+        import numpy as np
+
         return np.full(size, float(self.value))
 
     @property
@@ -297,28 +304,40 @@ class Choice(_Dist):
         return self._renormalised_from
 
     def _probs(self) -> np.ndarray:
+        import numpy as np
+
         if self.p is None:
             return np.full(len(self.values), 1 / len(self.values))
         return np.asarray(self.p, dtype=float)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Return ``size`` draws from ``values``."""
+        import numpy as np
+
         return rng.choice(np.asarray(self.values, dtype=float), size=size, p=self._probs())
 
     @property
     def mean(self) -> float:
         """Probability-weighted mean of ``values``."""
+        import numpy as np
+
         return float(np.dot(self._probs(), self.values))
+
+    def _possible(self) -> list[float]:
+        """The values with positive probability (all of them when ``p`` is not given)."""
+        if self.p is None:
+            return list(self.values)
+        return [v for v, q in zip(self.values, self.p) if q > 0]
 
     @property
     def minimum(self) -> float:
         """Smallest value with positive probability."""
-        return float(min(v for v, q in zip(self.values, self._probs()) if q > 0))
+        return float(min(self._possible()))
 
     @property
     def maximum(self) -> float:
         """Largest value with positive probability."""
-        return float(max(v for v, q in zip(self.values, self._probs()) if q > 0))
+        return float(max(self._possible()))
 
 
 class Gamma(_MeanSd):
@@ -375,6 +394,8 @@ class Empirical(_Dist):
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Return ``size`` draws by inverse-transform sampling of the interpolated quantiles."""
+        import numpy as np
+
         q = np.asarray(self.quantiles, dtype=float)
         position = rng.random(size) * (len(q) - 1)
         return np.interp(position, np.arange(len(q)), q)
@@ -382,6 +403,8 @@ class Empirical(_Dist):
     @property
     def mean(self) -> float:
         """The mean of the piecewise-uniform distribution: the average of interval midpoints."""
+        import numpy as np
+
         q = np.asarray(self.quantiles, dtype=float)
         return float(np.mean((q[:-1] + q[1:]) / 2))
 

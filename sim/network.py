@@ -1,10 +1,10 @@
 """The road network: stations, villages and junctions joined by roads, and travel times.
 
-Loading builds plain node and road lists and checks them (no networkx or scipy
-import, so ``policesim check`` starts fast); the networkx graph
-(``RoadNetwork.graph``) is built on first use. Travel times (minutes) between
-*places* (station nodes and villages; junctions only carry roads) come from
-scipy's C Dijkstra. The simulation
+Loading builds plain node and road lists and checks them (no networkx, scipy or
+numpy import, so ``policesim check`` starts fast); the networkx graph
+(``RoadNetwork.graph``) and the villages' numpy arrays are built on first use.
+Travel times (minutes) between *places* (station nodes and villages; junctions
+only carry roads) come from scipy's C Dijkstra. The simulation
 takes them per dispatch group (:mod:`sim.travel`, before the run starts, so it
 never searches the graph while it runs); the dense all-pairs array
 ``RoadNetwork.travel_min`` is computed only when something asks for it (a
@@ -22,14 +22,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from pydantic import ValidationError
 
-from .geo import great_circle_km
 from .scenario import EdgeSpec, Loc, NetworkSpec, NodeSpec, Scenario, loc_to_field
 
 if TYPE_CHECKING:
     import networkx as nx
+    import numpy as np
     from scipy.sparse import csr_matrix
 
     from .travel import RoadIndex
@@ -74,12 +73,15 @@ class RoadNetwork:
         (a property, computed on first use).
     station_place
         Station id -> place number of its node.
-    villages
+    village_places
         Place numbers of all villages.
     village_township
-        Station id (township) of each village, aligned with ``villages``.
-    village_weight
-        Demand weight of each village, aligned with ``villages``.
+        Station id (township) of each village, aligned with ``village_places``.
+    village_weights
+        Demand weight of each village, aligned with ``village_places``.
+    villages, village_weight
+        ``village_places`` and ``village_weights`` as numpy arrays (made on
+        first use: loading and ``policesim check`` never import numpy).
     notes
         What loading did that an analyst should know (an OSM extract's collapsed
         and one-way roads); ``policesim check`` prints them.
@@ -90,10 +92,24 @@ class RoadNetwork:
     roads: tuple[tuple[str, str, float], ...]
     places: tuple[str, ...]
     station_place: dict[str, int]
-    villages: np.ndarray
+    village_places: tuple[int, ...]
     village_township: tuple[str, ...]
-    village_weight: np.ndarray
+    village_weights: tuple[float, ...]
     notes: tuple[str, ...] = ()
+
+    @cached_property
+    def villages(self) -> np.ndarray:
+        """Place numbers of all villages (an int64 array, made on first use)."""
+        import numpy as np
+
+        return np.array(self.village_places, dtype=np.int64)
+
+    @cached_property
+    def village_weight(self) -> np.ndarray:
+        """Demand weight of each village (a float array aligned with ``villages``)."""
+        import numpy as np
+
+        return np.array(self.village_weights, dtype=float)
 
     @cached_property
     def graph(self) -> nx.Graph:
@@ -121,6 +137,8 @@ class RoadNetwork:
 
     def township_villages(self, station_id: str) -> tuple[np.ndarray, np.ndarray]:
         """Return (place numbers, demand weights) of the villages in ``station_id``'s township."""
+        import numpy as np
+
         mask = np.array([t == station_id for t in self.village_township], dtype=bool)
         return self.villages[mask], self.village_weight[mask]
 
@@ -534,7 +552,7 @@ def build_network(
     component = _place_components(graph, roads, places)
     index = {p: i for i, p in enumerate(places)}
     station_place = {s.id: index[s.node] for s in sc.stations}
-    villages = np.array([index[v] for v in village_ids], dtype=np.int64)
+    villages = tuple(index[v] for v in village_ids)
     township = tuple(graph[v]["township"] for v in village_ids)
     node_index = {n.id: i for i, n in enumerate(nodes)}
     for v, t in zip(village_ids, township):
@@ -546,7 +564,7 @@ def build_network(
                 f"(node {graph_node(sc, t)!r}): no chain of edges connects them",
             )
     _check_pools_connected(sc, component, station_place)
-    weights = np.array([graph[v].get("weight", 1.0) for v in village_ids], dtype=float)
+    weights = tuple(float(graph[v].get("weight", 1.0)) for v in village_ids)
     _check_townships(sc, village_ids, township, weights, lambda v: at("nodes", node_index[v]),
                      lambda v: name("nodes", node_index[v]))
     return RoadNetwork(
@@ -593,6 +611,8 @@ def _road_minutes(
     speed = e.speed_kmh or spec.default_speed_kmh
     if e.km is not None:
         return 60.0 * e.km / speed
+    from .geo import great_circle_km  # numpy: only for roads measured from coordinates
+
     ends = [nodes[e.from_], nodes[e.to]]
     missing = [n for n, a in zip((e.from_, e.to), ends) if a.get("lat") is None]
     if missing:
@@ -611,7 +631,7 @@ def _check_townships(
     sc: Scenario,
     village_ids: list[str],
     township: tuple[str, ...],
-    weights: np.ndarray,
+    weights: tuple[float, ...],
     at_village: Callable[[str], Loc],
     name: Callable[[str], str],
 ) -> None:
@@ -630,7 +650,7 @@ def _check_townships(
                 f"station {s.id!r} has no villages (no village has township: {s.id}), so no "
                 "call could arise in its area; give it at least one village",
             )
-        if weights[mine].sum() <= 0:
+        if sum(weights[k] for k in mine) <= 0:  # weights are >= 0: all of them are 0
             v = village_ids[mine[0]]
             raise NetworkError(
                 (*at_village(v), "weight") if sc.network.nodes is not None else at_village(v),
@@ -645,7 +665,7 @@ def graph_node(sc: Scenario, station_id: str) -> str:
 
 
 def _check_pools_connected(
-    sc: Scenario, component: np.ndarray, station_place: dict[str, int]
+    sc: Scenario, component: list[int], station_place: dict[str, int]
 ) -> None:
     """Every member of a joint station must be reachable by road from its host."""
     for i, pool in enumerate(sc.pools):
@@ -664,7 +684,7 @@ def _place_components(
     nodes: dict[str, dict[str, Any]],
     roads: list[tuple[str, str, float]],
     places: tuple[str, ...],
-) -> np.ndarray:
+) -> list[int]:
     """Connected-component label of each place (same label: a finite road path joins them).
 
     Union-find over the roads: loading needs only which places are joined, and
@@ -682,7 +702,7 @@ def _place_components(
         if math.isfinite(minutes):
             parent[root(u)] = root(v)
     labels: dict[str, int] = {}
-    return np.array([labels.setdefault(root(p), len(labels)) for p in places], dtype=np.int64)
+    return [labels.setdefault(root(p), len(labels)) for p in places]
 
 
 def road_adjacency(graph: nx.Graph) -> tuple[csr_matrix, dict[str, int]]:
@@ -705,6 +725,7 @@ def road_adjacency(graph: nx.Graph) -> tuple[csr_matrix, dict[str, int]]:
 
 def _travel_matrix(graph: nx.Graph, places: tuple[str, ...]) -> np.ndarray:
     """Shortest travel minutes between all pairs of ``places`` (inf when unreachable)."""
+    import numpy as np
     from scipy.sparse.csgraph import dijkstra
 
     adj, pos = road_adjacency(graph)

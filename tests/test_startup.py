@@ -5,7 +5,9 @@ imported by the commands that use them, and the road network is built and
 checked without networkx or scipy (issue 13: they cost 0.6 and 0.9 s). The
 other commands' modules, the call-log reader and rich's tables are imported
 only when used too (issue 13), while help still lists every command, and the
-console script freezes its objects before the process exits. Checked in a
+console script freezes its objects before the process exits. ``check`` never
+imports numpy either (issue 13, goal 3: numpy is most of the yardstick,
+``import simpy, numpy``). Checked in a
 fresh interpreter, where ``sys.modules`` shows what an import really pulled in.
 """
 
@@ -69,6 +71,23 @@ def test_check_loads_no_other_commands_code():
     assert loaded_after(CHECK, NOT_CHECKS) == set()
 
 
+def test_check_never_imports_numpy():
+    # validating draws nothing, and the road network keeps its village places and weights
+    # as tuples (numpy arrays on first use): numpy alone is most of `import simpy, numpy`,
+    # the yardstick check's start-up is measured against (benchmarks/README.md). The
+    # refused ones: a choice's p, and a choice's largest officer count (county off)
+    bad = ROOT / "tests" / "bad_scenarios"
+    paths = (BASE, ROOT / "scenarios" / "wubei.yaml", bad / "choice_p_not_summing.yaml",
+             bad / "county_off_too_few_officers.yaml")
+    checks = "".join(
+        f"try:\n    app(['check', {str(path)!r}])\n"
+        "except SystemExit as e:\n    codes.append(e.code)\n"
+        for path in paths
+    )
+    code = f"from sim.cli import app\ncodes = []\n{checks}assert codes == [0, 0, 2, 2], codes"
+    assert loaded_after(code, ("numpy",)) == set()
+
+
 def test_a_refused_scenario_is_reported_without_rich_too():
     bad = ROOT / "tests" / "bad_scenarios" / "rate_negative.yaml"
     code = (
@@ -99,6 +118,9 @@ def test_the_graph_and_travel_tables_still_build_on_use():
         "from sim.loader import load_scenario\n"
         "net = load_scenario('scenarios/wubei.yaml').network\n"
         "assert net.graph.number_of_edges() == len(net.roads)\n"
+        "assert net.villages.dtype == 'int64'\n"
+        "assert net.villages.tolist() == list(net.village_places)\n"
+        "assert net.village_weight.tolist() == list(net.village_weights)\n"
         "assert net.travel_min.shape == (len(net.places), len(net.places))"
     )
     assert {"networkx", "scipy"} <= loaded_after(code)

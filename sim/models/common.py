@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from .layout import COMMUNITY, GroupPlan, OfficerPlan, TeamPlan
 
 if TYPE_CHECKING:
@@ -51,6 +49,8 @@ def patrol_area(
     Weights follow ``patrol.position``: village demand, or equal. Empty when the
     patrol share is zero or the township has no villages.
     """
+    import numpy as np  # not at the top: `policesim check` imports this module, never numpy
+
     sc, net = loaded.scenario, loaded.network
     found = net.road_index.township_villages.get(station_id)
     places, weights = found if found is not None else net.township_villages(station_id)

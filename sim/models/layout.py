@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 if TYPE_CHECKING:
+    import numpy as np
+
     from ..distributions import Distribution
 
 COMMUNITY = "community"
@@ -138,6 +138,8 @@ class Layout:
 
     def group_of_station(self) -> np.ndarray:
         """Return, for each station index, the index of the group answering its calls."""
+        import numpy as np  # not at the top: `policesim check` imports this module, never numpy
+
         n = max(s for g in self.groups for s in g.stations) + 1
         out = np.full(n, -1, dtype=np.int64)
         for gi, g in enumerate(self.groups):
