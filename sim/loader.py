@@ -126,6 +126,7 @@ def _parse(text: str, path: Path, loader_class: type) -> tuple[Any, yaml.Node | 
             return None, None
         _check_duplicate_keys(tree, path)
         data = loader.construct_document(tree)
+        check_number_notation(tree, path, data)
     except yaml.constructor.ConstructorError as exc:
         raise _yaml_error(path, exc, constructing=True) from None
     except yaml.YAMLError as exc:
@@ -212,6 +213,73 @@ def _check_duplicate_keys(tree: yaml.Node, path: Path) -> None:
                     stack.append((value, where))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((item, (*where, k)) for k, item in enumerate(node.value))
+
+
+#: Plain scalars YAML 1.1 reads as numbers an analyst would not expect: base 60 (``1:30`` is
+#: 90) and octal (``010`` is 8). ``0x``/``0b`` prefixes and ``1_000`` say what they are.
+_SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
+def misread_number(node: yaml.Node) -> str | None:
+    """Why a plain scalar's number is not what it looks like (None when it is).
+
+    YAML 1.1 (PyYAML) reads ``1:30`` as 90 (base 60) and ``010`` as 8 (octal),
+    silently; a scenario never means either.
+    """
+    if not isinstance(node, yaml.ScalarNode) or node.style:  # quoted or block: text
+        return None
+    if node.tag not in _NUMBER_TAGS:
+        return None
+    text = node.value
+    if _SEXAGESIMAL.fullmatch(text):
+        got = yaml.safe_load(text)
+        return (
+            f"{text!r} is read by YAML as {got:g} (a base-60 number: 1:30 means 90); "
+            "write the number itself (1 min 30 s is 1.5 minutes), or quote it if it is text"
+        )
+    digits = text.lstrip("+-").lstrip("0_").replace("_", "")
+    if _OCTAL.fullmatch(text) and int(digits or "0") != abs(got := yaml.safe_load(text)):
+        return (
+            f"{text!r} is read by YAML as {got} (a leading 0 makes an octal number); "
+            f"write {digits} without the leading zero, or quote it if it is text"
+        )
+    return None
+
+
+def check_number_notation(tree: yaml.Node, path: str | Path, data: Any = None) -> None:
+    """Refuse a value YAML reads as a base-60 or octal number (see :func:`misread_number`).
+
+    The first such value in document order is named (field path as in other
+    messages when ``data``, the constructed document, is given), with line and column.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, tuple]] = [(tree, ())]
+    while stack:
+        node, where = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            children = [
+                (value, (*where, key.value) if isinstance(key, yaml.ScalarNode) else where)
+                for key, value in node.value
+            ]
+        elif isinstance(node, yaml.SequenceNode):
+            children = [(item, (*where, k)) for k, item in enumerate(node.value)]
+        else:
+            children = []
+            problem = misread_number(node)
+            if problem:
+                mark = node.start_mark
+                raise ScenarioError(
+                    path,
+                    readable_path(list(where), data),
+                    f"{problem} (column {mark.column + 1})",
+                    mark.line + 1,
+                )
+        stack.extend(reversed(children))  # document order: an anchor before its aliases
 
 
 # --------------------------------------------------------------------------- loading
