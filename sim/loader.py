@@ -355,6 +355,8 @@ def scenario_from_dict(
         raise _first_error(exc, data, tree, source) from None
     except RecursionError:
         raise ScenarioError(source, "", "the document is nested too deeply") from None
+    if tree is not None:
+        _check_empty_values(tree, data, source)
     try:
         check_cross_references(sc)
         base = source_path.parent if source_path.suffix else Path.cwd()
@@ -378,6 +380,60 @@ def scenario_from_dict(
 
         calls = load_call_log(sc, network, base, at)
     return LoadedScenario(sc, network, str(source), calls)
+
+
+def _check_empty_values(tree: yaml.Node, data: dict, source: str | Path) -> None:
+    """Refuse ``key:`` with nothing after it where the schema took it as "not given".
+
+    An optional block written with nothing after its colon (its lines commented
+    out, say, or indented wrongly) would otherwise mean "absent" quietly: no
+    ``shifts`` puts every officer on duty round the clock, no ``members`` pools
+    every station. ``key: null`` says so on purpose and is accepted. Values a
+    command-line override has replaced since (no longer None) are not refused.
+    """
+    stack: list[tuple[yaml.Node, tuple]] = [(tree, ())]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*where, k)) for k, item in enumerate(node.value))
+            continue
+        if not isinstance(node, yaml.MappingNode):
+            continue
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode) or (not where and key.value.startswith("x-")):
+                continue
+            loc = (*where, key.value)
+            if _is_empty(value) and _value_at(data, loc) is None:
+                raise ScenarioError(
+                    source,
+                    readable_path(list(loc), data),
+                    f"nothing after the colon: give its value, or write '{key.value}: null' "
+                    "to leave it out on purpose (then its default applies)",
+                    key.start_mark.line + 1,
+                )
+            stack.append((value, loc))
+
+
+def _is_empty(node: yaml.Node) -> bool:
+    """True for a plain scalar with no text (``key:`` with nothing after it)."""
+    return (
+        isinstance(node, yaml.ScalarNode)
+        and node.tag == "tag:yaml.org,2002:null"
+        and node.value == ""
+        and not node.style
+    )
+
+
+def _value_at(data: Any, loc: tuple) -> Any:
+    """The value at ``loc`` in the document (None when absent or null)."""
+    for part in loc:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
 
 
 def _without_x_keys(data: dict) -> dict:
