@@ -30,7 +30,13 @@ from pydantic import BaseModel, ValidationError
 from .distributions import DIST_NAMES
 from .errors import ScenarioError
 from .network import NetworkError, RoadNetwork, build_network, read_network
-from .scenario import CrossReferenceError, Scenario, check_cross_references, loc_to_field
+from .scenario import (
+    CrossReferenceError,
+    Scenario,
+    check_cross_references,
+    check_station_nodes,
+    loc_to_field,
+)
 
 if TYPE_CHECKING:
     from .replay import CallLog
@@ -363,6 +369,7 @@ def scenario_from_dict(
         _check_paths_inside(sc, base, allow_outside_paths)
         nodes, edges, notes = read_network(sc.network, base)
         network = build_network(sc, nodes, edges, notes)
+        check_station_nodes(sc, {n.id: (n.kind, n.township) for n in nodes})
     except (CrossReferenceError, NetworkError) as exc:
         loc = list(exc.loc) if exc.loc is not None else parse_field(exc.field)
         raise ScenarioError(

@@ -152,7 +152,9 @@ def read_call_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
 
 
 def _check_header(names: Sequence[str], error: Callable[[str, str], Exception]) -> None:
-    for name in names:
+    for k, name in enumerate(names):
+        if name in names[:k]:  # csv.DictReader would keep the last column's cells silently
+            raise error(name, "this column appears twice in the header; keep one")
         if name not in COLUMNS and not name.startswith(IGNORED_PREFIX):
             guess = difflib.get_close_matches(name, COLUMNS, n=1, cutoff=0.6)
             hint = f" (did you mean {guess[0]!r}?)" if guess else ""
