@@ -58,10 +58,8 @@ class NodeSpec(_Block):
     def _village_has_township(self) -> NodeSpec:
         if self.kind == "village" and not self.township:
             raise ValueError(f"village {self.id!r} needs a township")
-        demand = [
-            f for f in ("township", "weight")
-            if f in self.model_fields_set and getattr(self, f) is not None
-        ]
+        # weight 1 (the default) is what a resolved scenario writes for every node: accepted
+        demand = [f for f in ("township", "weight") if getattr(self, f) not in (None, 1.0)]
         if self.kind != "village" and demand:
             raise ValueError(
                 f"{self.kind} {self.id!r} has {' and '.join(demand)}, which only a village "
