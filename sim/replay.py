@@ -138,6 +138,11 @@ def read_call_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
                     raise ScenarioError(
                         path, "", "more values than the header has columns", reader.line_num
                     )
+                if None in row.values():  # a lost cell would read as an empty one
+                    raise ScenarioError(
+                        path, "", "fewer values than the header has columns (leave an empty "
+                        "cell between commas)", reader.line_num
+                    )
                 rows.append((reader.line_num, {k: v.strip() for k, v in row.items() if v}))
     except UnicodeDecodeError:
         raise ScenarioError(path, "", "is not UTF-8 text (save the call log as UTF-8)") from None

@@ -14,7 +14,9 @@ honest analyst could make; before these checks every one of them loaded and ran:
 * a road with ``minutes`` and ``speed_kmh`` (the speed was dropped);
 * a joint station's service window without walk-ins to serve, or with every
   community officer at it;
-* a call log whose header names a column twice (the last one's cells won).
+* a call log whose header names a column twice (replay read the last one's
+  cells, ``policesim fit`` the first one's), or a row that lost a cell (read as
+  an empty one); ``fit --column`` mapping one field twice (the last won).
 
 Each must end in one :class:`~sim.errors.ScenarioError` naming the file, the
 field and the line; the legitimate neighbours of each case still load.
@@ -267,3 +269,52 @@ def test_a_call_log_column_named_twice_is_refused(tmp_path):
     err = info.value
     assert (Path(err.source).name, err.field, err.line) == ("calls.csv", "officers", 1)
     assert "appears twice in the header" in err.message
+
+
+def test_a_call_log_row_with_a_cell_lost_is_refused(tmp_path):
+    """A short row read its missing cells as empty ones (drawn from the type instead)."""
+    (tmp_path / "calls.csv").write_text(
+        "time,type,village,officers\n2024-03-02T23:47:00,theft,Yongping-town\n", encoding="utf-8"
+    )
+    path = _write(
+        tmp_path, "incident_types:\n", "incidents: {replay: calls.csv}\nincident_types:\n"
+    )
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert (Path(info.value.source).name, info.value.line) == ("calls.csv", 2)
+    assert "fewer values than the header has columns" in info.value.message
+
+
+SYNTHETIC = WUBEI.parent / "data" / "wubei_calls_synthetic.csv"
+
+
+def _fit(tmp_path: Path, log: Path, *options: str):
+    out = tmp_path / "fitted.yaml"
+    return runner.invoke(
+        app, ["fit", str(log), "--scenario", str(WUBEI), "--out", str(out), *options]
+    )
+
+
+def test_fit_refuses_a_column_named_twice_in_the_header(tmp_path):
+    """``policesim fit`` read the first of two same-named columns, replay the last."""
+    lines = [ln for ln in SYNTHETIC.read_text("utf-8").splitlines() if not ln.startswith("#")]
+    head, rows = lines[0], lines[1:200]
+    log = tmp_path / "calls.csv"
+    log.write_text(
+        "\n".join(
+            [head.replace("officers", "officers,officers")]
+            + [",".join([*r.split(",")[:5], "1", *r.split(",")[5:]]) for r in rows]
+        ),
+        encoding="utf-8",
+    )
+    res = _fit(tmp_path, log)
+    assert res.exit_code == 2, res.output
+    assert f"{log}:1: column officers: this column appears twice in the header" in res.stderr
+
+
+def test_fit_refuses_a_field_mapped_twice_by_column_options(tmp_path):
+    res = _fit(
+        tmp_path, SYNTHETIC, "--column", "officers=priority", "--column", "officers=officers"
+    )
+    assert res.exit_code == 2, res.output
+    assert "--column: officers: this field is mapped twice; keep one" in res.stderr
