@@ -362,7 +362,7 @@ def scenario_from_dict(
     except RecursionError:
         raise ScenarioError(source, "", "the document is nested too deeply") from None
     if tree is not None:
-        _check_empty_values(tree, data, source)
+        check_empty_values(tree, data, source)
     try:
         check_cross_references(sc)
         base = source_path.parent if source_path.suffix else Path.cwd()
@@ -389,7 +389,7 @@ def scenario_from_dict(
     return LoadedScenario(sc, network, str(source), calls)
 
 
-def _check_empty_values(tree: yaml.Node, data: dict, source: str | Path) -> None:
+def check_empty_values(tree: yaml.Node, data: dict, source: str | Path) -> None:
     """Refuse ``key:`` with nothing after it where the schema took it as "not given".
 
     An optional block written with nothing after its colon (its lines commented

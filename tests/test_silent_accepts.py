@@ -318,3 +318,18 @@ def test_fit_refuses_a_field_mapped_twice_by_column_options(tmp_path):
     )
     assert res.exit_code == 2, res.output
     assert "--column: officers: this field is mapped twice; keep one" in res.stderr
+
+
+def test_a_sweep_refuses_an_empty_block_it_does_not_set(tmp_path):
+    """The sweep validates its points without the file's node tree: it checks the file too."""
+    from sim.sweep.grid import combine
+    from sim.sweep.plan import build_plan
+
+    path = _write(tmp_path, REFUSED[3][1], REFUSED[3][2])
+    with pytest.raises(ScenarioError) as info:
+        build_plan(path, combine(None, ["demand_scale=1,2"]))
+    assert info.value.field == "shifts"
+    assert "nothing after the colon" in info.value.message
+    roster = "{on_duty_share_by_hour: [" + ", ".join(["0.5"] * 24) + "]}"
+    plan = build_plan(path, combine(None, [f"shifts={roster},null"]))
+    assert [p.loaded.scenario.shifts is None for p in plan.points] == [False, True]
