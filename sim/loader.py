@@ -30,7 +30,13 @@ from pydantic import BaseModel, ValidationError
 from .distributions import DIST_NAMES
 from .errors import ScenarioError
 from .network import NetworkError, RoadNetwork, build_network, read_network
-from .scenario import CrossReferenceError, Scenario, check_cross_references, loc_to_field
+from .scenario import (
+    CrossReferenceError,
+    Scenario,
+    check_cross_references,
+    check_station_nodes,
+    loc_to_field,
+)
 
 if TYPE_CHECKING:
     from .replay import CallLog
@@ -126,6 +132,7 @@ def _parse(text: str, path: Path, loader_class: type) -> tuple[Any, yaml.Node | 
             return None, None
         _check_duplicate_keys(tree, path)
         data = loader.construct_document(tree)
+        check_number_notation(tree, path, data)
     except yaml.constructor.ConstructorError as exc:
         raise _yaml_error(path, exc, constructing=True) from None
     except yaml.YAMLError as exc:
@@ -214,6 +221,73 @@ def _check_duplicate_keys(tree: yaml.Node, path: Path) -> None:
             stack.extend((item, (*where, k)) for k, item in enumerate(node.value))
 
 
+#: Plain scalars YAML 1.1 reads as numbers an analyst would not expect: base 60 (``1:30`` is
+#: 90) and octal (``010`` is 8). ``0x``/``0b`` prefixes and ``1_000`` say what they are.
+_SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
+def misread_number(node: yaml.Node) -> str | None:
+    """Why a plain scalar's number is not what it looks like (None when it is).
+
+    YAML 1.1 (PyYAML) reads ``1:30`` as 90 (base 60) and ``010`` as 8 (octal),
+    silently; a scenario never means either.
+    """
+    if not isinstance(node, yaml.ScalarNode) or node.style:  # quoted or block: text
+        return None
+    if node.tag not in _NUMBER_TAGS:
+        return None
+    text = node.value
+    if _SEXAGESIMAL.fullmatch(text):
+        got = yaml.safe_load(text)
+        return (
+            f"{text!r} is read by YAML as {got:g} (a base-60 number: 1:30 means 90); "
+            "write the number itself (1 min 30 s is 1.5 minutes), or quote it if it is text"
+        )
+    digits = text.lstrip("+-").lstrip("0_").replace("_", "")
+    if _OCTAL.fullmatch(text) and int(digits or "0") != abs(got := yaml.safe_load(text)):
+        return (
+            f"{text!r} is read by YAML as {got} (a leading 0 makes an octal number); "
+            f"write {digits} without the leading zero, or quote it if it is text"
+        )
+    return None
+
+
+def check_number_notation(tree: yaml.Node, path: str | Path, data: Any = None) -> None:
+    """Refuse a value YAML reads as a base-60 or octal number (see :func:`misread_number`).
+
+    The first such value in document order is named (field path as in other
+    messages when ``data``, the constructed document, is given), with line and column.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, tuple]] = [(tree, ())]
+    while stack:
+        node, where = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            children = [
+                (value, (*where, key.value) if isinstance(key, yaml.ScalarNode) else where)
+                for key, value in node.value
+            ]
+        elif isinstance(node, yaml.SequenceNode):
+            children = [(item, (*where, k)) for k, item in enumerate(node.value)]
+        else:
+            children = []
+            problem = misread_number(node)
+            if problem:
+                mark = node.start_mark
+                raise ScenarioError(
+                    path,
+                    readable_path(list(where), data),
+                    f"{problem} (column {mark.column + 1})",
+                    mark.line + 1,
+                )
+        stack.extend(reversed(children))  # document order: an anchor before its aliases
+
+
 # --------------------------------------------------------------------------- loading
 
 
@@ -287,12 +361,15 @@ def scenario_from_dict(
         raise _first_error(exc, data, tree, source) from None
     except RecursionError:
         raise ScenarioError(source, "", "the document is nested too deeply") from None
+    if tree is not None:
+        check_empty_values(tree, data, source)
     try:
         check_cross_references(sc)
         base = source_path.parent if source_path.suffix else Path.cwd()
         _check_paths_inside(sc, base, allow_outside_paths)
         nodes, edges, notes = read_network(sc.network, base)
         network = build_network(sc, nodes, edges, notes)
+        check_station_nodes(sc, {n.id: (n.kind, n.township) for n in nodes})
     except (CrossReferenceError, NetworkError) as exc:
         loc = list(exc.loc) if exc.loc is not None else parse_field(exc.field)
         raise ScenarioError(
@@ -310,6 +387,60 @@ def scenario_from_dict(
 
         calls = load_call_log(sc, network, base, at)
     return LoadedScenario(sc, network, str(source), calls)
+
+
+def check_empty_values(tree: yaml.Node, data: dict, source: str | Path) -> None:
+    """Refuse ``key:`` with nothing after it where the schema took it as "not given".
+
+    An optional block written with nothing after its colon (its lines commented
+    out, say, or indented wrongly) would otherwise mean "absent" quietly: no
+    ``shifts`` puts every officer on duty round the clock, no ``members`` pools
+    every station. ``key: null`` says so on purpose and is accepted. Values a
+    command-line override has replaced since (no longer None) are not refused.
+    """
+    stack: list[tuple[yaml.Node, tuple]] = [(tree, ())]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*where, k)) for k, item in enumerate(node.value))
+            continue
+        if not isinstance(node, yaml.MappingNode):
+            continue
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode) or (not where and key.value.startswith("x-")):
+                continue
+            loc = (*where, key.value)
+            if _is_empty(value) and _value_at(data, loc) is None:
+                raise ScenarioError(
+                    source,
+                    readable_path(list(loc), data),
+                    f"nothing after the colon: give its value, or write '{key.value}: null' "
+                    "to leave it out on purpose (then its default applies)",
+                    key.start_mark.line + 1,
+                )
+            stack.append((value, loc))
+
+
+def _is_empty(node: yaml.Node) -> bool:
+    """True for a plain scalar with no text (``key:`` with nothing after it)."""
+    return (
+        isinstance(node, yaml.ScalarNode)
+        and node.tag == "tag:yaml.org,2002:null"
+        and node.value == ""
+        and not node.style
+    )
+
+
+def _value_at(data: Any, loc: tuple) -> Any:
+    """The value at ``loc`` in the document (None when absent or null)."""
+    for part in loc:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
 
 
 def _without_x_keys(data: dict) -> dict:

@@ -138,6 +138,11 @@ def read_call_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
                     raise ScenarioError(
                         path, "", "more values than the header has columns", reader.line_num
                     )
+                if None in row.values():  # a lost cell would read as an empty one
+                    raise ScenarioError(
+                        path, "", "fewer values than the header has columns (leave an empty "
+                        "cell between commas)", reader.line_num
+                    )
                 rows.append((reader.line_num, {k: v.strip() for k, v in row.items() if v}))
     except UnicodeDecodeError:
         raise ScenarioError(path, "", "is not UTF-8 text (save the call log as UTF-8)") from None
@@ -152,7 +157,9 @@ def read_call_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
 
 
 def _check_header(names: Sequence[str], error: Callable[[str, str], Exception]) -> None:
-    for name in names:
+    for k, name in enumerate(names):
+        if name in names[:k]:  # csv.DictReader would keep the last column's cells silently
+            raise error(name, "this column appears twice in the header; keep one")
         if name not in COLUMNS and not name.startswith(IGNORED_PREFIX):
             guess = difflib.get_close_matches(name, COLUMNS, n=1, cutoff=0.6)
             hint = f" (did you mean {guess[0]!r}?)" if guess else ""

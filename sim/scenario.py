@@ -58,6 +58,14 @@ class NodeSpec(_Block):
     def _village_has_township(self) -> NodeSpec:
         if self.kind == "village" and not self.township:
             raise ValueError(f"village {self.id!r} needs a township")
+        # weight 1 (the default) is what a resolved scenario writes for every node: accepted
+        demand = [f for f in ("township", "weight") if getattr(self, f) not in (None, 1.0)]
+        if self.kind != "village" and demand:
+            raise ValueError(
+                f"{self.kind} {self.id!r} has {' and '.join(demand)}, which only a village "
+                "carries (calls arise at villages; a station serves the villages whose "
+                "township is its id): remove it, or make the node a village"
+            )
         if (self.lat is None) != (self.lon is None):
             raise ValueError(f"node {self.id!r}: give both lat and lon (degrees), or neither")
         if self.lat is not None and (self.x is not None or self.y is not None):
@@ -85,6 +93,11 @@ class EdgeSpec(_Block):
     def _one_length(self) -> EdgeSpec:
         if self.minutes is not None and self.km is not None:
             raise ValueError("give one of minutes or km, not both")
+        if self.minutes is not None and self.speed_kmh is not None:
+            raise ValueError(
+                "speed_kmh goes with km (or with lat/lon ends): a road given in minutes "
+                "takes those minutes, so give one of minutes or km + speed_kmh"
+            )
         return self
 
 
@@ -594,6 +607,7 @@ def check_cross_references(sc: Scenario) -> None:
     replication stays below :data:`MAX_INCIDENTS_PER_REPLICATION` incidents.
     """
     _unique([s.id for s in sc.stations], ("stations",), "station")
+    _one_station_per_node(sc)
     _unique([t.id for t in sc.incident_types], ("incident_types",), "incident type")
     officers = {s.id: s.officers for s in sc.stations}
     pools = sc.pools
@@ -632,6 +646,8 @@ def check_cross_references(sc: Scenario) -> None:
                     f"station {st!r} has {officers[st]} officers but gives "
                     f"{n_room + n_case} ({n_room} to the command room, {n_case} to the case team)",
                 )
+        _check_window(sc, pool, where, {m: officers[m] - room.get(m, 0) - case.get(m, 0)
+                                        for m in members})
         case_n = sum(case.values())
         field_strength[pool.pool_id] = sum(officers[m] for m in members) - sum(room.values())
         if pool.case_team is None or not pool.case_team.assists_emergencies:
@@ -647,6 +663,36 @@ def check_cross_references(sc: Scenario) -> None:
         _check_full_strength_reachable(sc, officers, field_strength)
     _check_incident_volume(sc)
     _check_time_budget(sc, officers)
+
+
+def _one_station_per_node(sc: Scenario) -> None:
+    """Two stations on one graph node is a copied line: each would start from the other's base."""
+    first: dict[str, str] = {}
+    for i, s in enumerate(sc.stations):
+        if s.node in first:
+            raise CrossReferenceError(
+                ("stations", i, "node"),
+                f"station {s.id!r} is on node {s.node!r}, which is also the node of station "
+                f"{first[s.node]!r}; give each station its own node",
+            )
+        first[s.node] = s.id
+
+
+def check_station_nodes(sc: Scenario, kind_township: dict[str, tuple[str, str | None]]) -> None:
+    """A station on a village node must be on one of its own township's villages.
+
+    ``kind_township``: node id -> (kind, township) of the road graph. A station
+    in its own town's village is fine (the village keeps its demand); in another
+    township's village it is a mistyped ``node`` (it would start from there).
+    """
+    for i, s in enumerate(sc.stations):
+        kind, township = kind_township.get(s.node, ("", None))
+        if kind == "village" and township != s.id:
+            raise CrossReferenceError(
+                ("stations", i, "node"),
+                f"station {s.id!r} is on node {s.node!r}, a village of township "
+                f"{township!r}: a station sits on its own node or in its own township",
+            )
 
 
 def _check_time_budget(sc: Scenario, officers: dict[str, int]) -> None:
@@ -692,6 +738,33 @@ def _check_time_budget(sc: Scenario, officers: dict[str, int]) -> None:
         raise CrossReferenceError(
             ("incident_types", idx, "investigation", "crew"),
             f"case work needs a crew of {crew} but {small[1]} has only {small[0]} officers",
+        )
+
+
+def _check_window(sc: Scenario, pool: PoolSpec, where: Loc, community: dict[str, int]) -> None:
+    """A service window needs walk-ins to serve, and must leave each community team a field officer.
+
+    ``community``: officers of each member's community team (its roll less the
+    room and the case team). Window seats are filled from the team's on-duty
+    officers before anyone goes to the field, as the isolated duty desk is.
+    """
+    seats = pool.service_window.seats
+    if not seats:
+        return
+    loc: Loc = (*where, "service_window", "seats")
+    if sc.walk_ins is None:
+        raise CrossReferenceError(
+            loc,
+            f"{seats} window seat(s) at every member station, but the scenario has no walk_ins "
+            "to serve: the seats would only keep officers from calls (set seats: 0, or give "
+            "walk_ins)",
+        )
+    st, n = min(community.items(), key=lambda kv: kv[1])
+    if seats >= n:
+        raise CrossReferenceError(
+            loc,
+            f"station {st!r} keeps {n} community officer(s) and the window takes {seats}: "
+            "nobody would be left for calls (lower seats)",
         )
 
 

@@ -181,6 +181,10 @@ def _column_positions(
     where: dict[str, int] = {}
     for field in FIELDS:
         name = columns.get(field, field)
+        if header.count(name) > 1:  # the first would be read silently
+            raise ScenarioError(
+                path, f"column {name}", "this column appears twice in the header; keep one", line
+            )
         if name in header:
             where[field] = header.index(name)
         elif field not in OPTIONAL_FIELDS or field in columns:

@@ -149,10 +149,14 @@ def _mapping(pairs: list[str], path: Path | None) -> dict[str, str]:
         ):
             raise ScenarioError(path, "", "a column mapping is a YAML mapping FIELD: HEADER")
         mapping.update(data)
+    given: set[str] = set()
     for pair in pairs:
         field, sep, header = pair.partition("=")
         if not sep or not field.strip() or not header.strip():
             raise ScenarioError("--column", "", f"expected FIELD=HEADER, got {pair!r}")
+        if field.strip() in given:  # the last would win silently
+            raise ScenarioError("--column", field.strip(), "this field is mapped twice; keep one")
+        given.add(field.strip())
         mapping[field.strip()] = header.strip()
     return mapping
 

@@ -25,7 +25,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from ..errors import ScenarioError
-from ..loader import error_message, line_of, read_yaml
+from ..loader import check_number_notation, error_message, line_of, read_yaml
 from ..metrics import METRICS
 from .paths import overlapping, parse_path
 
@@ -177,6 +177,9 @@ def parse_set(option: str) -> Parameter:
         raise ScenarioError("--set", path, "no values given after '='")
     try:
         values = yaml.safe_load(f"[{text}]")
+        check_number_notation(yaml.compose(f"[{text}]", Loader=yaml.SafeLoader), "--set")
+    except ScenarioError as exc:  # 1:30 or 010: YAML's number is not the one written
+        raise ScenarioError("--set", path, exc.message.rsplit(" (column", 1)[0]) from None
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or str(exc)
         if "found ','" in problem:

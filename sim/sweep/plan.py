@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ScenarioError
-from ..loader import LoadedScenario, read_yaml, scenario_from_dict
+from ..loader import LoadedScenario, check_empty_values, read_yaml, scenario_from_dict
 from ..run_folder import fingerprint, scenario_fingerprint
 from .grid import Grid, Point, check_target
 from .paths import set_path
@@ -90,6 +90,11 @@ class SweepPlan:
         return fingerprint({"parameters": self.parameters, "points": points})
 
 
+#: Stands for a null value the sweep itself sets (``--set shifts=null``) when looking for
+#: ``key:`` left empty in the scenario file.
+SET_BY_SWEEP = object()
+
+
 def build_plan(
     scenario: str | Path,
     grid: Grid,
@@ -145,6 +150,11 @@ def build_plan(
                     f"{exc.source}: sweep point {pt.id} ({pt.label()})", exc.field, exc.message
                 ) from None
         try:
+            if _tree is not None:  # "key:" left empty in the file and not set by the sweep
+                marked = doc  # a null the sweep sets is meant: mark it as set
+                for p, v in {**grid.fixed, **pt.overrides}.items():
+                    marked = marked if v is not None else set_path(marked, p, SET_BY_SWEEP)
+                check_empty_values(_tree, marked, path)
             loaded = scenario_from_dict(doc, path, None, allow_outside_paths)
         except ScenarioError as exc:
             invalid.append((pt, exc))
