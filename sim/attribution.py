@@ -88,11 +88,19 @@ def without_duty_desk(doc: dict[str, Any], sc: Scenario) -> dict[str, Any] | Non
 
 
 def without_walk_ins(doc: dict[str, Any], sc: Scenario) -> dict[str, Any] | None:
-    """Remove ``walk_ins``; None when the scenario has no visitors."""
+    """Remove ``walk_ins`` and the joint stations' service windows that serve them.
+
+    None when the scenario has no visitors. A window with nobody to serve would
+    only keep officers from calls (and is refused), so it goes with them.
+    """
     if sc.walk_ins is None or not any(sc.walk_ins.per_day.values()):
         return None
     out = copy.deepcopy(doc)
     out.pop("walk_ins", None)
+    for block in pool_blocks(out):
+        window = block.get("service_window")
+        if isinstance(window, dict) and window.get("seats"):
+            window["seats"] = 0
     return out
 
 

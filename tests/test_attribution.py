@@ -268,3 +268,15 @@ def test_every_variant_runs_on_one_worker_pool_with_its_own_numbers(full_file, m
     alone = run_scenario(scenarios[0][name], n)
     pd.testing.assert_frame_equal(att.runs[name].replications, alone.replications)
     pd.testing.assert_frame_equal(att.runs[name].incidents, alone.incidents)
+
+
+def test_switching_walk_ins_off_closes_the_windows_that_serve_them():
+    # a window with nobody to serve is refused (it would only keep officers from calls),
+    # so the walk-in variant must take the windows with the visitors, not be skipped
+    doc = full_doc()
+    doc["pooled"]["service_window"] = {"seats": 1}
+    sc = scenario_from_dict(doc).scenario
+    changed = without_walk_ins(doc, sc)
+    assert changed["pooled"]["service_window"] == {"seats": 0}
+    assert doc["pooled"]["service_window"] == {"seats": 1}, "the given document is kept"
+    assert scenario_from_dict(changed).scenario.walk_ins is None
