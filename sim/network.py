@@ -357,6 +357,13 @@ def _read_csv(path: Path, key: str) -> list[dict[str, object]]:
                     "the file looks semicolon-separated; use commas (in Excel: save as "
                     "'CSV UTF-8 (comma delimited)')",
                 )
+            twice = [n for k, n in enumerate(names) if n in names[:k]]
+            if twice:  # csv.DictReader would keep the last column's cells without a word
+                raise NetworkError(
+                    where,
+                    f"{path.name!r} line 1: column {twice[0]!r} appears twice in the header; "
+                    "keep one",
+                )
             rows = []
             for row in reader:
                 if None in row:
@@ -364,6 +371,12 @@ def _read_csv(path: Path, key: str) -> list[dict[str, object]]:
                         where,
                         f"{path.name!r} line {reader.line_num}: "
                         "more values than the header has columns",
+                    )
+                if None in row.values():  # a lost cell would read as empty: a default
+                    raise NetworkError(
+                        where,
+                        f"{path.name!r} line {reader.line_num}: fewer values than the header "
+                        "has columns (leave an empty cell between commas)",
                     )
                 clean = {k: v for k, v in row.items() if v not in ("", None)}
                 clean["__line__"] = reader.line_num

@@ -333,3 +333,26 @@ def test_a_sweep_refuses_an_empty_block_it_does_not_set(tmp_path):
     roster = "{on_duty_share_by_hour: [" + ", ".join(["0.5"] * 24) + "]}"
     plan = build_plan(path, combine(None, [f"shifts={roster},null"]))
     assert [p.loaded.scenario.shifts is None for p in plan.points] == [False, True]
+
+
+@pytest.mark.parametrize("name, edit, message", [
+    ("edges.csv", lambda t: t.replace("from,to,minutes", "from,to,minutes,minutes", 1),
+     "line 1: column 'minutes' appears twice in the header"),
+    ("nodes.csv", lambda t: t.replace("Taoxi,station,,,", "Taoxi,station,,", 1),
+     "line 2: fewer values than the header has columns"),
+])
+def test_a_road_network_csv_with_a_column_twice_or_a_lost_cell_is_refused(
+    tmp_path, name, edit, message
+):
+    # csv.DictReader keeps the last of two same-named columns, and reads a lost cell as an
+    # empty one (a default: weight 1, no township) without a word
+    from tests.test_network import _write_wubei_files
+
+    path = _write_wubei_files(tmp_path, "csv")
+    csv_file = tmp_path / name
+    text = csv_file.read_text("utf-8")
+    csv_file.write_text(edit(text), encoding="utf-8")
+    assert csv_file.read_text("utf-8") != text, "the edit must change the file"
+    res = runner.invoke(app, ["check", str(path)])
+    assert res.exit_code == 2, res.output
+    assert f"{name!r} {message}" in res.output and "Traceback" not in res.output
