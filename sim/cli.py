@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
+    from .loader import LoadedScenario
+
 # pandas, scipy, matplotlib, dask and the metric, sweep and chart code are imported
 # inside the commands that need them: `policesim check` and `import sim.cli` stay fast.
 
@@ -171,6 +173,17 @@ def check(
         f"{len(sc.pools)} joint station(s), "
         f"{len(loaded.network.village_places)} villages, {len(sc.incident_types)} incident types"
     )
+    for note in input_notes(loaded):
+        typer.echo(f"note: {note}")
+
+
+def input_notes(loaded: LoadedScenario) -> list[str]:
+    """What loading made of the input that an analyst should know (``check`` and ``run`` print it).
+
+    The command rooms' seats, ``p`` lists renormalised to 1, what reading an
+    OpenStreetMap extract did to its roads, and a replayed call log's span.
+    """
+    sc = loaded.scenario
     notes = [*check_notes(sc), *loaded.network.notes]
     if loaded.calls is not None:
         notes.append(
@@ -182,8 +195,7 @@ def check(
                 f"horizon_days ({sc.horizon_days:g}) runs past the log's {loaded.calls.days} "
                 "days: no calls arrive after it ends"
             )
-    for note in notes:
-        typer.echo(f"note: {note}")
+    return notes
 
 
 def check_notes(sc: Any) -> list[str]:
@@ -293,6 +305,8 @@ def run(
         partial = run_folder.prepare_run_folder(folder, loaded, force, resume)
     except ScenarioError as exc:
         _fail(exc)
+    for note in input_notes(loaded):  # on stderr: --json keeps stdout to the summary
+        typer.echo(f"note: {note}", err=True)
     n = loaded.scenario.replications
     try:
         label = f"{loaded.scenario.name}: replications"

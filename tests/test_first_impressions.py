@@ -10,6 +10,7 @@ are corpus cases in ``tests/bad_scenarios``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import networkx as nx
@@ -188,3 +189,21 @@ def test_sweep_chart_axis_reads_as_words(tmp_path):
     labels = [ax.get_xlabel() for ax in fig.axes if ax.get_visible()]
     assert "officers at Dahe" in labels
     assert "stations.Dahe.officers" not in labels
+
+
+def test_run_prints_the_input_notes_check_prints(tmp_path):
+    # a renormalised p (or an OSM extract's dropped roads) must not be seen only by those
+    # who happen to run check first: run says it too, on stderr (--json keeps stdout clean)
+    data = base()
+    data["incident_types"][0]["officers_required"] = {
+        "dist": "choice", "values": [2, 3, 4, 6], "p": [0.333, 0.333, 0.333, 0]
+    }
+    data["horizon_days"], data["warmup_days"], data["replications"] = 2, 0, 2
+    path = write(tmp_path, data)
+    note = "note: incident_types.traffic_accident.officers_required: p sums to 0.999"
+    check = runner.invoke(app, ["check", str(path)])
+    assert note in check.output
+    res = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "out"), "--json"])
+    assert res.exit_code == 0, res.output
+    assert note in res.stderr and note not in res.stdout
+    assert json.loads(res.stdout)
