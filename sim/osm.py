@@ -114,6 +114,9 @@ def read_osm(
         detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise OsmError(f"{path.name!r} is not a readable OSM XML extract ({detail})") from None
     speeds = {**HIGHWAY_SPEEDS_KMH, **(speeds_kmh or {})}
+    present = {a.get("highway") for _, _, a in g.edges(data=True)}
+    unused = [t for t in (speeds_kmh or {}) if t not in present]  # a misspelt type, say
+    types = ", ".join(sorted(str(t) for t in present if t))
     g, dropped = _drivable(g, speeds)
     if g.number_of_edges() == 0:
         raise OsmError(
@@ -145,6 +148,11 @@ def read_osm(
         f"{loops} loop(s) dropped)",
         f"network.osm: {one_way} one-way road(s) used in both directions (docs/maps.md)",
         f"network.osm: {dropped} road segment(s) not drivable (footway, path, ...) left out",
+        *(
+            f"network.highway_speeds_kmh: no road of {path.name} has highway type {t!r}, so "
+            f"its speed is never used (types there: {types})"
+            for t in unused
+        ),
     )
     return OsmRoads(nodes, edges, notes)
 

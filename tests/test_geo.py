@@ -257,3 +257,14 @@ def test_calls_given_by_lat_lon_go_to_the_nearest_village(tmp_path):
     loaded = load_scenario(path)
     villages = [loaded.network.places[loaded.network.villages[k]] for k in loaded.calls.village]
     assert villages == ["W", "V", "V"]
+
+
+@needs_osmnx
+def test_a_highway_speed_for_a_type_no_road_has_is_noted(tmp_path):
+    # a misspelt type ("primry") added a speed that no road could ever take, without a word
+    net = load_scenario(
+        _osm_scenario(tmp_path, highway_speeds_kmh={"primry": 10, "tertiary": 30})
+    ).network
+    unused = [n for n in net.notes if "highway_speeds_kmh" in n]
+    assert len(unused) == 1 and "highway type 'primry'" in unused[0], net.notes
+    assert "primary" in unused[0] and "tertiary" in unused[0], "the types the extract has"
