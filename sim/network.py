@@ -629,10 +629,10 @@ def _road_minutes(
     ends = [nodes[e.from_], nodes[e.to]]
     missing = [n for n, a in zip((e.from_, e.to), ends) if a.get("lat") is None]
     if missing:
-        loc, label = where
+        loc, label = where  # a road read from a file is named by its label already
         raise NetworkError(
             loc,
-            f"{label}road {e.from_!r} - {e.to!r} has no minutes or km, and node "
+            f"{label or f'road {e.from_!r} - {e.to!r}: '}no minutes or km, and node "
             f"{missing[0]!r} has no lat/lon to measure it from: give minutes, km, or the "
             "coordinates of both ends",
         )

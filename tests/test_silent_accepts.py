@@ -356,3 +356,21 @@ def test_a_road_network_csv_with_a_column_twice_or_a_lost_cell_is_refused(
     res = runner.invoke(app, ["check", str(path)])
     assert res.exit_code == 2, res.output
     assert f"{name!r} {message}" in res.output and "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("source", ["inline", "csv"])
+def test_a_road_without_a_length_is_named_once(tmp_path, source):
+    from tests.test_network import _write_wubei_files
+
+    if source == "csv":
+        path = _write_wubei_files(tmp_path, "csv")
+        edges = tmp_path / "edges.csv"
+        text = edges.read_text("utf-8")
+        edges.write_text(text.replace("Taoxi,Wubei-pass,12", "Taoxi,Wubei-pass,", 1))
+    else:
+        path = _write(tmp_path, "{from: Taoxi, to: Wubei-pass, minutes: 12}",
+                      "{from: Taoxi, to: Wubei-pass}")
+    res = runner.invoke(app, ["check", str(path)])
+    assert res.exit_code == 2, res.output
+    assert res.output.count("'Taoxi' - 'Wubei-pass'") == 1, res.output
+    assert "'Taoxi' - 'Wubei-pass': no minutes or km" in res.output
