@@ -80,3 +80,21 @@ def test_pooled_teams_get_their_scheduled_duties(role, officer):
     assert duty[officer] == pytest.approx(300.0), (
         f"rule: scheduled duties are owed per officer of the role ({role}) on the team's roll"
     )
+
+
+@pytest.mark.parametrize("scenario", ["wubei.yaml", "shanghang_southeast.yaml"])
+def test_without_joint_stations_the_pooled_model_is_the_isolated_one(scenario):
+    # a fair comparison: the models differ only by what pooling changes, so with no joint
+    # station every group, team, officer, desk and duty is the same (only the name differs)
+    from dataclasses import fields
+
+    from sim.loader import scenario_from_dict
+    from sim.models import MODELS, REFORM
+    from tests.conftest import SCENARIOS, scenario_dict
+
+    doc = scenario_dict(scenario)
+    doc["pooled"] = []
+    loaded = scenario_from_dict(doc, SCENARIOS / scenario)
+    before, after = (MODELS[m].build(loaded) for m in REFORM)
+    differ = [f.name for f in fields(before) if getattr(before, f.name) != getattr(after, f.name)]
+    assert differ == ["model"], f"rule: without pools the layouts differ in {differ}"
