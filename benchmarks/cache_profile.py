@@ -9,13 +9,18 @@ simulated data-cache misses. Run with::
     .venv/bin/python benchmarks/cache_profile.py                 # 1x and 4x city, 60 days
     .venv/bin/python benchmarks/cache_profile.py --model pooled --days 30
     .venv/bin/python benchmarks/cache_profile.py --code /tmp/before   # another checkout
+    .venv/bin/python benchmarks/cache_profile.py --ll 4M --jobs 1   # 4 MiB last level
 
 Each point is one child process under callgrind collecting only inside
 ``Engine.run`` (``--toggle-collect`` on ``operator.call``, which nothing else
 in a run uses), with a 48 KiB L1 data cache and a 1 MiB last level: this
 machine's L1d and private L2, so "L2 misses" are the loads that go to the
-shared L3 or memory. Needs ``valgrind`` on PATH; about 3 minutes for 1x and 6
-for 4x on 2 cores (the points run in parallel). Equal instructions per call
+shared L3 or memory. ``--ll`` simulates another last-level size (16-way,
+64-byte lines): if the misses per call stop growing with the city once the
+last level is large enough, the growth is the working set outgrowing the
+cache, and that size is what the large city's working set needs. Needs
+``valgrind`` on PATH; about 3 minutes for 1x and 6 for 4x on 2 cores (the
+points run in parallel; ``--jobs 1`` runs them one after the other). Equal instructions per call
 with more misses per call means the growth is memory locality, not work.
 """
 
@@ -31,7 +36,21 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CACHES = ["--D1=49152,12,64", "--LL=1048576,16,64"]
+L1D = "--D1=49152,12,64"
+LL_WAYS, LINE = 16, 64
+
+
+def ll_bytes(text: str) -> int:
+    """Parse a last-level size such as ``1M``, ``4M``, ``512K`` or ``1048576`` into bytes.
+
+    Callgrind needs ``size / (ways x line)`` sets to be a power of two.
+    """
+    units = {"K": 1 << 10, "M": 1 << 20}
+    size = int(text[:-1]) * units[text[-1].upper()] if text[-1].upper() in units else int(text)
+    sets = size // (LL_WAYS * LINE)
+    if sets < 1 or sets & (sets - 1) or sets * LL_WAYS * LINE != size:
+        raise argparse.ArgumentTypeError(f"{text}: size / ({LL_WAYS} x {LINE}) is not a power of 2")
+    return size
 
 
 def child(code: Path, scenario: str, model: str) -> None:
@@ -52,7 +71,7 @@ def child(code: Path, scenario: str, model: str) -> None:
     print(len(stream))
 
 
-def point(code: Path, scenario: Path, model: str, out: Path) -> dict[str, float]:
+def point(code: Path, scenario: Path, model: str, out: Path, ll: int) -> dict[str, float]:
     """Run one child under callgrind; return its calls and per-call counts."""
     cmd = [
         "valgrind",
@@ -60,7 +79,8 @@ def point(code: Path, scenario: Path, model: str, out: Path) -> dict[str, float]
         "--collect-atstart=no",
         "--toggle-collect=*operator_call*",
         "--cache-sim=yes",
-        *CACHES,
+        L1D,
+        f"--LL={ll},{LL_WAYS},{LINE}",
         f"--callgrind-out-file={out}",
         sys.executable,
         __file__,
@@ -92,6 +112,10 @@ def main() -> int:
     ap.add_argument("--days", type=float, default=60.0, help="simulated days (default 60)")
     ap.add_argument("--model", default="isolated", help="operating model (default isolated)")
     ap.add_argument("--code", type=Path, default=ROOT, help="checkout whose engine is counted")
+    ap.add_argument(
+        "--ll", type=ll_bytes, default=1 << 20, help="simulated last level, e.g. 4M (default 1M)"
+    )
+    ap.add_argument("--jobs", type=int, default=2, help="points run at once (default 2)")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -106,10 +130,14 @@ def main() -> int:
         jobs = []
         for scale in args.scales:
             path = write_city(Path(tmp) / f"x{scale}", scale=scale, horizon_days=args.days)
-            jobs.append((args.code.resolve(), path, args.model, Path(tmp) / f"x{scale}.out"))
-        with ThreadPoolExecutor(len(jobs)) as pool:
+            out = Path(tmp) / f"x{scale}.out"
+            jobs.append((args.code.resolve(), path, args.model, out, args.ll))
+        with ThreadPoolExecutor(max(1, min(args.jobs, len(jobs)))) as pool:
             rows = list(pool.map(lambda j: point(*j), jobs))
-    print(f"# Engine.run under callgrind: {args.model}, {args.days:g} days, code {args.code}\n")
+    print(
+        f"# Engine.run under callgrind: {args.model}, {args.days:g} days, "
+        f"last level {args.ll // 1024:,} KiB, code {args.code}\n"
+    )
     keys = ["instructions", "L1d misses", "L2 misses"]
     print("| city | calls | " + " | ".join(f"{k} per call" for k in keys) + " |")
     print("|---|---:|" + "---:|" * len(keys))
