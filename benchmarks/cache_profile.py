@@ -1,4 +1,4 @@
-"""Instructions and cache misses per call of ``Engine.run`` at two city sizes (no timings).
+"""Instructions and cache misses per call of ``Engine.run`` at city sizes (no timings).
 
 Wall or CPU time on a shared machine cannot tell work that grows with the city
 (a longer scan, a deeper heap) from the same work missing the cache more
@@ -10,6 +10,7 @@ simulated data-cache misses. Run with::
     .venv/bin/python benchmarks/cache_profile.py --model pooled --days 30
     .venv/bin/python benchmarks/cache_profile.py --code /tmp/before   # another checkout
     .venv/bin/python benchmarks/cache_profile.py --ll 4M --jobs 1   # 4 MiB last level
+    .venv/bin/python benchmarks/cache_profile.py --keep /tmp/cg     # then callgrind_annotate
 
 Each point is one child process under callgrind collecting only inside
 ``Engine.run`` (``--toggle-collect`` on ``operator.call``, which nothing else
@@ -20,8 +21,9 @@ shared L3 or memory. ``--ll`` simulates another last-level size (16-way,
 last level is large enough, the growth is the working set outgrowing the
 cache, and that size is what the large city's working set needs. Needs
 ``valgrind`` on PATH; about 3 minutes for 1x and 6 for 4x on 2 cores (the
-points run in parallel; ``--jobs 1`` runs them one after the other). Equal instructions per call
-with more misses per call means the growth is memory locality, not work.
+points run in parallel; ``--jobs 1`` runs them one after the other). Equal
+instructions per call with more misses per call means the growth is memory
+locality, not work.
 """
 
 from __future__ import annotations
@@ -108,7 +110,9 @@ def point(code: Path, scenario: Path, model: str, out: Path, ll: int) -> dict[st
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--scales", type=int, nargs=2, default=[1, 4], metavar=("SMALL", "LARGE"))
+    ap.add_argument(
+        "--scales", type=int, nargs="+", default=[1, 4], help="city sizes, smallest first (1 4)"
+    )
     ap.add_argument("--days", type=float, default=60.0, help="simulated days (default 60)")
     ap.add_argument("--model", default="isolated", help="operating model (default isolated)")
     ap.add_argument("--code", type=Path, default=ROOT, help="checkout whose engine is counted")
@@ -116,6 +120,11 @@ def main() -> int:
         "--ll", type=ll_bytes, default=1 << 20, help="simulated last level, e.g. 4M (default 1M)"
     )
     ap.add_argument("--jobs", type=int, default=2, help="points run at once (default 2)")
+    ap.add_argument(
+        "--keep",
+        type=Path,
+        help="folder to keep the callgrind files in (xK.out, for callgrind_annotate)",
+    )
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -126,11 +135,13 @@ def main() -> int:
         return 2
     from sim.city import write_city
 
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         jobs = []
         for scale in args.scales:
             path = write_city(Path(tmp) / f"x{scale}", scale=scale, horizon_days=args.days)
-            out = Path(tmp) / f"x{scale}.out"
+            out = (args.keep or Path(tmp)) / f"x{scale}.out"
             jobs.append((args.code.resolve(), path, args.model, out, args.ll))
         with ThreadPoolExecutor(max(1, min(args.jobs, len(jobs)))) as pool:
             rows = list(pool.map(lambda j: point(*j), jobs))
@@ -144,8 +155,9 @@ def main() -> int:
     for scale, r in zip(args.scales, rows):
         cells = " | ".join(f"{r[k]:,.0f}" for k in keys)
         print(f"| {scale}x | {r['calls']:,} | {cells} |")
-    ratio = " | ".join(f"{rows[1][k] / rows[0][k]:.3f}" for k in keys)
-    print(f"| ratio | | {ratio} |")
+    for scale, r in zip(args.scales[1:], rows[1:]):
+        ratio = " | ".join(f"{r[k] / rows[0][k]:.3f}" for k in keys)
+        print(f"| {scale}x / {args.scales[0]}x | | {ratio} |")
     return 0
 
 
