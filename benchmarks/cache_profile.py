@@ -55,8 +55,12 @@ def ll_bytes(text: str) -> int:
     return size
 
 
-def child(code: Path, scenario: str, model: str) -> None:
-    """Build the engine, then run it inside ``operator.call`` (the collected part)."""
+def child(code: Path, scenario: str, model: str, part: str = "run") -> None:
+    """Build the engine, then run it inside ``operator.call`` (the collected part).
+
+    ``part="sweep"``: run it directly and call only ``Engine._apply_posts``
+    (the roster sweep, with everything it calls) inside ``operator.call``.
+    """
     sys.path.insert(0, str(code))
     from sim.engine import Engine
     from sim.incidents import draw_incidents, draw_walk_ins
@@ -69,11 +73,18 @@ def child(code: Path, scenario: str, model: str) -> None:
     walk = draw_walk_ins(sc, 0)
     number = list(MODELS).index(model)
     engine = Engine(sc, loaded.network, MODELS[model](loaded), stream, 0, number, walk)
-    operator.call(engine.run)
+    if part == "sweep":
+        sweep = Engine._apply_posts
+        engine._apply_posts = lambda: operator.call(sweep, engine)
+        engine.run()
+    else:
+        operator.call(engine.run)
     print(len(stream))
 
 
-def point(code: Path, scenario: Path, model: str, out: Path, ll: int) -> dict[str, float]:
+def point(
+    code: Path, scenario: Path, model: str, out: Path, ll: int, part: str
+) -> dict[str, float]:
     """Run one child under callgrind; return its calls and per-call counts."""
     cmd = [
         "valgrind",
@@ -90,6 +101,7 @@ def point(code: Path, scenario: Path, model: str, out: Path, ll: int) -> dict[st
         str(code),
         str(scenario),
         model,
+        part,
     ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
     calls = int(done.stdout.strip().splitlines()[-1])
@@ -125,10 +137,16 @@ def main() -> int:
         type=Path,
         help="folder to keep the callgrind files in (xK.out, for callgrind_annotate)",
     )
-    ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--part",
+        choices=["run", "sweep"],
+        default="run",
+        help="count the whole Engine.run, or only the roster sweep Engine._apply_posts",
+    )
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(Path(args.child[0]), args.child[1], args.child[2])
+        child(Path(args.child[0]), *args.child[1:])
         return 0
     if shutil.which("valgrind") is None:
         print("valgrind not found", file=sys.stderr)
@@ -142,11 +160,11 @@ def main() -> int:
         for scale in args.scales:
             path = write_city(Path(tmp) / f"x{scale}", scale=scale, horizon_days=args.days)
             out = (args.keep or Path(tmp)) / f"x{scale}.out"
-            jobs.append((args.code.resolve(), path, args.model, out, args.ll))
+            jobs.append((args.code.resolve(), path, args.model, out, args.ll, args.part))
         with ThreadPoolExecutor(max(1, min(args.jobs, len(jobs)))) as pool:
             rows = list(pool.map(lambda j: point(*j), jobs))
     print(
-        f"# Engine.run under callgrind: {args.model}, {args.days:g} days, "
+        f"# Engine.run ({args.part}) under callgrind: {args.model}, {args.days:g} days, "
         f"last level {args.ll // 1024:,} KiB, code {args.code}\n"
     )
     keys = ["instructions", "L1d misses", "L2 misses"]
