@@ -11,6 +11,7 @@ simulated data-cache misses. Run with::
     .venv/bin/python benchmarks/cache_profile.py --code /tmp/before   # another checkout
     .venv/bin/python benchmarks/cache_profile.py --ll 4M --jobs 1   # 4 MiB last level
     .venv/bin/python benchmarks/cache_profile.py --keep /tmp/cg     # then callgrind_annotate
+    .venv/bin/python benchmarks/cache_profile.py --part sweep       # the roster sweep only
 
 Each point is one child process under callgrind collecting only inside
 ``Engine.run`` (``--toggle-collect`` on ``operator.call``, which nothing else
@@ -48,6 +49,8 @@ def ll_bytes(text: str) -> int:
     Callgrind needs ``size / (ways x line)`` sets to be a power of two.
     """
     units = {"K": 1 << 10, "M": 1 << 20}
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty size")
     size = int(text[:-1]) * units[text[-1].upper()] if text[-1].upper() in units else int(text)
     sets = size // (LL_WAYS * LINE)
     if sets < 1 or sets & (sets - 1) or sets * LL_WAYS * LINE != size:
