@@ -622,10 +622,6 @@ class Engine:
         finally:
             if collecting:
                 gc.enable()
-                # One walk of what the run allocated, now: left to the thresholds, a large
-                # run's objects were walked again by the generation-1 collection that the
-                # next allocations start (benchmarks/README.md, round 5).
-                gc.collect(1)
         self.now = self.env._now = until
 
     def _group_of_calls(self) -> tuple[list[Group], list[int]]:
