@@ -20,6 +20,7 @@ import functools
 import math
 import re
 import reprlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -192,33 +193,54 @@ def _yaml_error(path: Path, exc: yaml.YAMLError, constructing: bool = False) -> 
     return ScenarioError(path, "", message, line)
 
 
-def _check_duplicate_keys(tree: yaml.Node, path: Path) -> None:
-    """Refuse a mapping that repeats a key (YAML parsers silently keep the last one)."""
-    seen_nodes: set[int] = set()
+def _walk(tree: yaml.Node) -> Iterator[tuple[yaml.Node, tuple]]:
+    """Every node of ``tree`` once, in document order (an anchor before its aliases).
+
+    Each comes with its place: the keys and item numbers leading to it (a value
+    merged in with ``<<`` counts as its mapping's own).
+    """
+    seen: set[int] = set()
     stack: list[tuple[yaml.Node, tuple]] = [(tree, ())]
     while stack:
         node, where = stack.pop()
-        if id(node) in seen_nodes:
+        if id(node) in seen:
             continue
-        seen_nodes.add(id(node))
+        seen.add(id(node))
+        yield node, where
         if isinstance(node, yaml.MappingNode):
-            keys: dict[str, int] = {}
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
-                    if key.value in keys:
-                        raise ScenarioError(
-                            path,
-                            loc_to_field((*where, key.value)),
-                            f"appears twice in the same block (first on line "
-                            f"{keys[key.value]}); keep one",
-                            key.start_mark.line + 1,
-                        )
-                    keys[key.value] = key.start_mark.line + 1
-                    stack.append((value, (*where, key.value)))
-                else:
-                    stack.append((value, where))
+            children = [
+                (value, (*where, key.value) if _named(key) else where) for key, value in node.value
+            ]
         elif isinstance(node, yaml.SequenceNode):
-            stack.extend((item, (*where, k)) for k, item in enumerate(node.value))
+            children = [(item, (*where, k)) for k, item in enumerate(node.value)]
+        else:
+            children = []
+        stack.extend(reversed(children))
+
+
+def _named(key: yaml.Node) -> bool:
+    """True for a plain key (not a ``<<`` merge or a complex key)."""
+    return isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge"
+
+
+def _check_duplicate_keys(tree: yaml.Node, path: Path) -> None:
+    """Refuse a mapping that repeats a key (YAML parsers silently keep the last one)."""
+    for node, where in _walk(tree):
+        if not isinstance(node, yaml.MappingNode):
+            continue
+        keys: dict[str, int] = {}
+        for key, _ in node.value:
+            if not _named(key):
+                continue
+            if key.value in keys:
+                raise ScenarioError(
+                    path,
+                    loc_to_field((*where, key.value)),
+                    f"appears twice in the same block (first on line {keys[key.value]}); "
+                    "keep one",
+                    key.start_mark.line + 1,
+                )
+            keys[key.value] = key.start_mark.line + 1
 
 
 #: Plain scalars YAML 1.1 reads as numbers an analyst would not expect: base 60 (``1:30`` is
@@ -260,32 +282,16 @@ def check_number_notation(tree: yaml.Node, path: str | Path, data: Any = None) -
     The first such value in document order is named (field path as in other
     messages when ``data``, the constructed document, is given), with line and column.
     """
-    seen: set[int] = set()
-    stack: list[tuple[yaml.Node, tuple]] = [(tree, ())]
-    while stack:
-        node, where = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            children = [
-                (value, (*where, key.value) if isinstance(key, yaml.ScalarNode) else where)
-                for key, value in node.value
-            ]
-        elif isinstance(node, yaml.SequenceNode):
-            children = [(item, (*where, k)) for k, item in enumerate(node.value)]
-        else:
-            children = []
-            problem = misread_number(node)
-            if problem:
-                mark = node.start_mark
-                raise ScenarioError(
-                    path,
-                    readable_path(list(where), data),
-                    f"{problem} (column {mark.column + 1})",
-                    mark.line + 1,
-                )
-        stack.extend(reversed(children))  # document order: an anchor before its aliases
+    for node, where in _walk(tree):
+        problem = misread_number(node)
+        if problem:
+            mark = node.start_mark
+            raise ScenarioError(
+                path,
+                readable_path(list(where), data),
+                f"{problem} (column {mark.column + 1})",
+                mark.line + 1,
+            )
 
 
 # --------------------------------------------------------------------------- loading
