@@ -404,16 +404,12 @@ def check_empty_values(tree: yaml.Node, data: dict, source: str | Path) -> None:
     every station. ``key: null`` says so on purpose and is accepted. Values a
     command-line override has replaced since (no longer None) are not refused.
     """
-    stack: list[tuple[yaml.Node, tuple]] = [(tree, ())]
-    while stack:
-        node, where = stack.pop()
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend((item, (*where, k)) for k, item in enumerate(node.value))
-            continue
-        if not isinstance(node, yaml.MappingNode):
-            continue
+    for node, where in _walk(tree):
+        top = where[0] if where else ""
+        if not isinstance(node, yaml.MappingNode) or str(top).startswith("x-"):
+            continue  # inside an x- block at the top: the analyst's own notes
         for key, value in node.value:
-            if not isinstance(key, yaml.ScalarNode) or (not where and key.value.startswith("x-")):
+            if not _named(key) or (not where and key.value.startswith("x-")):
                 continue
             loc = (*where, key.value)
             if _is_empty(value) and _value_at(data, loc) is None:
@@ -424,7 +420,6 @@ def check_empty_values(tree: yaml.Node, data: dict, source: str | Path) -> None:
                     "to leave it out on purpose (then its default applies)",
                     key.start_mark.line + 1,
                 )
-            stack.append((value, loc))
 
 
 def _is_empty(node: yaml.Node) -> bool:

@@ -199,6 +199,7 @@ def test_check_and_run_print_one_line_exit_2_and_write_nothing(tmp_path, case):
         (DAHE, "{id: Dahe, node: Wubei-pass, officers: 6}"),  # at a crossroads
         ("{id: Dahe, kind: station, x: 7, y: 9}", "{id: Dahe, kind: station, township: null}"),
         ("service_window: {seats: 0}", "service_window: {seats: 1}"),
+        ("shifts:\n", "x-notes:\n  todo:\n  later:\n    deeper:\nshifts:\n"),
     ],
     ids=[
         "octal 07",
@@ -208,6 +209,7 @@ def test_check_and_run_print_one_line_exit_2_and_write_nothing(tmp_path, case):
         "junction",
         "null township",
         "one window seat",
+        "empty keys in an x- block",
     ],
 )
 def test_the_legitimate_neighbours_still_load(tmp_path, old, new):
