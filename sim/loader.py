@@ -276,22 +276,31 @@ def misread_number(node: yaml.Node) -> str | None:
     return None
 
 
+def first_misread_number(tree: yaml.Node) -> tuple[yaml.Node, tuple, str] | None:
+    """The first value in document order that :func:`misread_number` flags: (node, place, why)."""
+    for node, where in _walk(tree):
+        problem = misread_number(node)
+        if problem:
+            return node, where, problem
+    return None
+
+
 def check_number_notation(tree: yaml.Node, path: str | Path, data: Any = None) -> None:
     """Refuse a value YAML reads as a base-60 or octal number (see :func:`misread_number`).
 
     The first such value in document order is named (field path as in other
     messages when ``data``, the constructed document, is given), with line and column.
     """
-    for node, where in _walk(tree):
-        problem = misread_number(node)
-        if problem:
-            mark = node.start_mark
-            raise ScenarioError(
-                path,
-                readable_path(list(where), data),
-                f"{problem} (column {mark.column + 1})",
-                mark.line + 1,
-            )
+    found = first_misread_number(tree)
+    if found:
+        node, where, problem = found
+        mark = node.start_mark
+        raise ScenarioError(
+            path,
+            readable_path(list(where), data),
+            f"{problem} (column {mark.column + 1})",
+            mark.line + 1,
+        )
 
 
 # --------------------------------------------------------------------------- loading

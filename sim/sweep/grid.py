@@ -25,7 +25,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from ..errors import ScenarioError
-from ..loader import check_number_notation, error_message, line_of, read_yaml
+from ..loader import error_message, first_misread_number, line_of, read_yaml
 from ..metrics import METRICS
 from .paths import overlapping, parse_path
 
@@ -175,16 +175,20 @@ def parse_set(option: str) -> Parameter:
     parse_path(path, "--set")
     if not text.strip():
         raise ScenarioError("--set", path, "no values given after '='")
-    try:
-        values = yaml.safe_load(f"[{text}]")
-        check_number_notation(yaml.compose(f"[{text}]", Loader=yaml.SafeLoader), "--set")
-    except ScenarioError as exc:  # 1:30 or 010: YAML's number is not the one written
-        raise ScenarioError("--set", path, exc.message.rsplit(" (column", 1)[0]) from None
+    loader = yaml.SafeLoader(f"[{text}]")
+    try:  # yaml.safe_load, keeping the node tree for the number check
+        tree = loader.get_single_node()
+        values = loader.construct_document(tree)
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or str(exc)
         if "found ','" in problem:
             raise ScenarioError("--set", path, f"empty value in {text!r}") from None
         raise ScenarioError("--set", path, f"{text!r} is not valid YAML: {problem}") from None
+    finally:
+        loader.dispose()
+    misread = first_misread_number(tree)
+    if misread:  # 1:30 or 010: YAML's number is not the one written
+        raise ScenarioError("--set", path, misread[2])
     if text.rstrip().endswith(","):
         raise ScenarioError("--set", path, f"empty value in {text!r}")
     return _checked(Parameter(path, tuple(values), None, "--set"), "--set")
